@@ -1,0 +1,76 @@
+/* snapshot.h — the canonical now-playing snapshot: normalise Spotify's replies, compare, convert.
+ *
+ * Pure: no I/O, no clock (callers pass "now"), so every rule is unit-tested over the real
+ * fixtures. Key names and meaning are DESIGN.md section 2.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Snapshot keys, shared with the CLI's JSON and the state file. */
+#define SPN_KEY_IS_PLAYING "isPlaying"
+#define SPN_KEY_TRACK_NAME "trackName"
+#define SPN_KEY_ARTIST_NAME "artistName"
+#define SPN_KEY_ALBUM_NAME "albumName"
+#define SPN_KEY_ALBUM_ART "albumArt"
+#define SPN_KEY_ALBUM_ART_FILE "albumArtFile"
+#define SPN_KEY_TRACK_URL "trackUrl"
+#define SPN_KEY_TRACK_ID "trackId"
+#define SPN_KEY_ITEM_TYPE "itemType"
+#define SPN_KEY_PROGRESS_MS "progressMs"
+#define SPN_KEY_DURATION_MS "durationMs"
+#define SPN_KEY_FETCHED_AT "fetchedAt"
+
+/* A seek is progress off its prediction by more than this. */
+#define SPN_SEEK_THRESHOLD_MS 3000
+
+typedef struct {
+    gboolean is_playing;
+    char *track_name;     /* never NULL; "" when none known */
+    char *artist_name;    /* never NULL */
+    char *album_name;     /* never NULL */
+    char *album_art;      /* never NULL; "" when none */
+    char *album_art_file; /* NULL = absent */
+    char *track_url;      /* NULL = absent */
+    char *track_id;       /* NULL = absent */
+    char *item_type;      /* never NULL: track, episode, ad, unknown, none */
+    gint64 progress_ms;
+    gint64 duration_ms;
+    gint64 fetched_at; /* Unix ms, local clock; 0 = never fetched */
+} SpnSnapshot;
+
+typedef enum {
+    SPN_CHANGE_NONE,      /* identical, or only progress that moved as time predicts */
+    SPN_CHANGE_METADATA,  /* a field other than progressMs/fetchedAt differs */
+    SPN_CHANGE_SEEK,      /* only progress differs, by more than SPN_SEEK_THRESHOLD_MS */
+} SpnChange;
+
+/* The snapshot before anything was seen: itemType "none", empty strings, zeros. */
+SpnSnapshot *spn_snapshot_new(void);
+SpnSnapshot *spn_snapshot_copy(const SpnSnapshot *snapshot);
+void spn_snapshot_free(SpnSnapshot *snapshot);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpnSnapshot, spn_snapshot_free)
+
+/* Normalise the body of GET /v1/me/player/currently-playing (or GET /v1/me/player).
+ * @previous: the snapshot before this reply (its metadata is kept when nothing plays).
+ * @body/@length: the reply body; NULL or 0 bytes means HTTP 204 (nothing playing).
+ * @now_ms: local Unix ms, becomes fetchedAt.
+ * Returns a new snapshot, or NULL with SPN_ERROR_UPSTREAM for a body that is not the
+ * expected JSON (bad JSON, wrong root type, invalid UTF-8). */
+SpnSnapshot *spn_snapshot_normalise(const SpnSnapshot *previous, const char *body, gsize length,
+                                    gint64 now_ms, GError **error);
+
+/* Where @snapshot's progress is predicted to be at @now_ms (clamped; static while paused). */
+gint64 spn_snapshot_predicted_progress(const SpnSnapshot *snapshot, gint64 now_ms);
+
+/* Compare a fresh snapshot with the previous one, progress judged against its prediction. */
+SpnChange spn_snapshot_compare(const SpnSnapshot *previous, const SpnSnapshot *current);
+
+/* To and from the a{sv} of DESIGN.md section 2 (absent keys stay absent). from_variant fills
+ * missing keys with the defaults of spn_snapshot_new() and never fails. */
+GVariant *spn_snapshot_to_variant(const SpnSnapshot *snapshot);
+SpnSnapshot *spn_snapshot_from_variant(GVariant *dict);
+
+G_END_DECLS

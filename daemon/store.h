@@ -1,0 +1,55 @@
+/* store.h — state.ini and credentials.ini (DESIGN.md section 5) on disk.
+ *
+ * Every write is atomic (write, fsync, rename). A file that cannot be parsed is renamed to
+ * "<name>.corrupt" (replacing an older .corrupt), reported once with g_warning, and treated as
+ * absent, so it is never silently overwritten. Tokens never appear in any message.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "credentials.h"
+#include "snapshot.h"
+
+G_BEGIN_DECLS
+
+/* The [poll] group of state.ini. */
+typedef struct {
+    gint64 last_poll_at;  /* Unix ms */
+    gint64 backoff_until; /* Unix ms, 0 = none */
+    guint failures;       /* consecutive 5xx/network failures */
+} SpnPollState;
+
+/* Default state dir: --state-dir, else $XDG_STATE_HOME/spotnow, else for the system bus
+ * $STATE_DIRECTORY or /var/lib/spotnow. */
+char *spn_store_default_state_dir(gboolean system_bus);
+
+/* state.ini = [now-playing] (snapshot keys as in DESIGN.md section 2, absent keys absent) +
+ * [poll] (last-poll-at, backoff-until, failures).
+ * Load: a missing file gives a new snapshot and zeroed poll state and returns TRUE. A corrupt one
+ * (unparseable, or a value of the wrong type) is set aside as state.ini.corrupt, warned about, and
+ * likewise gives the empty state; @error is only set for I/O failures other than "not found".
+ * Values are sanitised on load (progress clamped, itemType from the known set). */
+gboolean spn_store_load_state(const char *state_dir, SpnSnapshot **snapshot,
+                              SpnPollState *poll_state, GError **error);
+/* Creates @state_dir (0700) if needed. File mode 0644 is fine: no secrets here. */
+gboolean spn_store_save_state(const char *state_dir, const SpnSnapshot *snapshot,
+                              const SpnPollState *poll_state, GError **error);
+
+/* credentials.ini = [credentials] access-token, refresh-token, expires-at (Unix ms), scope,
+ * and revoked=true once Spotify said invalid_grant.
+ * Load: a missing file sets *credentials = NULL and returns TRUE (signed out). A corrupt one is
+ * set aside as credentials.ini.corrupt (mode kept 0600) and gives NULL. */
+gboolean spn_store_load_credentials(const char *state_dir, SpnCredentials **credentials,
+                                    GError **error);
+/* Written with mode 0600 from the start (never briefly world-readable). */
+gboolean spn_store_save_credentials(const char *state_dir, const SpnCredentials *credentials,
+                                    GError **error);
+/* Removes credentials.ini; a missing file is success. */
+gboolean spn_store_delete_credentials(const char *state_dir, GError **error);
+
+/* Pure halves, for unit tests and reuse: keyfile <-> structs. */
+void spn_store_snapshot_to_key_file(const SpnSnapshot *snapshot, GKeyFile *key_file);
+SpnSnapshot *spn_store_snapshot_from_key_file(GKeyFile *key_file, GError **error);
+
+G_END_DECLS
