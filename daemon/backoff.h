@@ -1,0 +1,20 @@
+/* backoff.h — how long to stay away from Spotify after a failure. Pure: callers pass the clock
+ * and the random draw, so the arithmetic is unit-tested exactly. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Delay in ms before the next attempt after @failures consecutive 5xx/network failures
+ * (failures >= 1): initial, doubling, capped at max, then "equal jitter": half of it fixed and
+ * half scaled by @random_unit in [0, 1), so many daemons that failed together do not return
+ * together, yet none comes back sooner than half the nominal delay. */
+gint64 spn_backoff_delay_ms(guint failures, double initial_s, double max_s, double random_unit);
+
+/* Until when to wait after a 429: Retry-After (already parsed to Unix ms; 0 = absent or
+ * unparseable) or else now + @default_s. A Retry-After in the past means "now". */
+gint64 spn_backoff_rate_limited_until(gint64 retry_after_until_ms, gint64 now_ms,
+                                      double default_s);
+
+G_END_DECLS

@@ -1,0 +1,470 @@
+/* engine.c — snapshot, credentials, timers and the single-flight poll. */
+#define G_LOG_DOMAIN "spotnow-engine"
+
+#include "engine.h"
+
+#include <glib/gi18n.h>
+
+#include "backoff.h"
+#include "poll.h"
+#include "presence.h"
+#include "scheduler.h"
+#include "snapshot.h"
+#include "spn-error.h"
+#include "store.h"
+
+struct _SpnEngine {
+    GObject parent_instance;
+
+    const SpnConfig *config; /* borrowed: main owns it and outlives the engine */
+    char *state_dir;
+    SpnSchedulerSettings settings;
+
+    SpnSnapshot *snapshot;
+    GVariant *snapshot_variant; /* built once per change: CurrentlyPlaying is a hot path */
+    SpnPollState poll_state;
+    SpnCredentials *credentials; /* NULL = signed out */
+    char *last_error;
+    char *status_signature; /* what StatusChanged last announced */
+
+    SpnPoll *poll; /* the one request chain; in flight or idle */
+    GPtrArray *waiters; /* GTasks of EnsureFresh callers joined to the poll in flight */
+    guint64 poll_count;
+
+    SpnPresence *presence;
+    guint presence_source;
+    guint poll_source;
+    gint64 next_poll_at;
+
+    gboolean disk_trouble_reported;
+};
+
+enum { SIGNAL_CHANGED, SIGNAL_STATUS_CHANGED, SIGNAL_SENDER_EXPIRED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE(SpnEngine, spn_engine, G_TYPE_OBJECT)
+
+static void reschedule(SpnEngine *self);
+static void start_poll(SpnEngine *self);
+
+static gint64 now_ms(void)
+{
+    return g_get_real_time() / 1000;
+}
+
+/* ---- auth state ------------------------------------------------------------------------- */
+
+static const char *auth_state(SpnEngine *self)
+{
+    if (self->credentials == NULL || self->credentials->refresh_token == NULL)
+        return "signed-out";
+    return self->credentials->revoked ? "revoked" : "signed-in";
+}
+
+static gboolean can_poll(SpnEngine *self)
+{
+    return g_str_equal(auth_state(self), "signed-in");
+}
+
+/* ---- status ----------------------------------------------------------------------------- */
+
+GVariant *spn_engine_dup_status(SpnEngine *self)
+{
+    gint64 now = now_ms();
+    GVariantBuilder builder;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&builder, "{sv}", "authState", g_variant_new_string(auth_state(self)));
+    g_variant_builder_add(&builder, "{sv}", "viewers",
+                          g_variant_new_uint32(spn_presence_count(self->presence)));
+    g_variant_builder_add(&builder, "{sv}", "lastPollAt",
+                          g_variant_new_int64(self->poll_state.last_poll_at));
+    g_variant_builder_add(&builder, "{sv}", "nextPollAt", g_variant_new_int64(self->next_poll_at));
+    g_variant_builder_add(
+        &builder, "{sv}", "backoffUntil",
+        g_variant_new_int64(self->poll_state.backoff_until > now ? self->poll_state.backoff_until
+                                                                 : 0));
+    g_variant_builder_add(&builder, "{sv}", "lastError",
+                          g_variant_new_string(self->last_error ? self->last_error : ""));
+    g_variant_builder_add(&builder, "{sv}", "pollCount", g_variant_new_uint64(self->poll_count));
+    g_variant_builder_add(&builder, "{sv}", "upstreamRequests",
+                          g_variant_new_uint64(spn_poll_get_request_count(self->poll)));
+    return g_variant_builder_end(&builder);
+}
+
+/* StatusChanged fires when what a user would read in `spotnow status` about health changes:
+ * the auth state, the last error or the back-off. Poll times move on every poll and are not
+ * news. */
+static void maybe_emit_status_changed(SpnEngine *self)
+{
+    g_autofree char *signature =
+        g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, auth_state(self),
+                        self->last_error ? self->last_error : "", self->poll_state.backoff_until);
+    if (g_strcmp0(signature, self->status_signature) == 0)
+        return;
+    g_free(self->status_signature);
+    self->status_signature = g_steal_pointer(&signature);
+    g_autoptr(GVariant) status = g_variant_ref_sink(spn_engine_dup_status(self));
+    g_signal_emit(self, signals[SIGNAL_STATUS_CHANGED], 0, status);
+}
+
+static void set_last_error(SpnEngine *self, const char *message)
+{
+    g_free(self->last_error);
+    self->last_error = g_strdup(message);
+}
+
+/* ---- persistence ------------------------------------------------------------------------ */
+
+/* Disk trouble (read-only, full) must not stop the service: it goes on from memory and says
+ * so once, not on every poll. */
+static void report_disk_trouble(SpnEngine *self, const char *what, const GError *error)
+{
+    if (self->disk_trouble_reported) {
+        g_debug("still cannot write %s: %s", what, error->message);
+        return;
+    }
+    self->disk_trouble_reported = TRUE;
+    g_warning("cannot write %s (%s); going on from memory", what, error->message);
+}
+
+static void save_state(SpnEngine *self)
+{
+    g_autoptr(GError) error = NULL;
+    if (!spn_store_save_state(self->state_dir, self->snapshot, &self->poll_state, &error))
+        report_disk_trouble(self, "the state file", error);
+    else
+        self->disk_trouble_reported = FALSE;
+}
+
+static void save_credentials(SpnEngine *self)
+{
+    g_autoptr(GError) error = NULL;
+    if (!spn_store_save_credentials(self->state_dir, self->credentials, &error))
+        report_disk_trouble(self, "the credentials file", error);
+}
+
+/* ---- snapshot --------------------------------------------------------------------------- */
+
+GVariant *spn_engine_dup_snapshot(SpnEngine *self)
+{
+    if (self->snapshot_variant == NULL)
+        self->snapshot_variant = g_variant_ref_sink(spn_snapshot_to_variant(self->snapshot));
+    return g_variant_ref(self->snapshot_variant);
+}
+
+/* Rule 9, write suppression: the state file and Changed only for a real change. The in-memory
+ * snapshot always takes the new progress and fetchedAt, so readers extrapolate from the
+ * freshest fix. */
+static void apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
+{
+    SpnChange change = spn_snapshot_compare(self->snapshot, fresh);
+    spn_snapshot_free(self->snapshot);
+    self->snapshot = fresh;
+    g_clear_pointer(&self->snapshot_variant, g_variant_unref);
+    if (change == SPN_CHANGE_NONE)
+        return;
+    g_debug("snapshot changed (%s)", change == SPN_CHANGE_SEEK ? "seek" : "metadata");
+    save_state(self);
+    g_autoptr(GVariant) snapshot = spn_engine_dup_snapshot(self);
+    g_signal_emit(self, signals[SIGNAL_CHANGED], 0, snapshot);
+}
+
+/* ---- the poll ---------------------------------------------------------------------------- */
+
+static void answer_waiters(SpnEngine *self)
+{
+    g_autoptr(GPtrArray) waiters = g_steal_pointer(&self->waiters);
+    self->waiters = g_ptr_array_new_with_free_func(g_object_unref);
+    for (guint i = 0; i < waiters->len; i++) {
+        GTask *task = g_ptr_array_index(waiters, i);
+        g_task_return_pointer(task, spn_engine_dup_snapshot(self), (GDestroyNotify)g_variant_unref);
+    }
+}
+
+static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    gint64 now = now_ms();
+    gboolean was_backing_off = self->poll_state.backoff_until > 0;
+
+    if (outcome->credentials != NULL) {
+        /* A rotated refresh token is only usable once: persist it before anything else. */
+        spn_credentials_free(self->credentials);
+        self->credentials = spn_credentials_copy(outcome->credentials);
+        save_credentials(self);
+    }
+
+    switch (outcome->kind) {
+    case SPN_POLL_OK:
+        self->poll_state.failures = 0;
+        self->poll_state.backoff_until = 0;
+        set_last_error(self, NULL);
+        apply_snapshot(self, spn_snapshot_copy(outcome->snapshot));
+        break;
+    case SPN_POLL_RATE_LIMITED:
+        self->poll_state.backoff_until = spn_backoff_rate_limited_until(
+            outcome->retry_until, now, self->config->retry_after_default_s);
+        set_last_error(self, outcome->message);
+        break;
+    case SPN_POLL_FAILED:
+        self->poll_state.failures++;
+        self->poll_state.backoff_until =
+            now + spn_backoff_delay_ms(self->poll_state.failures, self->config->backoff_initial_s,
+                                       self->config->backoff_max_s, g_random_double());
+        set_last_error(self, outcome->message);
+        break;
+    case SPN_POLL_REVOKED:
+        /* Never retry invalid_grant: polling stops until the person signs in again. The
+         * snapshot stays; the credentials stay too, marked, so a restart does not retry. */
+        if (self->credentials != NULL) {
+            self->credentials->revoked = TRUE;
+            save_credentials(self);
+        }
+        set_last_error(self, outcome->message);
+        break;
+    }
+    if (outcome->kind != SPN_POLL_OK)
+        g_debug("poll failed: %s", outcome->message);
+
+    self->poll_state.last_poll_at = now;
+    self->poll_count++;
+    /* Poll bookkeeping is persisted sparingly: when a back-off starts or ends, so a restart
+     * honours a Retry-After of hours; otherwise it rides along with snapshot writes. */
+    if (was_backing_off != (self->poll_state.backoff_until > 0))
+        save_state(self);
+
+    answer_waiters(self);
+    maybe_emit_status_changed(self);
+    reschedule(self);
+}
+
+static void start_poll(SpnEngine *self)
+{
+    if (spn_poll_is_running(self->poll))
+        return;
+    g_clear_handle_id(&self->poll_source, g_source_remove);
+    self->next_poll_at = 0;
+    spn_poll_run(self->poll, self->credentials, self->snapshot, on_poll_done, self);
+}
+
+/* ---- scheduling ------------------------------------------------------------------------- */
+
+static SpnSchedulerInput scheduler_input(SpnEngine *self)
+{
+    return (SpnSchedulerInput){
+        .now_ms = now_ms(),
+        .can_poll = can_poll(self),
+        .viewers_present = spn_presence_count(self->presence) > 0,
+        .last_attempt_at = self->poll_state.last_poll_at,
+        .backoff_until = self->poll_state.backoff_until,
+        .snapshot = self->snapshot,
+    };
+}
+
+static gboolean on_poll_timer(gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    self->poll_source = 0;
+    start_poll(self);
+    return G_SOURCE_REMOVE;
+}
+
+static guint delay_until(gint64 when, gint64 now)
+{
+    return (guint)CLAMP(when - now, 0, (gint64)G_MAXINT);
+}
+
+/* One timer, re-armed after anything that changes the answer: an idle daemon sleeps until it. */
+static void reschedule(SpnEngine *self)
+{
+    g_clear_handle_id(&self->poll_source, g_source_remove);
+    self->next_poll_at = 0;
+    if (spn_poll_is_running(self->poll))
+        return;
+    SpnSchedulerInput input = scheduler_input(self);
+    gint64 due = spn_scheduler_next_poll_at(&self->settings, &input);
+    if (due == SPN_SCHEDULER_NEVER)
+        return;
+    self->next_poll_at = MAX(due, input.now_ms);
+    self->poll_source = g_timeout_add(delay_until(due, input.now_ms), on_poll_timer, self);
+    g_debug("next poll in %" G_GINT64_FORMAT " ms", self->next_poll_at - input.now_ms);
+}
+
+/* ---- presence --------------------------------------------------------------------------- */
+
+static void arm_presence_timer(SpnEngine *self);
+
+static gboolean on_presence_timer(gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    self->presence_source = 0;
+    g_autoptr(GPtrArray) emptied = g_ptr_array_new_with_free_func(g_free);
+    guint dropped = spn_presence_expire(self->presence, now_ms(), emptied);
+    for (guint i = 0; i < emptied->len; i++)
+        g_signal_emit(self, signals[SIGNAL_SENDER_EXPIRED], 0, g_ptr_array_index(emptied, i));
+    if (dropped > 0) {
+        g_debug("%u viewer(s) expired, %u present", dropped, spn_presence_count(self->presence));
+        reschedule(self);
+    }
+    arm_presence_timer(self);
+    return G_SOURCE_REMOVE;
+}
+
+static void arm_presence_timer(SpnEngine *self)
+{
+    g_clear_handle_id(&self->presence_source, g_source_remove);
+    gint64 next = spn_presence_next_expiry(self->presence);
+    if (next == 0)
+        return;
+    self->presence_source = g_timeout_add(delay_until(next, now_ms()), on_presence_timer, self);
+}
+
+gboolean spn_engine_report_viewer(SpnEngine *self, const char *sender, const char *viewer_id,
+                                  gboolean *new_sender, GError **error)
+{
+    guint before = spn_presence_count(self->presence);
+    gint64 expires_at = now_ms() + spn_seconds_to_ms(self->config->presence_ttl_s);
+    if (!spn_presence_report(self->presence, sender, viewer_id, expires_at, new_sender, error))
+        return FALSE;
+    arm_presence_timer(self);
+
+    /* A viewer arriving is a trigger like EnsureFresh: it should see fresh data, not the last
+     * safety poll's. Heartbeats of known viewers change nothing. */
+    if (spn_presence_count(self->presence) > before) {
+        SpnSchedulerInput input = scheduler_input(self);
+        if (spn_scheduler_freshness(&self->settings, &input) == SPN_FRESHNESS_POLL)
+            start_poll(self);
+        else
+            reschedule(self);
+    }
+    return TRUE;
+}
+
+void spn_engine_forget_sender(SpnEngine *self, const char *sender)
+{
+    if (spn_presence_remove_sender(self->presence, sender) == 0)
+        return;
+    g_debug("viewer sender %s left the bus", sender);
+    arm_presence_timer(self);
+    reschedule(self);
+}
+
+/* ---- EnsureFresh ------------------------------------------------------------------------ */
+
+void spn_engine_ensure_fresh(SpnEngine *self, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spn_engine_ensure_fresh);
+    SpnSchedulerInput input = scheduler_input(self);
+    switch (spn_scheduler_freshness(&self->settings, &input)) {
+    case SPN_FRESHNESS_SIGNED_OUT:
+        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s",
+                                g_str_equal(auth_state(self), "revoked")
+                                    ? _("Spotify revoked the sign-in; sign in again")
+                                    : _("Not signed in to Spotify; run “spotnow login”"));
+        return;
+    case SPN_FRESHNESS_CACHED:
+        g_task_return_pointer(task, spn_engine_dup_snapshot(self), (GDestroyNotify)g_variant_unref);
+        return;
+    case SPN_FRESHNESS_POLL:
+        /* Rule 4: join the poll in flight, or start the one every later caller joins. */
+        g_ptr_array_add(self->waiters, g_steal_pointer(&task));
+        start_poll(self);
+        return;
+    }
+}
+
+GVariant *spn_engine_ensure_fresh_finish(SpnEngine *self, GAsyncResult *result, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, self), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+/* ---- life cycle ------------------------------------------------------------------------- */
+
+static void load_files(SpnEngine *self)
+{
+    g_autoptr(GError) error = NULL;
+    SpnSnapshot *snapshot = NULL;
+    if (!spn_store_load_state(self->state_dir, &snapshot, &self->poll_state, &error)) {
+        g_warning("cannot read the state file in %s: %s", self->state_dir, error->message);
+        g_clear_error(&error);
+    }
+    if (snapshot != NULL) {
+        spn_snapshot_free(self->snapshot);
+        self->snapshot = snapshot;
+    }
+    if (!spn_store_load_credentials(self->state_dir, &self->credentials, &error))
+        g_warning("cannot read the credentials in %s: %s", self->state_dir, error->message);
+}
+
+SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir)
+{
+    SpnEngine *self = g_object_new(SPN_TYPE_ENGINE, NULL);
+    self->config = config;
+    self->state_dir = g_strdup(state_dir);
+    self->settings = (SpnSchedulerSettings){
+        .safety_interval_s = config->safety_interval_s,
+        .fresh_playing_s = config->fresh_playing_s,
+        .fresh_paused_s = config->fresh_paused_s,
+        .end_of_item_delay_s = config->end_of_item_delay_s,
+    };
+    self->poll = spn_poll_new(self->config);
+    load_files(self);
+    self->status_signature =
+        g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, auth_state(self), "",
+                        self->poll_state.backoff_until);
+    return self;
+}
+
+void spn_engine_start(SpnEngine *self)
+{
+    reschedule(self);
+}
+
+void spn_engine_shutdown(SpnEngine *self)
+{
+    g_clear_handle_id(&self->poll_source, g_source_remove);
+    g_clear_handle_id(&self->presence_source, g_source_remove);
+    spn_poll_cancel(self->poll);
+    save_state(self);
+}
+
+static void spn_engine_finalize(GObject *object)
+{
+    SpnEngine *self = SPN_ENGINE(object);
+    g_clear_handle_id(&self->poll_source, g_source_remove);
+    g_clear_handle_id(&self->presence_source, g_source_remove);
+    g_clear_object(&self->poll);
+    g_clear_pointer(&self->waiters, g_ptr_array_unref);
+    g_clear_pointer(&self->presence, spn_presence_free);
+    g_clear_pointer(&self->snapshot, spn_snapshot_free);
+    g_clear_pointer(&self->snapshot_variant, g_variant_unref);
+    g_clear_pointer(&self->credentials, spn_credentials_free);
+    g_free(self->state_dir);
+    g_free(self->last_error);
+    g_free(self->status_signature);
+    G_OBJECT_CLASS(spn_engine_parent_class)->finalize(object);
+}
+
+static void spn_engine_class_init(SpnEngineClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = spn_engine_finalize;
+    signals[SIGNAL_CHANGED] = g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_VARIANT);
+    signals[SIGNAL_STATUS_CHANGED] =
+        g_signal_new("status-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, G_TYPE_VARIANT);
+    /* A sender whose viewers all expired: its name watch can go. */
+    signals[SIGNAL_SENDER_EXPIRED] =
+        g_signal_new("sender-expired", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void spn_engine_init(SpnEngine *self)
+{
+    self->snapshot = spn_snapshot_new();
+    self->waiters = g_ptr_array_new_with_free_func(g_object_unref);
+    self->presence = spn_presence_new(SPN_PRESENCE_MAX_PER_SENDER, SPN_PRESENCE_MAX_TOTAL);
+}

@@ -1,0 +1,169 @@
+/* main.c — spotnowd: options, the bus name, and the main loop. */
+#define G_LOG_DOMAIN "spotnowd"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "engine.h"
+#include "service.h"
+#include "spn-error.h"
+#include "store.h"
+
+typedef struct {
+    GMainLoop *loop;
+    SpnEngine *engine;
+    SpnService *service;
+    gboolean name_owned;
+    int exit_status;
+} Daemon;
+
+typedef struct {
+    gboolean session;
+    gboolean system;
+    char *config_path;
+    char *state_dir;
+    gboolean replace;
+    gboolean version;
+} Options;
+
+static void on_bus_acquired(GDBusConnection *connection, const char *name, gpointer user_data)
+{
+    Daemon *daemon = user_data;
+    g_autoptr(GError) error = NULL;
+    /* Export before the name is ours, so nobody who sees the name finds no object. */
+    if (!spn_service_export(daemon->service, connection, &error)) {
+        g_printerr(_("spotnowd: cannot export %s: %s\n"), SPN_OBJECT_PATH, error->message);
+        daemon->exit_status = EXIT_FAILURE;
+        g_main_loop_quit(daemon->loop);
+    }
+}
+
+static void on_name_acquired(GDBusConnection *connection, const char *name, gpointer user_data)
+{
+    Daemon *daemon = user_data;
+    daemon->name_owned = TRUE;
+    g_debug("owns %s", name);
+    spn_engine_start(daemon->engine);
+}
+
+static void on_name_lost(GDBusConnection *connection, const char *name, gpointer user_data)
+{
+    Daemon *daemon = user_data;
+    if (connection == NULL) {
+        g_printerr(_("spotnowd: cannot connect to the bus\n"));
+        daemon->exit_status = EXIT_FAILURE;
+    } else if (daemon->name_owned) {
+        /* Replaced by another spotnowd --replace: a clean hand-over, not a failure. */
+        g_message("%s was taken over by another instance; exiting", name);
+    } else {
+        g_printerr(_("spotnowd: %s is already owned by another process (use --replace to take "
+                     "it over)\n"),
+                   name);
+        daemon->exit_status = EXIT_FAILURE;
+    }
+    g_main_loop_quit(daemon->loop);
+}
+
+static gboolean on_quit_signal(gpointer user_data)
+{
+    Daemon *daemon = user_data;
+    g_main_loop_quit(daemon->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean parse_options(int *argc, char ***argv, Options *options)
+{
+    const GOptionEntry entries[] = {
+        {"session", 0, 0, G_OPTION_ARG_NONE, &options->session,
+         N_("Use the session bus (the default)"), NULL},
+        {"system", 0, 0, G_OPTION_ARG_NONE, &options->system, N_("Use the system bus"), NULL},
+        {"config", 0, 0, G_OPTION_ARG_FILENAME, &options->config_path,
+         N_("Read the configuration from FILE"), N_("FILE")},
+        {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->state_dir,
+         N_("Keep state and credentials in DIR"), N_("DIR")},
+        {"replace", 0, 0, G_OPTION_ARG_NONE, &options->replace,
+         N_("Take the bus name over from a running instance"), NULL},
+        {"version", 0, 0, G_OPTION_ARG_NONE, &options->version, N_("Print the version and exit"),
+         NULL},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+    g_option_context_set_summary(
+        context, _("The spotnow daemon: what you play on Spotify, on any device, over D-Bus."));
+    g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+    g_autoptr(GError) error = NULL;
+    if (!g_option_context_parse(context, argc, argv, &error)) {
+        g_printerr("spotnowd: %s\n", error->message);
+        return FALSE;
+    }
+    if (options->session && options->system) {
+        g_printerr(_("spotnowd: --session and --system exclude each other\n"));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static int run(const Options *options)
+{
+    g_autofree char *config_path =
+        options->config_path ? g_strdup(options->config_path) : spn_config_default_path(options->system);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SpnConfig) config = spn_config_load(config_path, &error);
+    if (config == NULL) {
+        g_printerr("spotnowd: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
+    g_autofree char *state_dir = options->state_dir ? g_strdup(options->state_dir)
+                                                    : spn_store_default_state_dir(options->system);
+    g_debug("config %s, state in %s", config_path, state_dir);
+
+    Daemon daemon = {.exit_status = EXIT_SUCCESS};
+    daemon.loop = g_main_loop_new(NULL, FALSE);
+    daemon.engine = spn_engine_new(config, state_dir);
+    daemon.service = spn_service_new(daemon.engine);
+
+    g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);
+    g_unix_signal_add(SIGINT, on_quit_signal, &daemon);
+    GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
+                               G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
+    if (options->replace)
+        flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
+    guint owner_id = g_bus_own_name(options->system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
+                                    SPN_BUS_NAME, flags, on_bus_acquired, on_name_acquired,
+                                    on_name_lost, &daemon, NULL);
+
+    g_main_loop_run(daemon.loop);
+
+    spn_engine_shutdown(daemon.engine);
+    spn_service_unexport(daemon.service);
+    g_bus_unown_name(owner_id);
+    g_clear_object(&daemon.service);
+    g_clear_object(&daemon.engine);
+    g_main_loop_unref(daemon.loop);
+    return daemon.exit_status;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+    /* Register the D-Bus error names before any call can fail. */
+    (void)spn_error_quark();
+
+    Options options = {0};
+    if (!parse_options(&argc, &argv, &options))
+        return 2;
+    if (options.version) {
+        g_print("spotnowd %s\n", SPOTNOW_VERSION);
+        return EXIT_SUCCESS;
+    }
+    int status = run(&options);
+    g_free(options.config_path);
+    g_free(options.state_dir);
+    return status;
+}

@@ -1,0 +1,47 @@
+/* poll.h — one poll: refresh the access token if it is about to expire, GET currently-playing,
+ * and on a 401 refresh once and retry once (DESIGN.md section 4, rule 5). It classifies what
+ * happened; what to do about it (back-off, revocation, persistence) is the engine's call. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "config.h"
+#include "credentials.h"
+#include "snapshot.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+    SPN_POLL_OK,           /* @snapshot is the new snapshot */
+    SPN_POLL_RATE_LIMITED, /* HTTP 429: @retry_until from Retry-After (0 = absent) */
+    SPN_POLL_FAILED,       /* 5xx, other 4xx, network, bad body: back off */
+    SPN_POLL_REVOKED,      /* invalid_grant: never retry */
+} SpnPollKind;
+
+typedef struct {
+    SpnPollKind kind;
+    const SpnSnapshot *snapshot;       /* OK only */
+    const SpnCredentials *credentials; /* set when a refresh succeeded (persist at once) */
+    gint64 retry_until;
+    const char *message; /* for lastError; never contains a token */
+} SpnPollOutcome;
+
+#define SPN_TYPE_POLL (spn_poll_get_type())
+G_DECLARE_FINAL_TYPE(SpnPoll, spn_poll, SPN, POLL, GObject)
+
+typedef void (*SpnPollDoneFunc)(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer user_data);
+
+/* @config is borrowed and must outlive the poll. */
+SpnPoll *spn_poll_new(const SpnConfig *config);
+
+/* Start the chain; @done is called once, from the main loop, unless spn_poll_cancel() runs
+ * first. Must not be called while running. */
+void spn_poll_run(SpnPoll *self, const SpnCredentials *credentials, const SpnSnapshot *previous,
+                  SpnPollDoneFunc done, gpointer user_data);
+gboolean spn_poll_is_running(SpnPoll *self);
+void spn_poll_cancel(SpnPoll *self);
+
+/* HTTP requests sent so far, API and token endpoint together. */
+guint64 spn_poll_get_request_count(SpnPoll *self);
+
+G_END_DECLS

@@ -1,0 +1,170 @@
+/* service.c — the D-Bus face of the engine. */
+#define G_LOG_DOMAIN "spotnow-service"
+
+#include "service.h"
+
+#include "spn-dbus.h"
+#include "spn-error.h"
+
+struct _SpnService {
+    GObject parent_instance;
+    SpnEngine *engine;
+    SpnNowPlaying1 *skeleton;
+    GDBusConnection *connection;
+    GHashTable *sender_watches; /* unique name -> watch id */
+};
+
+G_DEFINE_TYPE(SpnService, spn_service, G_TYPE_OBJECT)
+
+static gboolean on_currently_playing(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                                     gpointer user_data)
+{
+    SpnService *self = user_data;
+    g_autoptr(GVariant) snapshot = spn_engine_dup_snapshot(self->engine);
+    spn_now_playing1_complete_currently_playing(skeleton, invocation, snapshot);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean on_get_status(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                              gpointer user_data)
+{
+    SpnService *self = user_data;
+    spn_now_playing1_complete_get_status(skeleton, invocation, spn_engine_dup_status(self->engine));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void on_fresh(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GDBusMethodInvocation) invocation = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) snapshot =
+        spn_engine_ensure_fresh_finish(SPN_ENGINE(source), result, &error);
+    if (snapshot == NULL) {
+        g_dbus_method_invocation_return_gerror(g_steal_pointer(&invocation), error);
+        return;
+    }
+    g_dbus_method_invocation_return_value(g_steal_pointer(&invocation),
+                                          g_variant_new("(@a{sv})", snapshot));
+}
+
+static gboolean on_ensure_fresh(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                                gpointer user_data)
+{
+    SpnService *self = user_data;
+    spn_engine_ensure_fresh(self->engine, NULL, on_fresh, g_object_ref(invocation));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void on_sender_vanished(GDBusConnection *connection, const char *name, gpointer user_data)
+{
+    SpnService *self = user_data;
+    /* Removing the watch from inside its own callback is allowed by GIO. */
+    g_hash_table_remove(self->sender_watches, name);
+    spn_engine_forget_sender(self->engine, name);
+}
+
+static void watch_sender(SpnService *self, const char *sender)
+{
+    if (g_hash_table_contains(self->sender_watches, sender))
+        return;
+    /* Watching a unique name also answers at once if it already left, closing the race
+     * between its call and our watch. */
+    guint id = g_bus_watch_name_on_connection(self->connection, sender,
+                                              G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                              on_sender_vanished, self, NULL);
+    g_hash_table_insert(self->sender_watches, g_strdup(sender), GUINT_TO_POINTER(id));
+}
+
+static void on_sender_expired(SpnEngine *engine, const char *sender, gpointer user_data)
+{
+    SpnService *self = user_data;
+    g_hash_table_remove(self->sender_watches, sender);
+}
+
+static gboolean on_report_viewer_presence(SpnNowPlaying1 *skeleton,
+                                          GDBusMethodInvocation *invocation,
+                                          const char *viewer_id, gpointer user_data)
+{
+    SpnService *self = user_data;
+    const char *sender = g_dbus_method_invocation_get_sender(invocation);
+    g_autoptr(GError) error = NULL;
+    gboolean new_sender = FALSE;
+    /* A peer-to-peer caller has no unique name; it cannot leave "the bus", so only the TTL
+     * applies to it. */
+    const char *key = sender != NULL ? sender : "(peer)";
+    if (!spn_engine_report_viewer(self->engine, key, viewer_id, &new_sender, &error)) {
+        g_dbus_method_invocation_return_gerror(invocation, error);
+        return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    if (new_sender && sender != NULL)
+        watch_sender(self, sender);
+    spn_now_playing1_complete_report_viewer_presence(skeleton, invocation);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void on_changed(SpnEngine *engine, GVariant *snapshot, gpointer user_data)
+{
+    SpnService *self = user_data;
+    spn_now_playing1_emit_changed(self->skeleton, snapshot);
+}
+
+static void on_status_changed(SpnEngine *engine, GVariant *status, gpointer user_data)
+{
+    SpnService *self = user_data;
+    spn_now_playing1_emit_status_changed(self->skeleton, status);
+}
+
+SpnService *spn_service_new(SpnEngine *engine)
+{
+    SpnService *self = g_object_new(SPN_TYPE_SERVICE, NULL);
+    self->engine = g_object_ref(engine);
+    self->skeleton = spn_now_playing1_skeleton_new();
+    g_signal_connect(self->skeleton, "handle-currently-playing", G_CALLBACK(on_currently_playing),
+                     self);
+    g_signal_connect(self->skeleton, "handle-ensure-fresh", G_CALLBACK(on_ensure_fresh), self);
+    g_signal_connect(self->skeleton, "handle-report-viewer-presence",
+                     G_CALLBACK(on_report_viewer_presence), self);
+    g_signal_connect(self->skeleton, "handle-get-status", G_CALLBACK(on_get_status), self);
+    g_signal_connect_object(engine, "changed", G_CALLBACK(on_changed), self, 0);
+    g_signal_connect_object(engine, "status-changed", G_CALLBACK(on_status_changed), self, 0);
+    g_signal_connect_object(engine, "sender-expired", G_CALLBACK(on_sender_expired), self, 0);
+    return self;
+}
+
+gboolean spn_service_export(SpnService *self, GDBusConnection *connection, GError **error)
+{
+    g_set_object(&self->connection, connection);
+    return g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(self->skeleton), connection,
+                                            SPN_OBJECT_PATH, error);
+}
+
+void spn_service_unexport(SpnService *self)
+{
+    g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->skeleton));
+    g_hash_table_remove_all(self->sender_watches);
+}
+
+static void unwatch(gpointer id)
+{
+    g_bus_unwatch_name(GPOINTER_TO_UINT(id));
+}
+
+static void spn_service_finalize(GObject *object)
+{
+    SpnService *self = SPN_SERVICE(object);
+    g_clear_pointer(&self->sender_watches, g_hash_table_unref);
+    g_clear_object(&self->skeleton);
+    g_clear_object(&self->engine);
+    g_clear_object(&self->connection);
+    G_OBJECT_CLASS(spn_service_parent_class)->finalize(object);
+}
+
+static void spn_service_class_init(SpnServiceClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = spn_service_finalize;
+}
+
+static void spn_service_init(SpnService *self)
+{
+    self->sender_watches = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, unwatch);
+}

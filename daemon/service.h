@@ -1,0 +1,21 @@
+/* service.h — io.github.spotnow.NowPlaying1 on the bus: maps D-Bus calls onto the engine and
+ * the engine's signals onto D-Bus signals, and watches viewers' senders leave the bus. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "engine.h"
+
+G_BEGIN_DECLS
+
+#define SPN_OBJECT_PATH "/io/github/spotnow/NowPlaying1"
+#define SPN_BUS_NAME "io.github.spotnow.NowPlaying1"
+
+#define SPN_TYPE_SERVICE (spn_service_get_type())
+G_DECLARE_FINAL_TYPE(SpnService, spn_service, SPN, SERVICE, GObject)
+
+SpnService *spn_service_new(SpnEngine *engine);
+gboolean spn_service_export(SpnService *self, GDBusConnection *connection, GError **error);
+void spn_service_unexport(SpnService *self);
+
+G_END_DECLS

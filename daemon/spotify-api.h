@@ -1,0 +1,52 @@
+/* spotify-api.h — HTTP to the Spotify Web API and accounts service (libsoup 3, async).
+ *
+ * Transport only: it sends, bounds and collects replies; what they mean is snapshot.c and
+ * upstream.c. Every reply body is capped at 1 MiB and every request at the configured timeout
+ * (15 s by default), so a misbehaving upstream can cost memory and time only within bounds.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define SPN_SPOTIFY_API_MAX_BODY (1024 * 1024)
+
+typedef struct {
+    guint status;
+    char *reason;      /* HTTP reason phrase, may be NULL */
+    GBytes *body;      /* never NULL; empty for 204 */
+    char *retry_after; /* Retry-After header verbatim, or NULL */
+} SpnHttpReply;
+
+void spn_http_reply_free(SpnHttpReply *reply);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpnHttpReply, spn_http_reply_free)
+
+#define SPN_TYPE_SPOTIFY_API (spn_spotify_api_get_type())
+G_DECLARE_FINAL_TYPE(SpnSpotifyApi, spn_spotify_api, SPN, SPOTIFY_API, GObject)
+
+SpnSpotifyApi *spn_spotify_api_new(const char *api_base_url, const char *accounts_base_url,
+                                   double timeout_s);
+
+/* GET <api>/v1/me/player/currently-playing?additional_types=episode with the bearer token.
+ * Any HTTP status is a reply; only transport failures (refused, reset, timeout, truncated,
+ * over-long body) are errors. */
+void spn_spotify_api_get_currently_playing(SpnSpotifyApi *self, const char *access_token,
+                                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                                           gpointer user_data);
+SpnHttpReply *spn_spotify_api_get_currently_playing_finish(SpnSpotifyApi *self,
+                                                           GAsyncResult *result, GError **error);
+
+/* POST <accounts>/api/token grant_type=refresh_token. With @client_secret the client
+ * authenticates with HTTP Basic, else (PKCE public client) with a client_id form field. */
+void spn_spotify_api_refresh_token(SpnSpotifyApi *self, const char *refresh_token,
+                                   const char *client_id, const char *client_secret,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+SpnHttpReply *spn_spotify_api_refresh_token_finish(SpnSpotifyApi *self, GAsyncResult *result,
+                                                   GError **error);
+
+/* HTTP requests sent since creation (API and accounts), for GetStatus().upstreamRequests. */
+guint64 spn_spotify_api_get_request_count(SpnSpotifyApi *self);
+
+G_END_DECLS

@@ -1,0 +1,285 @@
+"""Real parts for integration tests: a private dbus-daemon, tests/fake-spotify on 127.0.0.1,
+and the real spotnowd, with GIO as the D-Bus client.
+
+Every test case gets its own bus, fake server, config and state dir, so cases cannot leak into
+each other. Paths come from the environment meson sets: SPOTNOWD, FAKE_SPOTIFY, SPN_FIXTURES_DIR.
+"""
+
+import configparser
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import gi
+
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib  # noqa: E402
+
+BUS_NAME = "io.github.spotnow.NowPlaying1"
+OBJECT_PATH = "/io/github/spotnow/NowPlaying1"
+INTERFACE = "io.github.spotnow.NowPlaying1"
+CP_PATH = "/v1/me/player/currently-playing"
+TOKEN_PATH = "/api/token"
+
+# Intervals scaled down so minutes of playback replay in seconds.
+FAST_POLLING = {
+    "safety-interval-s": "300",
+    "fresh-playing-s": "10",
+    "fresh-paused-s": "30",
+    "presence-ttl-s": "60",
+    "end-of-item-delay-s": "0.2",
+    "backoff-initial-s": "0.3",
+    "backoff-max-s": "2",
+    "retry-after-default-s": "30",
+    "token-refresh-margin-s": "60",
+}
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+class FakeSpotify:
+    def __init__(self, workdir, timeline=None, extra_args=()):
+        args = [os.environ["FAKE_SPOTIFY"], "--port", "0",
+                "--fixtures", os.environ["SPN_FIXTURES_DIR"], "--client-id", "test-client"]
+        if timeline is not None:
+            path = os.path.join(workdir, "timeline.txt")
+            with open(path, "w") as f:
+                f.write(timeline)
+            args += ["--timeline", path]
+        args += list(extra_args)
+        self.log = open(os.path.join(workdir, "fake-spotify.log"), "w")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"fake-spotify did not start: {line!r}")
+        self.port = int(line.split()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def control(self, what, body=None, **params):
+        query = "&".join(f"{k.replace('_', '-')}={v}" for k, v in params.items())
+        url = f"{self.url}/control/{what}" + (f"?{query}" if query else "")
+        data = body.encode() if isinstance(body, str) else body
+        req = urllib.request.Request(url, data=data if data is not None else b"", method="POST")
+        with urllib.request.urlopen(req, timeout=5) as reply:
+            return json.loads(reply.read() or b"{}")
+
+    def stats(self):
+        with urllib.request.urlopen(f"{self.url}/control/stats", timeout=5) as reply:
+            return json.loads(reply.read())
+
+    def requests(self, path=CP_PATH):
+        return self.stats()["requests"].get(path, 0)
+
+    def fault(self, kind, **params):
+        return self.control("fault", kind=kind, **params)
+
+    def timeline(self, text):
+        return self.control("timeline", body=text)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        self.proc.stdout.close()
+        self.log.close()
+
+
+class DBusDaemon:
+    def __init__(self):
+        self.proc = subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.address = self.proc.stdout.readline().strip()
+        if not self.address:
+            raise RuntimeError("dbus-daemon did not start")
+
+    def connect(self):
+        return Gio.DBusConnection.new_for_address_sync(
+            self.address,
+            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+        self.proc.stdout.close()
+
+
+class SpotnowTestCase(unittest.TestCase):
+    """Starts bus + fake + daemon per test. Override class attributes to shape them."""
+
+    timeline = "1000 track id=t1 name=\"First Song\" artists=\"The Testers\" album=\"Test Album\" duration=1000\n"
+    polling = {}           # overrides of FAST_POLLING
+    spotify = {}           # extra [spotify] keys
+    credentials = True     # write a credentials.ini before start
+    fake_args = ()
+    start_daemon = True
+
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="spotnow-it-")
+        self.state_dir = os.path.join(self.workdir, "state")
+        self.config_path = os.path.join(self.workdir, "config.ini")
+        self.bus = DBusDaemon()
+        self.fake = FakeSpotify(self.workdir, self.timeline, self.fake_args)
+        self.write_config()
+        if self.credentials:
+            self.write_credentials()
+        self.conn = self.bus.connect()
+        self.daemon = None
+        self.signals = []
+        self._subscription = self.conn.signal_subscribe(
+            BUS_NAME, INTERFACE, None, OBJECT_PATH, None, Gio.DBusSignalFlags.NONE,
+            self._on_signal)
+        if self.start_daemon:
+            self.start()
+
+    def tearDown(self):
+        self.conn.signal_unsubscribe(self._subscription)
+        self.stop()
+        self.conn.close_sync(None)
+        self.fake.stop()
+        self.bus.stop()
+        if os.environ.get("SPN_KEEP_WORKDIR"):
+            print("workdir kept:", self.workdir)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # ---- set-up pieces ----------------------------------------------------------------------
+
+    def write_config(self, **overrides):
+        cfg = configparser.ConfigParser()
+        cfg.optionxform = str
+        cfg["spotify"] = {"client-id": "test-client", "api-base-url": self.fake.url,
+                          "accounts-base-url": self.fake.url, **self.spotify}
+        cfg["polling"] = {**FAST_POLLING, **self.polling, **overrides}
+        with open(self.config_path, "w") as f:
+            cfg.write(f)
+
+    def write_credentials(self, access="fake-access-0", refresh="fake-refresh-0",
+                          expires_at=None, scope="user-read-currently-playing"):
+        os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
+        if expires_at is None:
+            expires_at = now_ms() + 3600 * 1000
+        path = os.path.join(self.state_dir, "credentials.ini")
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(f"[credentials]\naccess-token={access}\nrefresh-token={refresh}\n"
+                    f"expires-at={expires_at}\nscope={scope}\n")
+
+    def read_keyfile(self, name):
+        cfg = configparser.ConfigParser(interpolation=None)
+        cfg.optionxform = str
+        with open(os.path.join(self.state_dir, name)) as f:
+            cfg.read_file(f)
+        return cfg
+
+    def start(self, extra_args=(), wait=True):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address,
+                   G_MESSAGES_DEBUG="all", GIO_USE_PROXY_RESOLVER="dummy")
+        self.daemon_log_path = os.path.join(self.workdir, f"spotnowd-{time.time():.3f}.log")
+        self.daemon_log = open(self.daemon_log_path, "w")
+        self.daemon = subprocess.Popen(
+            [os.environ["SPOTNOWD"], "--config", self.config_path, "--state-dir",
+             self.state_dir, *extra_args],
+            env=env, stdout=self.daemon_log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_for(lambda: self.name_has_owner(), timeout=10, what="spotnowd on the bus")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.daemon is None:
+            return None
+        if self.daemon.poll() is None:
+            self.daemon.send_signal(sig)
+            try:
+                self.daemon.wait(10)
+            except subprocess.TimeoutExpired:
+                self.daemon.kill()
+                self.daemon.wait()
+        code = self.daemon.returncode
+        self.daemon_log.close()
+        self.daemon = None
+        return code
+
+    def daemon_output(self):
+        with open(self.daemon_log_path) as f:
+            return f.read()
+
+    # ---- D-Bus --------------------------------------------------------------------------------
+
+    def name_has_owner(self):
+        reply = self.conn.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                    "org.freedesktop.DBus", "NameHasOwner",
+                                    GLib.Variant("(s)", (BUS_NAME,)), GLib.VariantType("(b)"),
+                                    Gio.DBusCallFlags.NONE, 2000, None)
+        return reply.unpack()[0]
+
+    def call(self, method, args=None, conn=None, timeout_ms=20000):
+        conn = conn or self.conn
+        reply = conn.call_sync(BUS_NAME, OBJECT_PATH, INTERFACE, method, args, None,
+                               Gio.DBusCallFlags.NO_AUTO_START, timeout_ms, None)
+        values = reply.unpack()
+        return values[0] if len(values) == 1 else values
+
+    def snapshot(self):
+        return self.call("CurrentlyPlaying")
+
+    def status(self):
+        return self.call("GetStatus")
+
+    def ensure_fresh(self):
+        return self.call("EnsureFresh")
+
+    def report(self, viewer_id="test-viewer", conn=None):
+        return self.call("ReportViewerPresence", GLib.Variant("(s)", (viewer_id,)), conn=conn)
+
+    def assertDBusError(self, name, method, args=None, conn=None):
+        with self.assertRaises(GLib.Error) as ctx:
+            self.call(method, args, conn=conn)
+        remote = Gio.DBusError.get_remote_error(ctx.exception)
+        self.assertEqual(remote, name, ctx.exception.message)
+        return ctx.exception
+
+    def _on_signal(self, conn, sender, path, iface, name, params):
+        self.signals.append((time.monotonic(), name, params.unpack()[0]))
+
+    def changed_signals(self):
+        return [s for (_, n, s) in self.signals if n == "Changed"]
+
+    # ---- waiting ------------------------------------------------------------------------------
+
+    def pump(self, seconds):
+        """Run the main context for a while so signals and async replies arrive."""
+        ctx = GLib.MainContext.default()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            while ctx.pending():
+                ctx.iteration(False)
+            time.sleep(0.005)
+
+    def wait_for(self, predicate, timeout=10.0, what="condition"):
+        ctx = GLib.MainContext.default()
+        end = time.monotonic() + timeout
+        while True:
+            while ctx.pending():
+                ctx.iteration(False)
+            result = predicate()
+            if result:
+                return result
+            if time.monotonic() > end:
+                self.fail(f"timed out after {timeout} s waiting for {what}")
+            time.sleep(0.02)
+
+    def wait_for_snapshot(self, predicate, timeout=10.0, what="snapshot"):
+        return self.wait_for(lambda: (lambda s: s if predicate(s) else None)(self.snapshot()),
+                             timeout, what)
+
+
+def main():
+    unittest.main(verbosity=2)
