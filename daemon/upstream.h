@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "credentials.h"
 
@@ -31,5 +32,11 @@ SpnCredentials *spn_upstream_parse_token_reply(guint status, const char *body, g
 /* Parse a Retry-After value: delta-seconds ("13749") or an HTTP-date. Returns the Unix ms until
  * which to wait, or 0 when @value is NULL or unparseable (the caller then uses its default). */
 gint64 spn_upstream_parse_retry_after(const char *value, gint64 now_ms);
+
+/* Parse an untrusted reply body whose top level must be a JSON object. Rejects, with
+ * SPN_ERROR_UPSTREAM and a "Spotify sent …" message: invalid UTF-8, bad JSON, a top level that is
+ * not an object, an empty body, and nesting deeper than 64 levels (json-glib recurses once per
+ * level, so a hostile body could otherwise overflow the stack). Returns a new reference. */
+JsonObject *spn_upstream_parse_json_object(const char *body, gsize length, GError **error);
 
 G_END_DECLS

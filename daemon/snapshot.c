@@ -1,0 +1,345 @@
+/* snapshot.c — Spotify's now-playing replies → the snapshot of DESIGN.md section 2. */
+#define G_LOG_DOMAIN "spotnow-snapshot"
+
+#include "snapshot.h"
+
+#include "spn-error.h"
+#include "spn-json.h"
+#include "upstream.h"
+
+/* Caps every duration so callers can add "now" to it without overflowing (~285,000 years). */
+#define MAX_MS SPN_JSON_INT_LIMIT
+
+/* currently_playing_type as Spotify documents it, and itemType, which adds "none". */
+static const char *const spotify_types[] = {"track", "episode", "ad", "unknown", NULL};
+static const char *const item_types[] = {"track", "episode", "ad", "unknown", "none", NULL};
+
+SpnSnapshot *spn_snapshot_new(void)
+{
+    SpnSnapshot *snapshot = g_new0(SpnSnapshot, 1);
+    snapshot->track_name = g_strdup("");
+    snapshot->artist_name = g_strdup("");
+    snapshot->album_name = g_strdup("");
+    snapshot->album_art = g_strdup("");
+    snapshot->item_type = g_strdup("none");
+    return snapshot;
+}
+
+SpnSnapshot *spn_snapshot_copy(const SpnSnapshot *snapshot)
+{
+    g_return_val_if_fail(snapshot != NULL, NULL);
+
+    SpnSnapshot *copy = g_new0(SpnSnapshot, 1);
+    *copy = *snapshot;
+    copy->track_name = g_strdup(snapshot->track_name);
+    copy->artist_name = g_strdup(snapshot->artist_name);
+    copy->album_name = g_strdup(snapshot->album_name);
+    copy->album_art = g_strdup(snapshot->album_art);
+    copy->album_art_file = g_strdup(snapshot->album_art_file);
+    copy->track_url = g_strdup(snapshot->track_url);
+    copy->track_id = g_strdup(snapshot->track_id);
+    copy->item_type = g_strdup(snapshot->item_type);
+    return copy;
+}
+
+void spn_snapshot_free(SpnSnapshot *snapshot)
+{
+    if (snapshot == NULL)
+        return;
+    g_free(snapshot->track_name);
+    g_free(snapshot->artist_name);
+    g_free(snapshot->album_name);
+    g_free(snapshot->album_art);
+    g_free(snapshot->album_art_file);
+    g_free(snapshot->track_url);
+    g_free(snapshot->track_id);
+    g_free(snapshot->item_type);
+    g_free(snapshot);
+}
+
+static void replace_string(char **field, const char *value)
+{
+    char *copy = g_strdup(value);
+    g_free(*field);
+    *field = copy;
+}
+
+/* The "last played" fallback: nothing is playing that we can show, so keep what played last
+ * (DESIGN.md 4.7). @item_type NULL keeps the previous one (a 204 says nothing about it). */
+static SpnSnapshot *last_played(const SpnSnapshot *previous, const char *item_type, gint64 now_ms)
+{
+    SpnSnapshot *snapshot = previous != NULL ? spn_snapshot_copy(previous) : spn_snapshot_new();
+    snapshot->is_playing = FALSE;
+    snapshot->fetched_at = now_ms;
+    if (item_type != NULL)
+        replace_string(&snapshot->item_type, item_type);
+    return snapshot;
+}
+
+/* URL of the image with the most pixels; missing dimensions count as 0, ties keep the first. */
+static char *largest_image_url(JsonArray *images)
+{
+    const char *best_url = NULL;
+    gint64 best_area = -1;
+    guint n = images != NULL ? json_array_get_length(images) : 0;
+
+    for (guint i = 0; i < n; i++) {
+        JsonNode *node = json_array_get_element(images, i);
+        JsonObject *image = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+        if (!spn_json_has_nonempty_string(image, "url"))
+            continue;
+
+        gint64 width = 0, height = 0;
+        if (!spn_json_get_int64(image, "width", &width) || width < 0)
+            width = 0;
+        if (!spn_json_get_int64(image, "height", &height) || height < 0)
+            height = 0;
+        /* Both are below 2^53 but their product need not fit: compare in double. */
+        gint64 area = (gint64)MIN((double)width * (double)height, (double)G_MAXINT64 / 2);
+        if (area > best_area) {
+            best_area = area;
+            best_url = spn_json_get_string(image, "url");
+        }
+    }
+    return g_utf8_make_valid(best_url != NULL ? best_url : "", -1);
+}
+
+static char *join_artist_names(JsonArray *artists)
+{
+    g_autoptr(GString) joined = g_string_new("");
+    guint n = artists != NULL ? json_array_get_length(artists) : 0;
+
+    for (guint i = 0; i < n; i++) {
+        JsonNode *node = json_array_get_element(artists, i);
+        JsonObject *artist = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+        g_autofree char *name = spn_json_dup_string(artist, "name");
+        if (name == NULL || *name == '\0')
+            continue;
+        if (joined->len > 0)
+            g_string_append(joined, ", ");
+        g_string_append(joined, name);
+    }
+    return g_string_free(g_steal_pointer(&joined), FALSE);
+}
+
+/* A string that is absent rather than "" when Spotify gives none (local files). */
+static char *optional_string(JsonObject *object, const char *member)
+{
+    return spn_json_has_nonempty_string(object, member) ? spn_json_dup_string(object, member)
+                                                        : NULL;
+}
+
+static char *string_or_empty(JsonObject *object, const char *member)
+{
+    char *value = spn_json_dup_string(object, member);
+    return value != NULL ? value : g_strdup("");
+}
+
+static gint64 ms_or_zero(JsonObject *object, const char *member)
+{
+    gint64 value = 0;
+    if (!spn_json_get_int64(object, member, &value))
+        return 0;
+    return CLAMP(value, 0, MAX_MS);
+}
+
+/* The snapshot of a playable item; @item_type ("track" or "episode") says how to read it. */
+static SpnSnapshot *from_item(const SpnSnapshot *previous, JsonObject *root, JsonObject *item,
+                              const char *item_type, gint64 now_ms)
+{
+    SpnSnapshot *snapshot = g_new0(SpnSnapshot, 1);
+    gboolean episode = g_str_equal(item_type, "episode");
+
+    snapshot->is_playing = spn_json_get_true(root, "is_playing");
+    snapshot->track_name = string_or_empty(item, "name");
+    if (episode) {
+        JsonObject *show = spn_json_get_object(item, "show");
+        snapshot->artist_name = string_or_empty(show, "name");
+        snapshot->album_name = string_or_empty(show, "name");
+        snapshot->album_art = largest_image_url(spn_json_get_array(item, "images"));
+        if (*snapshot->album_art == '\0') {
+            g_free(snapshot->album_art);
+            snapshot->album_art = largest_image_url(spn_json_get_array(show, "images"));
+        }
+    } else {
+        JsonObject *album = spn_json_get_object(item, "album");
+        snapshot->artist_name = join_artist_names(spn_json_get_array(item, "artists"));
+        snapshot->album_name = string_or_empty(album, "name");
+        snapshot->album_art = largest_image_url(spn_json_get_array(album, "images"));
+    }
+    snapshot->track_url = optional_string(spn_json_get_object(item, "external_urls"), "spotify");
+    snapshot->track_id = optional_string(item, "id");
+    snapshot->item_type = g_strdup(item_type);
+    snapshot->duration_ms = ms_or_zero(item, "duration_ms");
+    snapshot->progress_ms = MIN(ms_or_zero(root, "progress_ms"), snapshot->duration_ms);
+    /* Spotify's "timestamp" marks the last playback change on /me/player, not this reply. */
+    snapshot->fetched_at = now_ms;
+
+    /* The cached file only stays valid for the image it was made from. */
+    if (previous != NULL && g_strcmp0(previous->album_art, snapshot->album_art) == 0)
+        snapshot->album_art_file = g_strdup(previous->album_art_file);
+    return snapshot;
+}
+
+/* currently_playing_type, one of the four Spotify documents. Responses from 2017 lack it and
+ * only ever carried tracks; a newer value we do not know yet is "unknown". */
+static const char *currently_playing_type(JsonObject *root)
+{
+    const char *type = spn_json_get_string(root, "currently_playing_type");
+    if (type == NULL)
+        return "track";
+    return g_strv_contains(spotify_types, type) ? type : "unknown";
+}
+
+/* How to read @item: its own "type" says best; else trust currently_playing_type. NULL when
+ * it is neither a track nor an episode (an audiobook chapter, say), which we cannot show. */
+static const char *item_shape(JsonObject *item, const char *type)
+{
+    const char *own = spn_json_get_string(item, "type");
+    if (g_strcmp0(own, "track") == 0 || g_strcmp0(own, "episode") == 0)
+        return own;
+    if (g_str_equal(type, "track") || g_str_equal(type, "episode"))
+        return type;
+    return NULL;
+}
+
+SpnSnapshot *spn_snapshot_normalise(const SpnSnapshot *previous, const char *body, gsize length,
+                                    gint64 now_ms, GError **error)
+{
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    if (body == NULL || length == 0)
+        return last_played(previous, NULL, now_ms);
+
+    g_autoptr(JsonObject) root = spn_upstream_parse_json_object(body, length, error);
+    if (root == NULL)
+        return NULL;
+
+    const char *type = currently_playing_type(root);
+    JsonObject *item = spn_json_get_object(root, "item");
+    /* An ad carries no metadata worth showing, whatever Spotify puts in item. */
+    if (item != NULL && !g_str_equal(type, "ad")) {
+        const char *shape = item_shape(item, type);
+        if (shape != NULL)
+            return from_item(previous, root, item, shape, now_ms);
+    }
+
+    /* No item: an ad, nothing at all, or an episode asked for without additional_types. Even
+     * with is_playing true there is no track to show, so say paused and keep the last one. */
+    if (g_str_equal(type, "ad") || g_str_equal(type, "episode"))
+        return last_played(previous, type, now_ms);
+    return last_played(previous, "unknown", now_ms);
+}
+
+/* Clamped to durationMs even when that is 0 ("unknown", as during ads): the normaliser clamps
+ * progress to [0, durationMs] too, so an unclamped prediction would see a seek on every poll. */
+gint64 spn_snapshot_predicted_progress(const SpnSnapshot *snapshot, gint64 now_ms)
+{
+    g_return_val_if_fail(snapshot != NULL, 0);
+
+    if (!snapshot->is_playing || now_ms <= snapshot->fetched_at)
+        return snapshot->progress_ms;
+
+    /* Saturate rather than wrap on a nonsense fetchedAt from a hand-made snapshot. */
+    gint64 elapsed, predicted;
+    if (__builtin_sub_overflow(now_ms, snapshot->fetched_at, &elapsed))
+        elapsed = G_MAXINT64;
+    if (__builtin_add_overflow(snapshot->progress_ms, elapsed, &predicted))
+        predicted = G_MAXINT64;
+    return MIN(snapshot->duration_ms, predicted);
+}
+
+static gboolean metadata_equal(const SpnSnapshot *a, const SpnSnapshot *b)
+{
+    return (!a->is_playing) == (!b->is_playing) && g_strcmp0(a->track_name, b->track_name) == 0 &&
+           g_strcmp0(a->artist_name, b->artist_name) == 0 &&
+           g_strcmp0(a->album_name, b->album_name) == 0 &&
+           g_strcmp0(a->album_art, b->album_art) == 0 &&
+           g_strcmp0(a->album_art_file, b->album_art_file) == 0 &&
+           g_strcmp0(a->track_url, b->track_url) == 0 && g_strcmp0(a->track_id, b->track_id) == 0 &&
+           g_strcmp0(a->item_type, b->item_type) == 0 && a->duration_ms == b->duration_ms;
+}
+
+SpnChange spn_snapshot_compare(const SpnSnapshot *previous, const SpnSnapshot *current)
+{
+    g_return_val_if_fail(previous != NULL && current != NULL, SPN_CHANGE_METADATA);
+
+    if (!metadata_equal(previous, current))
+        return SPN_CHANGE_METADATA;
+
+    gint64 predicted = spn_snapshot_predicted_progress(previous, current->fetched_at);
+    gint64 drift = current->progress_ms - predicted;
+    /* Both lie in [0, duration], so the difference cannot overflow. */
+    if (ABS(drift) > SPN_SEEK_THRESHOLD_MS)
+        return SPN_CHANGE_SEEK;
+    return SPN_CHANGE_NONE;
+}
+
+GVariant *spn_snapshot_to_variant(const SpnSnapshot *snapshot)
+{
+    g_return_val_if_fail(snapshot != NULL, NULL);
+
+    GVariantDict dict;
+    g_variant_dict_init(&dict, NULL);
+    g_variant_dict_insert(&dict, SPN_KEY_IS_PLAYING, "b", snapshot->is_playing);
+    g_variant_dict_insert(&dict, SPN_KEY_TRACK_NAME, "s", snapshot->track_name);
+    g_variant_dict_insert(&dict, SPN_KEY_ARTIST_NAME, "s", snapshot->artist_name);
+    g_variant_dict_insert(&dict, SPN_KEY_ALBUM_NAME, "s", snapshot->album_name);
+    g_variant_dict_insert(&dict, SPN_KEY_ALBUM_ART, "s", snapshot->album_art);
+    if (snapshot->album_art_file != NULL)
+        g_variant_dict_insert(&dict, SPN_KEY_ALBUM_ART_FILE, "s", snapshot->album_art_file);
+    if (snapshot->track_url != NULL)
+        g_variant_dict_insert(&dict, SPN_KEY_TRACK_URL, "s", snapshot->track_url);
+    if (snapshot->track_id != NULL)
+        g_variant_dict_insert(&dict, SPN_KEY_TRACK_ID, "s", snapshot->track_id);
+    g_variant_dict_insert(&dict, SPN_KEY_ITEM_TYPE, "s", snapshot->item_type);
+    g_variant_dict_insert(&dict, SPN_KEY_PROGRESS_MS, "x", snapshot->progress_ms);
+    g_variant_dict_insert(&dict, SPN_KEY_DURATION_MS, "x", snapshot->duration_ms);
+    g_variant_dict_insert(&dict, SPN_KEY_FETCHED_AT, "x", snapshot->fetched_at);
+    return g_variant_dict_end(&dict);
+}
+
+/* Replaces *field with the string at @key, if there is one of type s. */
+static void lookup_string(GVariantDict *dict, const char *key, char **field)
+{
+    const char *value = NULL;
+    if (g_variant_dict_lookup(dict, key, "&s", &value))
+        replace_string(field, value);
+}
+
+static gint64 lookup_int64(GVariantDict *dict, const char *key)
+{
+    gint64 value = 0;
+    return g_variant_dict_lookup(dict, key, "x", &value) ? value : 0;
+}
+
+/* Same invariants as the normaliser guarantees, since a peer or an old state file may not. */
+SpnSnapshot *spn_snapshot_from_variant(GVariant *variant)
+{
+    SpnSnapshot *snapshot = spn_snapshot_new();
+    if (variant == NULL || !g_variant_is_of_type(variant, G_VARIANT_TYPE_VARDICT))
+        return snapshot;
+
+    g_auto(GVariantDict) dict;
+    g_variant_dict_init(&dict, variant);
+
+    gboolean is_playing = FALSE;
+    if (g_variant_dict_lookup(&dict, SPN_KEY_IS_PLAYING, "b", &is_playing))
+        snapshot->is_playing = is_playing;
+    lookup_string(&dict, SPN_KEY_TRACK_NAME, &snapshot->track_name);
+    lookup_string(&dict, SPN_KEY_ARTIST_NAME, &snapshot->artist_name);
+    lookup_string(&dict, SPN_KEY_ALBUM_NAME, &snapshot->album_name);
+    lookup_string(&dict, SPN_KEY_ALBUM_ART, &snapshot->album_art);
+    lookup_string(&dict, SPN_KEY_ALBUM_ART_FILE, &snapshot->album_art_file);
+    lookup_string(&dict, SPN_KEY_TRACK_URL, &snapshot->track_url);
+    lookup_string(&dict, SPN_KEY_TRACK_ID, &snapshot->track_id);
+    lookup_string(&dict, SPN_KEY_ITEM_TYPE, &snapshot->item_type);
+    if (!g_strv_contains(item_types, snapshot->item_type))
+        replace_string(&snapshot->item_type, "unknown");
+
+    snapshot->duration_ms = CLAMP(lookup_int64(&dict, SPN_KEY_DURATION_MS), 0, MAX_MS);
+    snapshot->progress_ms =
+        CLAMP(lookup_int64(&dict, SPN_KEY_PROGRESS_MS), 0, snapshot->duration_ms);
+    snapshot->fetched_at = MAX(lookup_int64(&dict, SPN_KEY_FETCHED_AT), 0);
+    return snapshot;
+}
