@@ -1,0 +1,378 @@
+/* config.c — config.ini: defaults, loading and validation (DESIGN.md section 5). */
+#define G_LOG_DOMAIN "spotnow-config"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "spn-error.h"
+
+#define DEFAULT_API_BASE_URL "https://api.spotify.com"
+#define DEFAULT_ACCOUNTS_BASE_URL "https://accounts.spotify.com"
+
+/* A week: anything longer is surely a typo (ms for s), and keeps later arithmetic in range. */
+#define MAX_SECONDS (7.0 * 24 * 3600)
+/* A request that hangs longer than this is better retried than waited for. */
+#define MAX_REQUEST_TIMEOUT_S 300.0
+
+typedef enum {
+    KIND_STRING,  /* char *; "" = NULL */
+    KIND_URL,     /* char *; http(s) with a host, trailing slashes stripped */
+    KIND_PORT,    /* guint, 1..65535 */
+    KIND_SECONDS, /* double, > 0 (or >= 0 with zero_ok), <= max */
+    KIND_BOOLEAN, /* gboolean */
+} KeyKind;
+
+typedef struct {
+    const char *group;
+    const char *key;
+    KeyKind kind;
+    size_t offset;
+    gboolean zero_ok; /* KIND_SECONDS: 0 is meaningful ("no delay", "no margin") */
+    double max;       /* KIND_SECONDS: inclusive upper bound */
+} KeySpec;
+
+#define FIELD(f) offsetof(SpnConfig, f)
+
+static const KeySpec key_specs[] = {
+    {"spotify", "client-id", KIND_STRING, FIELD(client_id)},
+    {"spotify", "client-secret", KIND_STRING, FIELD(client_secret)},
+    {"spotify", "api-base-url", KIND_URL, FIELD(api_base_url)},
+    {"spotify", "accounts-base-url", KIND_URL, FIELD(accounts_base_url)},
+    {"spotify", "redirect-port", KIND_PORT, FIELD(redirect_port)},
+    {"spotify", "request-timeout-s", KIND_SECONDS, FIELD(request_timeout_s), FALSE,
+     MAX_REQUEST_TIMEOUT_S},
+    {"polling", "safety-interval-s", KIND_SECONDS, FIELD(safety_interval_s), FALSE, MAX_SECONDS},
+    {"polling", "fresh-playing-s", KIND_SECONDS, FIELD(fresh_playing_s), FALSE, MAX_SECONDS},
+    {"polling", "fresh-paused-s", KIND_SECONDS, FIELD(fresh_paused_s), FALSE, MAX_SECONDS},
+    {"polling", "presence-ttl-s", KIND_SECONDS, FIELD(presence_ttl_s), FALSE, MAX_SECONDS},
+    {"polling", "end-of-item-delay-s", KIND_SECONDS, FIELD(end_of_item_delay_s), TRUE, MAX_SECONDS},
+    {"polling", "backoff-initial-s", KIND_SECONDS, FIELD(backoff_initial_s), FALSE, MAX_SECONDS},
+    {"polling", "backoff-max-s", KIND_SECONDS, FIELD(backoff_max_s), FALSE, MAX_SECONDS},
+    {"polling", "retry-after-default-s", KIND_SECONDS, FIELD(retry_after_default_s), FALSE,
+     MAX_SECONDS},
+    {"polling", "token-refresh-margin-s", KIND_SECONDS, FIELD(token_refresh_margin_s), TRUE,
+     MAX_SECONDS},
+    {"mpris", "enabled", KIND_BOOLEAN, FIELD(mpris_enabled)},
+    {"mpris", "hide-when-local", KIND_BOOLEAN, FIELD(hide_when_local)},
+    {"presence", "desktop-session", KIND_BOOLEAN, FIELD(desktop_session)},
+};
+
+#define FIELD_PTR(config, spec, type) ((type *)(void *)((char *)(config) + (spec)->offset))
+
+SpnConfig *spn_config_new_defaults(void)
+{
+    SpnConfig *config = g_new0(SpnConfig, 1);
+
+    config->api_base_url = g_strdup(DEFAULT_API_BASE_URL);
+    config->accounts_base_url = g_strdup(DEFAULT_ACCOUNTS_BASE_URL);
+    config->redirect_port = 8898;
+    config->request_timeout_s = 15;
+    config->safety_interval_s = 300;
+    config->fresh_playing_s = 10;
+    config->fresh_paused_s = 30;
+    config->presence_ttl_s = 60;
+    config->end_of_item_delay_s = 1;
+    config->backoff_initial_s = 10;
+    config->backoff_max_s = 300;
+    config->retry_after_default_s = 30;
+    config->token_refresh_margin_s = 60;
+    config->mpris_enabled = TRUE;
+    config->hide_when_local = TRUE;
+    config->desktop_session = TRUE;
+    return config;
+}
+
+void spn_config_free(SpnConfig *config)
+{
+    if (config == NULL)
+        return;
+    g_free(config->client_id);
+    /* Not a token, but still a secret: don't leave it lying in freed memory. */
+    if (config->client_secret != NULL)
+        memset(config->client_secret, 0, strlen(config->client_secret));
+    g_free(config->client_secret);
+    g_free(config->api_base_url);
+    g_free(config->accounts_base_url);
+    g_free(config->path);
+    g_free(config);
+}
+
+static const char *display_path(const char *path)
+{
+    return path != NULL ? path : "config.ini";
+}
+
+static void set_value_error(GError **error, const char *path, const KeySpec *spec,
+                            const char *expected, const char *value)
+{
+    g_autofree char *valid = g_utf8_make_valid(value, -1);
+
+    /* Translators: "%1$s: [%2$s] %3$s: %4$s, got “%5$s”" is FILE: [GROUP] KEY: EXPECTATION, got
+     * “VALUE”, e.g. "/home/u/.config/spotnow/config.ini: [polling] safety-interval-s: expected a
+     * positive number of seconds, got “soon”". */
+    g_set_error(error, SPN_ERROR, SPN_ERROR_CONFIG, _("%s: [%s] %s: %s, got “%s”"),
+                display_path(path), spec->group, spec->key, expected, valid);
+}
+
+static gboolean parse_string(const char *value, char **out)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(value));
+
+    g_free(*out);
+    *out = *copy != '\0' ? g_steal_pointer(&copy) : NULL;
+    return TRUE;
+}
+
+static gboolean parse_url(const char *value, char **out)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(value));
+    g_autoptr(GUri) uri = g_uri_parse(copy, G_URI_FLAGS_NONE, NULL);
+    const char *scheme;
+    const char *host;
+    gsize len;
+
+    if (uri == NULL)
+        return FALSE;
+    scheme = g_uri_get_scheme(uri);
+    host = g_uri_get_host(uri);
+    if (g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0)
+        return FALSE;
+    if (host == NULL || *host == '\0')
+        return FALSE;
+
+    /* Endpoints are appended as "/v1/...", so a trailing slash would double up. */
+    len = strlen(copy);
+    while (len > 0 && copy[len - 1] == '/')
+        copy[--len] = '\0';
+    g_free(*out);
+    *out = g_steal_pointer(&copy);
+    return TRUE;
+}
+
+static gboolean parse_port(const char *value, guint *out)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(value));
+    guint64 port;
+
+    if (!g_ascii_string_to_unsigned(copy, 10, 1, 65535, &port, NULL))
+        return FALSE;
+    *out = (guint)port;
+    return TRUE;
+}
+
+static gboolean parse_seconds(const char *value, double *out)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(value));
+    char *end = NULL;
+    double seconds;
+
+    if (*copy == '\0')
+        return FALSE;
+    /* g_ascii_strtod: "0.25" means a quarter second whatever the locale says. */
+    seconds = g_ascii_strtod(copy, &end);
+    if (end == copy || *end != '\0' || !isfinite(seconds))
+        return FALSE;
+    *out = seconds;
+    return TRUE;
+}
+
+static gboolean apply_seconds(const KeySpec *spec, const char *value, SpnConfig *config,
+                              const char *path, GError **error)
+{
+    double seconds;
+    const char *expected = spec->zero_ok ? _("expected zero or a positive number of seconds")
+                                         : _("expected a positive number of seconds");
+
+    if (!parse_seconds(value, &seconds) || seconds < 0 || (seconds == 0 && !spec->zero_ok)) {
+        set_value_error(error, path, spec, expected, value);
+        return FALSE;
+    }
+    if (seconds > spec->max) {
+        g_autofree char *at_most = g_strdup_printf(_("expected at most %.0f seconds"), spec->max);
+        set_value_error(error, path, spec, at_most, value);
+        return FALSE;
+    }
+    *FIELD_PTR(config, spec, double) = seconds;
+    return TRUE;
+}
+
+static gboolean apply_key(GKeyFile *key_file, const KeySpec *spec, SpnConfig *config,
+                          const char *path, GError **error)
+{
+    g_autoptr(GError) local_error = NULL;
+    g_autofree char *value = NULL;
+    g_autofree char *raw = NULL;
+
+    if (!g_key_file_has_key(key_file, spec->group, spec->key, NULL))
+        return TRUE;
+
+    value = g_key_file_get_string(key_file, spec->group, spec->key, &local_error);
+    if (value == NULL) {
+        /* Only invalid UTF-8 gets here; show what was written, made printable. */
+        raw = g_key_file_get_value(key_file, spec->group, spec->key, NULL);
+        set_value_error(error, path, spec, _("expected UTF-8 text"), raw != NULL ? raw : "");
+        return FALSE;
+    }
+
+    switch (spec->kind) {
+        case KIND_STRING:
+            return parse_string(value, FIELD_PTR(config, spec, char *));
+        case KIND_URL:
+            if (!parse_url(value, FIELD_PTR(config, spec, char *))) {
+                set_value_error(error, path, spec, _("expected an http or https URL with a host"),
+                                value);
+                return FALSE;
+            }
+            return TRUE;
+        case KIND_PORT:
+            if (!parse_port(value, FIELD_PTR(config, spec, guint))) {
+                set_value_error(error, path, spec, _("expected a port number from 1 to 65535"),
+                                value);
+                return FALSE;
+            }
+            return TRUE;
+        case KIND_SECONDS:
+            return apply_seconds(spec, value, config, path, error);
+        case KIND_BOOLEAN: {
+            gboolean b = g_key_file_get_boolean(key_file, spec->group, spec->key, &local_error);
+            if (local_error != NULL) {
+                set_value_error(error, path, spec, _("expected true or false"), value);
+                return FALSE;
+            }
+            *FIELD_PTR(config, spec, gboolean) = b;
+            return TRUE;
+        }
+    }
+    g_assert_not_reached();
+}
+
+static gboolean is_known_group(const char *group)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(key_specs); i++) {
+        if (g_str_equal(key_specs[i].group, group))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean is_known_key(const char *group, const char *key)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(key_specs); i++) {
+        if (g_str_equal(key_specs[i].group, group) && g_str_equal(key_specs[i].key, key))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Newer configs must keep working with older daemons, so unknown names are only mentioned. */
+static void report_unknown(GKeyFile *key_file, const char *path)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(key_file, NULL);
+
+    for (gsize g = 0; groups[g] != NULL; g++) {
+        g_auto(GStrv) keys = NULL;
+
+        if (!is_known_group(groups[g])) {
+            g_debug("ignoring unknown group [%s] in %s", groups[g], display_path(path));
+            continue;
+        }
+        keys = g_key_file_get_keys(key_file, groups[g], NULL, NULL);
+        for (gsize k = 0; keys != NULL && keys[k] != NULL; k++) {
+            if (!is_known_key(groups[g], keys[k]))
+                g_debug("ignoring unknown key [%s] %s in %s", groups[g], keys[k],
+                        display_path(path));
+        }
+    }
+}
+
+static gboolean check_consistency(GKeyFile *key_file, const SpnConfig *config, const char *path,
+                                  GError **error)
+{
+    static const KeySpec backoff_max = {"polling", "backoff-max-s", KIND_SECONDS};
+
+    if (config->backoff_max_s < config->backoff_initial_s) {
+        g_autofree char *expected = NULL;
+        g_autofree char *value = NULL;
+        char initial[G_ASCII_DTOSTR_BUF_SIZE];
+        char max[G_ASCII_DTOSTR_BUF_SIZE];
+
+        g_ascii_dtostr(initial, sizeof initial, config->backoff_initial_s);
+        g_ascii_dtostr(max, sizeof max, config->backoff_max_s);
+        expected = g_strdup_printf(_("expected at least backoff-initial-s (%s)"), initial);
+        value = g_key_file_get_string(key_file, "polling", "backoff-max-s", NULL);
+        set_value_error(error, path, &backoff_max, expected, value != NULL ? value : max);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+SpnConfig *spn_config_from_key_file(GKeyFile *key_file, const char *path, GError **error)
+{
+    g_autoptr(SpnConfig) config = spn_config_new_defaults();
+
+    g_return_val_if_fail(key_file != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    report_unknown(key_file, path);
+    for (gsize i = 0; i < G_N_ELEMENTS(key_specs); i++) {
+        if (!apply_key(key_file, &key_specs[i], config, path, error))
+            return NULL;
+    }
+    if (!check_consistency(key_file, config, path, error))
+        return NULL;
+
+    config->path = g_strdup(path);
+    return g_steal_pointer(&config);
+}
+
+SpnConfig *spn_config_load(const char *path, GError **error)
+{
+    g_autoptr(GKeyFile) key_file = g_key_file_new();
+    g_autoptr(GError) local_error = NULL;
+    SpnConfig *config;
+
+    g_return_val_if_fail(path != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    if (!g_key_file_load_from_file(key_file, path, G_KEY_FILE_NONE, &local_error)) {
+        if (g_error_matches(local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+            g_debug("no config file at %s, using defaults", path);
+            config = spn_config_new_defaults();
+            config->path = g_strdup(path);
+            return config;
+        }
+        g_set_error(error, SPN_ERROR, SPN_ERROR_CONFIG, "%s: %s", path, local_error->message);
+        return NULL;
+    }
+    return spn_config_from_key_file(key_file, path, error);
+}
+
+/* systemd's *_DIRECTORY variables may list several directories; the first is ours. */
+static char *first_env_dir(const char *variable)
+{
+    const char *value = g_getenv(variable);
+    const char *colon;
+
+    if (value == NULL || *value == '\0')
+        return NULL;
+    colon = strchr(value, ':');
+    if (colon == value)
+        return NULL;
+    return colon != NULL ? g_strndup(value, colon - value) : g_strdup(value);
+}
+
+char *spn_config_default_path(gboolean system_bus)
+{
+    g_autofree char *dir = NULL;
+
+    if (!system_bus)
+        return g_build_filename(g_get_user_config_dir(), "spotnow", "config.ini", NULL);
+    dir = first_env_dir("CONFIGURATION_DIRECTORY");
+    if (dir != NULL)
+        return g_build_filename(dir, "config.ini", NULL);
+    return g_strdup("/etc/spotnow/config.ini");
+}
