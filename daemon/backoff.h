@@ -14,7 +14,6 @@ gint64 spn_backoff_delay_ms(guint failures, double initial_s, double max_s, doub
 
 /* Until when to wait after a 429: Retry-After (already parsed to Unix ms; 0 = absent or
  * unparseable) or else now + @default_s. A Retry-After in the past means "now". */
-gint64 spn_backoff_rate_limited_until(gint64 retry_after_until_ms, gint64 now_ms,
-                                      double default_s);
+gint64 spn_backoff_rate_limited_until(gint64 retry_after_until_ms, gint64 now_ms, double default_s);
 
 G_END_DECLS

@@ -7,22 +7,22 @@ G_BEGIN_DECLS
 
 typedef struct {
     /* [spotify] */
-    char *client_id;         /* NULL when not configured */
-    char *client_secret;     /* NULL: PKCE public client */
-    char *api_base_url;      /* default https://api.spotify.com, no trailing slash */
-    char *accounts_base_url; /* default https://accounts.spotify.com, no trailing slash */
-    guint redirect_port;     /* default 8898, 1..65535 */
+    char *client_id;          /* NULL when not configured */
+    char *client_secret;      /* NULL: PKCE public client */
+    char *api_base_url;       /* default https://api.spotify.com, no trailing slash */
+    char *accounts_base_url;  /* default https://accounts.spotify.com, no trailing slash */
+    guint redirect_port;      /* default 8898, 1..65535 */
     double request_timeout_s; /* default 15; bounded to (0, 300] */
 
     /* [polling] — seconds, fractions allowed, all > 0 */
-    double safety_interval_s; /* default 300 */
-    double fresh_playing_s;   /* default 10 */
-    double fresh_paused_s;    /* default 30 */
-    double presence_ttl_s;    /* default 60 */
-    double end_of_item_delay_s; /* default 1: poll this long after the predicted end */
-    double backoff_initial_s; /* default 10: first back-off after a 5xx/network error */
-    double backoff_max_s;     /* default 300 */
-    double retry_after_default_s; /* default 30: a 429 without Retry-After */
+    double safety_interval_s;      /* default 300 */
+    double fresh_playing_s;        /* default 10 */
+    double fresh_paused_s;         /* default 30 */
+    double presence_ttl_s;         /* default 60 */
+    double end_of_item_delay_s;    /* default 1: poll this long after the predicted end */
+    double backoff_initial_s;      /* default 10: first back-off after a 5xx/network error */
+    double backoff_max_s;          /* default 300 */
+    double retry_after_default_s;  /* default 30: a 429 without Retry-After */
     double token_refresh_margin_s; /* default 60: refresh this long before expires-at */
 
     /* [mpris] */

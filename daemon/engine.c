@@ -27,7 +27,7 @@ struct _SpnEngine {
     char *last_error;
     char *status_signature; /* what StatusChanged last announced */
 
-    SpnPoll *poll; /* the one request chain; in flight or idle */
+    SpnPoll *poll;      /* the one request chain; in flight or idle */
     GPtrArray *waiters; /* GTasks of EnsureFresh callers joined to the poll in flight */
     guint64 poll_count;
 
@@ -195,33 +195,34 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
     }
 
     switch (outcome->kind) {
-    case SPN_POLL_OK:
-        self->poll_state.failures = 0;
-        self->poll_state.backoff_until = 0;
-        set_last_error(self, NULL);
-        apply_snapshot(self, spn_snapshot_copy(outcome->snapshot));
-        break;
-    case SPN_POLL_RATE_LIMITED:
-        self->poll_state.backoff_until = spn_backoff_rate_limited_until(
-            outcome->retry_until, now, self->config->retry_after_default_s);
-        set_last_error(self, outcome->message);
-        break;
-    case SPN_POLL_FAILED:
-        self->poll_state.failures++;
-        self->poll_state.backoff_until =
-            now + spn_backoff_delay_ms(self->poll_state.failures, self->config->backoff_initial_s,
-                                       self->config->backoff_max_s, g_random_double());
-        set_last_error(self, outcome->message);
-        break;
-    case SPN_POLL_REVOKED:
-        /* Never retry invalid_grant: polling stops until the person signs in again. The
-         * snapshot stays; the credentials stay too, marked, so a restart does not retry. */
-        if (self->credentials != NULL) {
-            self->credentials->revoked = TRUE;
-            save_credentials(self);
-        }
-        set_last_error(self, outcome->message);
-        break;
+        case SPN_POLL_OK:
+            self->poll_state.failures = 0;
+            self->poll_state.backoff_until = 0;
+            set_last_error(self, NULL);
+            apply_snapshot(self, spn_snapshot_copy(outcome->snapshot));
+            break;
+        case SPN_POLL_RATE_LIMITED:
+            self->poll_state.backoff_until = spn_backoff_rate_limited_until(
+                outcome->retry_until, now, self->config->retry_after_default_s);
+            set_last_error(self, outcome->message);
+            break;
+        case SPN_POLL_FAILED:
+            self->poll_state.failures++;
+            self->poll_state.backoff_until =
+                now + spn_backoff_delay_ms(self->poll_state.failures,
+                                           self->config->backoff_initial_s,
+                                           self->config->backoff_max_s, g_random_double());
+            set_last_error(self, outcome->message);
+            break;
+        case SPN_POLL_REVOKED:
+            /* Never retry invalid_grant: polling stops until the person signs in again. The
+             * snapshot stays; the credentials stay too, marked, so a restart does not retry. */
+            if (self->credentials != NULL) {
+                self->credentials->revoked = TRUE;
+                save_credentials(self);
+            }
+            set_last_error(self, outcome->message);
+            break;
     }
     if (outcome->kind != SPN_POLL_OK)
         g_debug("poll failed: %s", outcome->message);
@@ -358,20 +359,21 @@ void spn_engine_ensure_fresh(SpnEngine *self, GCancellable *cancellable,
     g_task_set_source_tag(task, spn_engine_ensure_fresh);
     SpnSchedulerInput input = scheduler_input(self);
     switch (spn_scheduler_freshness(&self->settings, &input)) {
-    case SPN_FRESHNESS_SIGNED_OUT:
-        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s",
-                                g_str_equal(auth_state(self), "revoked")
-                                    ? _("Spotify revoked the sign-in; sign in again")
-                                    : _("Not signed in to Spotify; run “spotnow login”"));
-        return;
-    case SPN_FRESHNESS_CACHED:
-        g_task_return_pointer(task, spn_engine_dup_snapshot(self), (GDestroyNotify)g_variant_unref);
-        return;
-    case SPN_FRESHNESS_POLL:
-        /* Rule 4: join the poll in flight, or start the one every later caller joins. */
-        g_ptr_array_add(self->waiters, g_steal_pointer(&task));
-        start_poll(self);
-        return;
+        case SPN_FRESHNESS_SIGNED_OUT:
+            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s",
+                                    g_str_equal(auth_state(self), "revoked")
+                                        ? _("Spotify revoked the sign-in; sign in again")
+                                        : _("Not signed in to Spotify; run “spotnow login”"));
+            return;
+        case SPN_FRESHNESS_CACHED:
+            g_task_return_pointer(task, spn_engine_dup_snapshot(self),
+                                  (GDestroyNotify)g_variant_unref);
+            return;
+        case SPN_FRESHNESS_POLL:
+            /* Rule 4: join the poll in flight, or start the one every later caller joins. */
+            g_ptr_array_add(self->waiters, g_steal_pointer(&task));
+            start_poll(self);
+            return;
     }
 }
 
@@ -412,9 +414,8 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir)
     };
     self->poll = spn_poll_new(self->config);
     load_files(self);
-    self->status_signature =
-        g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, auth_state(self), "",
-                        self->poll_state.backoff_until);
+    self->status_signature = g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, auth_state(self), "",
+                                             self->poll_state.backoff_until);
     return self;
 }
 

@@ -108,8 +108,8 @@ static gboolean parse_options(int *argc, char ***argv, Options *options)
 
 static int run(const Options *options)
 {
-    g_autofree char *config_path =
-        options->config_path ? g_strdup(options->config_path) : spn_config_default_path(options->system);
+    g_autofree char *config_path = options->config_path ? g_strdup(options->config_path)
+                                                        : spn_config_default_path(options->system);
     g_autoptr(GError) error = NULL;
     g_autoptr(SpnConfig) config = spn_config_load(config_path, &error);
     if (config == NULL) {
@@ -127,13 +127,13 @@ static int run(const Options *options)
 
     g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);
     g_unix_signal_add(SIGINT, on_quit_signal, &daemon);
-    GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
-                               G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
+    GBusNameOwnerFlags flags =
+        G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
     if (options->replace)
         flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
-    guint owner_id = g_bus_own_name(options->system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
-                                    SPN_BUS_NAME, flags, on_bus_acquired, on_name_acquired,
-                                    on_name_lost, &daemon, NULL);
+    guint owner_id =
+        g_bus_own_name(options->system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, SPN_BUS_NAME,
+                       flags, on_bus_acquired, on_name_acquired, on_name_lost, &daemon, NULL);
 
     g_main_loop_run(daemon.loop);
 

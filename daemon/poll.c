@@ -32,8 +32,8 @@ static gint64 now_ms(void)
     return g_get_real_time() / 1000;
 }
 
-static void finish(SpnPoll *self, SpnPollKind kind, const SpnSnapshot *snapshot,
-                   gint64 retry_until, const char *message)
+static void finish(SpnPoll *self, SpnPollKind kind, const SpnSnapshot *snapshot, gint64 retry_until,
+                   const char *message)
 {
     SpnPollOutcome outcome = {
         .kind = kind,
@@ -51,9 +51,9 @@ static void finish(SpnPoll *self, SpnPollKind kind, const SpnSnapshot *snapshot,
 
 static void fail_with_reply(SpnPoll *self, const SpnHttpReply *reply)
 {
-    g_autofree char *message = spn_upstream_describe_error(
-        reply->status, reply->reason, g_bytes_get_data(reply->body, NULL),
-        g_bytes_get_size(reply->body));
+    g_autofree char *message = spn_upstream_describe_error(reply->status, reply->reason,
+                                                           g_bytes_get_data(reply->body, NULL),
+                                                           g_bytes_get_size(reply->body));
     if (reply->status == 429) {
         finish(self, SPN_POLL_RATE_LIMITED, NULL,
                spn_upstream_parse_retry_after(reply->retry_after, now_ms()), message);
@@ -113,9 +113,9 @@ static void on_token_reply(GObject *source, GAsyncResult *result, gpointer user_
 static void refresh_token(SpnPoll *self)
 {
     if (self->config->client_id == NULL) {
-        g_autofree char *message = g_strdup_printf(
-            _("Cannot refresh the access token: no client-id in [spotify] of %s"),
-            self->config->path ? self->config->path : "config.ini");
+        g_autofree char *message =
+            g_strdup_printf(_("Cannot refresh the access token: no client-id in [spotify] of %s"),
+                            self->config->path ? self->config->path : "config.ini");
         finish(self, SPN_POLL_FAILED, NULL, 0, message);
         return;
     }
@@ -138,9 +138,9 @@ static void on_currently_playing(GObject *source, GAsyncResult *result, gpointer
     }
     if (reply->status >= 200 && reply->status < 300) {
         /* 204, or any empty 2xx: nothing is playing (rule 7). */
-        g_autoptr(SpnSnapshot) snapshot = spn_snapshot_normalise(
-            self->previous, g_bytes_get_data(reply->body, NULL), g_bytes_get_size(reply->body),
-            now_ms(), &error);
+        g_autoptr(SpnSnapshot) snapshot =
+            spn_snapshot_normalise(self->previous, g_bytes_get_data(reply->body, NULL),
+                                   g_bytes_get_size(reply->body), now_ms(), &error);
         if (snapshot == NULL)
             finish(self, SPN_POLL_FAILED, NULL, 0, error->message);
         else
@@ -171,8 +171,8 @@ static gboolean token_needs_refresh(SpnPoll *self)
     /* expires-at 0 means unknown: use the token until Spotify answers 401. */
     if (credentials->expires_at <= 0)
         return FALSE;
-    return now_ms() >= credentials->expires_at -
-                           spn_seconds_to_ms(self->config->token_refresh_margin_s);
+    return now_ms() >=
+           credentials->expires_at - spn_seconds_to_ms(self->config->token_refresh_margin_s);
 }
 
 void spn_poll_run(SpnPoll *self, const SpnCredentials *credentials, const SpnSnapshot *previous,

@@ -39,7 +39,8 @@ gboolean spn_presence_validate_id(const char *viewer_id, GError **error)
         return FALSE;
     }
     /* Bound the bytes before walking characters: 128 chars are at most 512 bytes of UTF-8. */
-    if (strlen(viewer_id) > SPN_PRESENCE_MAX_ID_CHARS * 4 || !g_utf8_validate(viewer_id, -1, NULL)) {
+    if (strlen(viewer_id) > SPN_PRESENCE_MAX_ID_CHARS * 4 ||
+        !g_utf8_validate(viewer_id, -1, NULL)) {
         g_set_error_literal(error, SPN_ERROR, SPN_ERROR_INVALID_ARGS,
                             "viewer_id must be 1–128 printable characters of UTF-8");
         return FALSE;

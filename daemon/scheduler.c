@@ -77,5 +77,5 @@ SpnFreshness spn_scheduler_freshness(const SpnSchedulerSettings *settings,
      * wants to know about a resume as soon as the playing cadence would show it. */
     gint64 age = input->now_ms - snap->fetched_at;
     return age >= spn_seconds_to_ms(settings->fresh_playing_s) ? SPN_FRESHNESS_POLL
-                                                                : SPN_FRESHNESS_CACHED;
+                                                               : SPN_FRESHNESS_CACHED;
 }

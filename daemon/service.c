@@ -69,9 +69,9 @@ static void watch_sender(SpnService *self, const char *sender)
         return;
     /* Watching a unique name also answers at once if it already left, closing the race
      * between its call and our watch. */
-    guint id = g_bus_watch_name_on_connection(self->connection, sender,
-                                              G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
-                                              on_sender_vanished, self, NULL);
+    guint id =
+        g_bus_watch_name_on_connection(self->connection, sender, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                       NULL, on_sender_vanished, self, NULL);
     g_hash_table_insert(self->sender_watches, g_strdup(sender), GUINT_TO_POINTER(id));
 }
 
@@ -82,8 +82,8 @@ static void on_sender_expired(SpnEngine *engine, const char *sender, gpointer us
 }
 
 static gboolean on_report_viewer_presence(SpnNowPlaying1 *skeleton,
-                                          GDBusMethodInvocation *invocation,
-                                          const char *viewer_id, gpointer user_data)
+                                          GDBusMethodInvocation *invocation, const char *viewer_id,
+                                          gpointer user_data)
 {
     SpnService *self = user_data;
     const char *sender = g_dbus_method_invocation_get_sender(invocation);

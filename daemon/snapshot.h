@@ -42,9 +42,9 @@ typedef struct {
 } SpnSnapshot;
 
 typedef enum {
-    SPN_CHANGE_NONE,      /* identical, or only progress that moved as time predicts */
-    SPN_CHANGE_METADATA,  /* a field other than progressMs/fetchedAt differs */
-    SPN_CHANGE_SEEK,      /* only progress differs, by more than SPN_SEEK_THRESHOLD_MS */
+    SPN_CHANGE_NONE,     /* identical, or only progress that moved as time predicts */
+    SPN_CHANGE_METADATA, /* a field other than progressMs/fetchedAt differs */
+    SPN_CHANGE_SEEK,     /* only progress differs, by more than SPN_SEEK_THRESHOLD_MS */
 } SpnChange;
 
 /* The snapshot before anything was seen: itemType "none", empty strings, zeros. */

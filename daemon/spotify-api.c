@@ -58,8 +58,8 @@ SpnSpotifyApi *spn_spotify_api_new(const char *api_base_url, const char *account
     /* The session's own timeout bounds each blocking read; our deadline below bounds the whole
      * request, so a server trickling bytes cannot hold a poll open for ever. */
     self->session = soup_session_new_with_options(
-        "timeout", (guint)MAX(1, (self->timeout_ms + 999) / 1000), "idle-timeout", 60,
-        "user-agent", "spotnow/" SPOTNOW_VERSION " ", "max-conns-per-host", 2, NULL);
+        "timeout", (guint)MAX(1, (self->timeout_ms + 999) / 1000), "idle-timeout", 60, "user-agent",
+        "spotnow/" SPOTNOW_VERSION " ", "max-conns-per-host", 2, NULL);
     return self;
 }
 
@@ -147,7 +147,8 @@ static void on_chunk_read(GObject *source, GAsyncResult *result, gpointer user_d
     GTask *task = user_data;
     Request *request = g_task_get_task_data(task);
     GError *error = NULL;
-    g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), result, &error);
+    g_autoptr(GBytes) chunk =
+        g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), result, &error);
     if (chunk == NULL) {
         fail(task, error);
         return;
@@ -159,8 +160,9 @@ static void on_chunk_read(GObject *source, GAsyncResult *result, gpointer user_d
     }
     if (request->body->len + size > SPN_SPOTIFY_API_MAX_BODY) {
         g_cancellable_cancel(request->cancellable);
-        fail(task, g_error_new(G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                               "Spotify's reply is larger than %d KiB", SPN_SPOTIFY_API_MAX_BODY / 1024));
+        fail(task,
+             g_error_new(G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                         "Spotify's reply is larger than %d KiB", SPN_SPOTIFY_API_MAX_BODY / 1024));
         return;
     }
     g_byte_array_append(request->body, g_bytes_get_data(chunk, NULL), (guint)size);
@@ -188,8 +190,9 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
         soup_message_get_response_headers(request->message));
     if (declared > SPN_SPOTIFY_API_MAX_BODY) {
         g_cancellable_cancel(request->cancellable);
-        fail(task, g_error_new(G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                               "Spotify's reply is larger than %d KiB", SPN_SPOTIFY_API_MAX_BODY / 1024));
+        fail(task,
+             g_error_new(G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                         "Spotify's reply is larger than %d KiB", SPN_SPOTIFY_API_MAX_BODY / 1024));
         return;
     }
     read_next_chunk(task);
@@ -209,8 +212,8 @@ static void send_request(SpnSpotifyApi *self, SoupMessage *message, gpointer sou
     request->timeout_ms = self->timeout_ms;
     if (cancellable != NULL) {
         request->caller_cancellable = g_object_ref(cancellable);
-        request->caller_handler = g_cancellable_connect(cancellable, G_CALLBACK(on_caller_cancelled),
-                                                        request->cancellable, NULL);
+        request->caller_handler = g_cancellable_connect(
+            cancellable, G_CALLBACK(on_caller_cancelled), request->cancellable, NULL);
     }
     request->deadline_source = g_timeout_add(self->timeout_ms, on_deadline, request);
     g_task_set_task_data(task, request, (GDestroyNotify)request_free);
@@ -232,9 +235,8 @@ void spn_spotify_api_get_currently_playing(SpnSpotifyApi *self, const char *acce
                                            GCancellable *cancellable, GAsyncReadyCallback callback,
                                            gpointer user_data)
 {
-    g_autofree char *url = g_strconcat(self->api_base_url,
-                                       "/v1/me/player/currently-playing?additional_types=episode",
-                                       NULL);
+    g_autofree char *url = g_strconcat(
+        self->api_base_url, "/v1/me/player/currently-playing?additional_types=episode", NULL);
     SoupMessage *message = soup_message_new(SOUP_METHOD_GET, url);
     g_autofree char *authorization = g_strconcat("Bearer ", access_token ? access_token : "", NULL);
     SoupMessageHeaders *headers = soup_message_get_request_headers(message);
