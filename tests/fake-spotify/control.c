@@ -1,0 +1,210 @@
+/* control.c — /control/…: how tests and the demo steer the fake and read what it saw. No auth:
+ * the server only listens on 127.0.0.1. */
+#define G_LOG_DOMAIN "spotnow-fake-control"
+
+#include "server.h"
+
+#include <json-glib/json-glib.h>
+
+typedef void (*ControlFunc)(FsServer *server, SoupServerMessage *msg, GHashTable *query);
+
+static const char *query_get(GHashTable *query, const char *key)
+{
+    return query != NULL ? g_hash_table_lookup(query, key) : NULL;
+}
+
+static void add_string(JsonBuilder *builder, const char *name, const char *value)
+{
+    json_builder_set_member_name(builder, name);
+    json_builder_add_string_value(builder, value);
+}
+
+static void control_stats(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *json = NULL;
+    GHashTableIter iter;
+    gpointer path, count;
+    gint64 elapsed = 0;
+    guint step = fs_server_locate(server, &elapsed);
+
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "requests");
+    json_builder_begin_object(builder);
+    g_hash_table_iter_init(&iter, server->requests);
+    while (g_hash_table_iter_next(&iter, &path, &count)) {
+        json_builder_set_member_name(builder, path);
+        json_builder_add_int_value(builder, GPOINTER_TO_UINT(count));
+    }
+    json_builder_end_object(builder);
+    json_builder_set_member_name(builder, "total");
+    json_builder_add_int_value(builder, (gint64)server->total);
+    json_builder_set_member_name(builder, "served");
+    json_builder_begin_array(builder);
+    for (GList *l = server->served.head; l != NULL; l = l->next)
+        json_builder_add_string_value(builder, l->data);
+    json_builder_end_array(builder);
+    add_string(builder, "currentAccessToken", server->access_token);
+    add_string(builder, "currentRefreshToken", server->refresh_token);
+    /* Not asked for by any client, but it saves tests from guessing where the story is. */
+    json_builder_set_member_name(builder, "step");
+    json_builder_add_int_value(builder, step);
+    add_string(builder, "stepLabel", fs_timeline_label(server->timeline, step));
+    json_builder_set_member_name(builder, "faultsQueued");
+    json_builder_add_int_value(
+        builder, server->faults[FS_TARGET_API].length + server->faults[FS_TARGET_TOKEN].length);
+    json_builder_end_object(builder);
+    root = json_builder_get_root(builder);
+    json = json_to_string(root, TRUE);
+    fs_send_json(msg, 200, json);
+}
+
+static void control_reset_stats(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    g_hash_table_remove_all(server->requests);
+    server->total = 0;
+    g_queue_clear_full(&server->served, g_free);
+    g_queue_init(&server->served);
+    fs_send_ok(msg);
+}
+
+static void control_fault(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    g_autoptr(GBytes) body = fs_request_body(msg);
+    g_autoptr(GError) error = NULL;
+    FsTarget target = FS_TARGET_API;
+    FsFault *fault = fs_fault_new_from_query(query, body, &target, &error);
+
+    if (fault == NULL) {
+        fs_send_control_error(msg, 400, error->message);
+        return;
+    }
+    g_queue_push_tail(&server->faults[target], fault);
+    fs_send_ok(msg);
+}
+
+static void control_clear_faults(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(server->faults); i++) {
+        g_queue_clear_full(&server->faults[i], (GDestroyNotify)fs_fault_free);
+        g_queue_init(&server->faults[i]);
+    }
+    fs_send_ok(msg);
+}
+
+static void control_timeline(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    g_autofree char *text = fs_request_text(msg);
+    g_autoptr(GError) error = NULL;
+    FsTimeline *timeline;
+
+    if (!g_utf8_validate(text, -1, NULL)) {
+        fs_send_control_error(msg, 400, "the timeline is not UTF-8");
+        return;
+    }
+    timeline = fs_timeline_parse(text, &error);
+    if (timeline == NULL) {
+        fs_send_control_error(msg, 400, error->message);
+        return;
+    }
+    fs_server_set_timeline(server, timeline);
+    fs_send_ok(msg);
+}
+
+static void control_delay(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    const char *seconds = query_get(query, "s");
+    gint64 delay_ms = 0;
+
+    if (seconds == NULL || !fs_parse_seconds(seconds, &delay_ms)) {
+        fs_send_control_error(msg, 400, "s= must be a number of seconds");
+        return;
+    }
+    server->api_delay_ms = delay_ms;
+    fs_send_ok(msg);
+}
+
+static void control_revoke(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    server->revoked = TRUE;
+    fs_send_ok(msg);
+}
+
+static void control_unrevoke(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    server->revoked = FALSE;
+    fs_send_ok(msg);
+}
+
+static void control_expire(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    server->access_expires_us = 0;
+    fs_send_ok(msg);
+}
+
+static void control_config(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    const char *expires_in = query_get(query, "expires-in");
+    const char *rotate = query_get(query, "rotate");
+    guint64 seconds = 0;
+
+    if (expires_in != NULL &&
+        !g_ascii_string_to_unsigned(expires_in, 10, 1, G_MAXINT32, &seconds, NULL)) {
+        fs_send_control_error(msg, 400, "expires-in= must be a positive number of seconds");
+        return;
+    }
+    if (rotate != NULL && !g_str_equal(rotate, "0") && !g_str_equal(rotate, "1")) {
+        fs_send_control_error(msg, 400, "rotate= must be 0 or 1");
+        return;
+    }
+    if (expires_in != NULL)
+        server->expires_in_s = (gint64)seconds;
+    if (rotate != NULL)
+        server->rotate = g_str_equal(rotate, "1");
+    fs_send_ok(msg);
+}
+
+static const struct {
+    const char *path;
+    const char *method;
+    ControlFunc func;
+} routes[] = {
+    {"/control/stats", "GET", control_stats},
+    {"/control/reset-stats", "POST", control_reset_stats},
+    {"/control/fault", "POST", control_fault},
+    {"/control/clear-faults", "POST", control_clear_faults},
+    {"/control/timeline", "POST", control_timeline},
+    {"/control/delay", "POST", control_delay},
+    {"/control/revoke", "POST", control_revoke},
+    {"/control/unrevoke", "POST", control_unrevoke},
+    {"/control/expire-access-token", "POST", control_expire},
+    {"/control/config", "POST", control_config},
+};
+
+static void control_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                            GHashTable *query, gpointer user_data)
+{
+    FsServer *server = user_data;
+    const char *method = soup_server_message_get_method(msg);
+
+    for (gsize i = 0; i < G_N_ELEMENTS(routes); i++) {
+        g_autofree char *message = NULL;
+
+        if (!g_str_equal(path, routes[i].path))
+            continue;
+        if (g_str_equal(method, routes[i].method)) {
+            routes[i].func(server, msg, query);
+            return;
+        }
+        message = g_strdup_printf("use %s for %s", routes[i].method, path);
+        fs_send_control_error(msg, 405, message);
+        return;
+    }
+    fs_send_control_error(msg, 404, "no such control endpoint");
+}
+
+void fs_control_register(FsServer *server)
+{
+    soup_server_add_handler(server->soup, "/control", control_handler, server, NULL);
+}
