@@ -88,7 +88,15 @@ static gboolean read_key_file(const char *path, gboolean secret, GKeyFile **key_
         return FALSE;
     }
 
-    ok = g_key_file_load_from_data(parsed, data, length, G_KEY_FILE_NONE, parse_error);
+    /* We only ever write UTF-8 text. GKeyFile stops at a NUL and would read a damaged file
+     * as an empty, valid one: reject it here so it is set aside, not silently replaced. */
+    if (memchr(data, '\0', length) != NULL || !g_utf8_validate(data, (gssize)length, NULL)) {
+        g_set_error_literal(parse_error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
+                            "not a UTF-8 text file");
+        ok = FALSE;
+    } else {
+        ok = g_key_file_load_from_data(parsed, data, length, G_KEY_FILE_NONE, parse_error);
+    }
     if (secret)
         wipe_and_free(data, length);
     else
