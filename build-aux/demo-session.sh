@@ -49,6 +49,9 @@ INI
 pids+=($!)
 gdbus wait --session --timeout 10 io.github.spotnow.NowPlaying1
 
+/usr/bin/python3 "$top/build-aux/demo-status.py" &
+pids+=($!)
+
 echo "spotnow demo: fake Spotify on 127.0.0.1:$port, spotnowd on a private bus; following for ${seconds} s"
 echo
 timeout --foreground -s INT "$seconds" "$build/client/spotnow" --follow || true
