@@ -9,8 +9,10 @@
 #include "poll.h"
 #include "presence.h"
 #include "scheduler.h"
+#include "signin.h"
 #include "snapshot.h"
 #include "spn-error.h"
+#include "spotify-api.h"
 #include "store.h"
 
 struct _SpnEngine {
@@ -27,7 +29,9 @@ struct _SpnEngine {
     char *last_error;
     char *status_signature; /* what StatusChanged last announced */
 
+    SpnSpotifyApi *api; /* one transport: its request count is upstreamRequests */
     SpnPoll *poll;      /* the one request chain; in flight or idle */
+    SpnSignIn *sign_in;
     GPtrArray *waiters; /* GTasks of EnsureFresh callers joined to the poll in flight */
     guint64 poll_count;
 
@@ -46,6 +50,7 @@ G_DEFINE_TYPE(SpnEngine, spn_engine, G_TYPE_OBJECT)
 
 static void reschedule(SpnEngine *self);
 static void start_poll(SpnEngine *self);
+static void on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpointer user_data);
 
 static gint64 now_ms(void)
 {
@@ -87,7 +92,7 @@ GVariant *spn_engine_dup_status(SpnEngine *self)
                           g_variant_new_string(self->last_error ? self->last_error : ""));
     g_variant_builder_add(&builder, "{sv}", "pollCount", g_variant_new_uint64(self->poll_count));
     g_variant_builder_add(&builder, "{sv}", "upstreamRequests",
-                          g_variant_new_uint64(spn_poll_get_request_count(self->poll)));
+                          g_variant_new_uint64(spn_spotify_api_get_request_count(self->api)));
     return g_variant_builder_end(&builder);
 }
 
@@ -383,6 +388,86 @@ GVariant *spn_engine_ensure_fresh_finish(SpnEngine *self, GAsyncResult *result, 
     return g_task_propagate_pointer(G_TASK(result), error);
 }
 
+/* ---- sign-in ---------------------------------------------------------------------------- */
+
+/* New credentials make any poll in flight moot: its callers get the cache now and the next
+ * poll uses the new tokens. */
+static void abandon_poll(SpnEngine *self)
+{
+    if (!spn_poll_is_running(self->poll))
+        return;
+    spn_poll_cancel(self->poll);
+    answer_waiters(self);
+}
+
+static void on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    abandon_poll(self);
+    spn_credentials_free(self->credentials);
+    self->credentials = spn_credentials_copy(credentials);
+    self->credentials->revoked = FALSE;
+    save_credentials(self);
+    self->poll_state.failures = 0;
+    self->poll_state.backoff_until = 0;
+    set_last_error(self, NULL);
+    maybe_emit_status_changed(self);
+    start_poll(self);
+}
+
+char *spn_engine_begin_sign_in(SpnEngine *self, GError **error)
+{
+    return spn_sign_in_begin(self->sign_in, error);
+}
+
+static void on_sign_in_completed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    GError *error = NULL;
+    if (spn_sign_in_complete_finish(SPN_SIGN_IN(source), result, &error))
+        g_task_return_boolean(task, TRUE);
+    else
+        g_task_return_error(task, error);
+}
+
+void spn_engine_complete_sign_in(SpnEngine *self, const char *redirected_url,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+    GTask *task = g_task_new(self, cancellable, callback, user_data);
+    spn_sign_in_complete(self->sign_in, redirected_url, cancellable, on_sign_in_completed, task);
+}
+
+gboolean spn_engine_complete_sign_in_finish(SpnEngine *self, GAsyncResult *result, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+gboolean spn_engine_sign_out(SpnEngine *self, GError **error)
+{
+    abandon_poll(self);
+    g_clear_pointer(&self->credentials, spn_credentials_free);
+    self->poll_state.failures = 0;
+    self->poll_state.backoff_until = 0;
+    set_last_error(self, NULL);
+    maybe_emit_status_changed(self);
+    reschedule(self);
+    g_autoptr(GError) local_error = NULL;
+    if (!spn_store_delete_credentials(self->state_dir, &local_error)) {
+        g_set_error(error, SPN_ERROR, SPN_ERROR_UPSTREAM,
+                    _("Signed out, but the credentials file could not be deleted: %s"),
+                    local_error->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean spn_engine_has_scope(SpnEngine *self, const char *scope)
+{
+    return self->credentials != NULL && spn_credentials_has_scope(self->credentials, scope);
+}
+
 /* ---- life cycle ------------------------------------------------------------------------- */
 
 static void load_files(SpnEngine *self)
@@ -412,7 +497,11 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir)
         .fresh_paused_s = config->fresh_paused_s,
         .end_of_item_delay_s = config->end_of_item_delay_s,
     };
-    self->poll = spn_poll_new(self->config);
+    self->api = spn_spotify_api_new(config->api_base_url, config->accounts_base_url,
+                                    config->request_timeout_s);
+    self->poll = spn_poll_new(self->config, self->api);
+    self->sign_in = spn_sign_in_new(self->config, self->api);
+    g_signal_connect_object(self->sign_in, "signed-in", G_CALLBACK(on_signed_in), self, 0);
     load_files(self);
     self->status_signature = g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, auth_state(self), "",
                                              self->poll_state.backoff_until);
@@ -429,6 +518,7 @@ void spn_engine_shutdown(SpnEngine *self)
     g_clear_handle_id(&self->poll_source, g_source_remove);
     g_clear_handle_id(&self->presence_source, g_source_remove);
     spn_poll_cancel(self->poll);
+    spn_sign_in_cancel(self->sign_in);
     save_state(self);
 }
 
@@ -438,6 +528,8 @@ static void spn_engine_finalize(GObject *object)
     g_clear_handle_id(&self->poll_source, g_source_remove);
     g_clear_handle_id(&self->presence_source, g_source_remove);
     g_clear_object(&self->poll);
+    g_clear_object(&self->sign_in);
+    g_clear_object(&self->api);
     g_clear_pointer(&self->waiters, g_ptr_array_unref);
     g_clear_pointer(&self->presence, spn_presence_free);
     g_clear_pointer(&self->snapshot, spn_snapshot_free);

@@ -41,4 +41,19 @@ gboolean spn_engine_report_viewer(SpnEngine *self, const char *sender, const cha
                                   gboolean *new_sender, GError **error);
 void spn_engine_forget_sender(SpnEngine *self, const char *sender);
 
+/* Sign-in (DESIGN.md section 6); see signin.h for the errors. A completed sign-in stores the
+ * credentials (0600, atomic), emits status-changed and polls at once. */
+char *spn_engine_begin_sign_in(SpnEngine *self, GError **error);
+void spn_engine_complete_sign_in(SpnEngine *self, const char *redirected_url,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+gboolean spn_engine_complete_sign_in_finish(SpnEngine *self, GAsyncResult *result, GError **error);
+
+/* Forgets the credentials (deletes credentials.ini) and stops polling; the snapshot stays.
+ * Fails only when the file cannot be deleted; the daemon is signed out in memory anyway. */
+gboolean spn_engine_sign_out(SpnEngine *self, GError **error);
+
+/* The scope granted at sign-in includes @scope (e.g. user-modify-playback-state). */
+gboolean spn_engine_has_scope(SpnEngine *self, const char *scope);
+
 G_END_DECLS

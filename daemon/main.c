@@ -123,7 +123,7 @@ static int run(const Options *options)
     Daemon daemon = {.exit_status = EXIT_SUCCESS};
     daemon.loop = g_main_loop_new(NULL, FALSE);
     daemon.engine = spn_engine_new(config, state_dir);
-    daemon.service = spn_service_new(daemon.engine);
+    daemon.service = spn_service_new(daemon.engine, options->system);
 
     g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);
     g_unix_signal_add(SIGINT, on_quit_signal, &daemon);

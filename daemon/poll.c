@@ -208,17 +208,11 @@ void spn_poll_cancel(SpnPoll *self)
     g_clear_pointer(&self->previous, spn_snapshot_free);
 }
 
-guint64 spn_poll_get_request_count(SpnPoll *self)
-{
-    return spn_spotify_api_get_request_count(self->api);
-}
-
-SpnPoll *spn_poll_new(const SpnConfig *config)
+SpnPoll *spn_poll_new(const SpnConfig *config, SpnSpotifyApi *api)
 {
     SpnPoll *self = g_object_new(SPN_TYPE_POLL, NULL);
     self->config = config;
-    self->api = spn_spotify_api_new(config->api_base_url, config->accounts_base_url,
-                                    config->request_timeout_s);
+    self->api = g_object_ref(api);
     return self;
 }
 

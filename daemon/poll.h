@@ -8,6 +8,7 @@
 #include "config.h"
 #include "credentials.h"
 #include "snapshot.h"
+#include "spotify-api.h"
 
 G_BEGIN_DECLS
 
@@ -31,8 +32,8 @@ G_DECLARE_FINAL_TYPE(SpnPoll, spn_poll, SPN, POLL, GObject)
 
 typedef void (*SpnPollDoneFunc)(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer user_data);
 
-/* @config is borrowed and must outlive the poll. */
-SpnPoll *spn_poll_new(const SpnConfig *config);
+/* @config is borrowed and must outlive the poll; @api is shared with sign-in. */
+SpnPoll *spn_poll_new(const SpnConfig *config, SpnSpotifyApi *api);
 
 /* Start the chain; @done is called once, from the main loop, unless spn_poll_cancel() runs
  * first. Must not be called while running. */
@@ -40,8 +41,5 @@ void spn_poll_run(SpnPoll *self, const SpnCredentials *credentials, const SpnSna
                   SpnPollDoneFunc done, gpointer user_data);
 gboolean spn_poll_is_running(SpnPoll *self);
 void spn_poll_cancel(SpnPoll *self);
-
-/* HTTP requests sent so far, API and token endpoint together. */
-guint64 spn_poll_get_request_count(SpnPoll *self);
 
 G_END_DECLS

@@ -3,6 +3,8 @@
 
 #include "service.h"
 
+#include <glib/gi18n.h>
+
 #include "spn-dbus.h"
 #include "spn-error.h"
 
@@ -12,6 +14,7 @@ struct _SpnService {
     SpnNowPlaying1 *skeleton;
     GDBusConnection *connection;
     GHashTable *sender_watches; /* unique name -> watch id */
+    gboolean system_bus;
 };
 
 G_DEFINE_TYPE(SpnService, spn_service, G_TYPE_OBJECT)
@@ -102,6 +105,111 @@ static gboolean on_report_viewer_presence(SpnNowPlaying1 *skeleton,
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* ---- sign-in members, root only on the system bus ---------------------------------------- */
+
+typedef void (*PrivilegedFunc)(SpnService *self, GDBusMethodInvocation *invocation);
+
+typedef struct {
+    SpnService *self;
+    GDBusMethodInvocation *invocation;
+    PrivilegedFunc func;
+} PrivilegedCall;
+
+static void on_caller_uid(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    PrivilegedCall *call = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply =
+        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+    guint32 uid = G_MAXUINT32;
+    if (reply != NULL)
+        g_variant_get(reply, "(u)", &uid);
+    if (uid == 0)
+        call->func(call->self, call->invocation);
+    else
+        g_dbus_method_invocation_return_dbus_error(
+            call->invocation, "org.freedesktop.DBus.Error.AccessDenied",
+            _("Only root may sign spotnow in or out on the system bus"));
+    g_object_unref(call->self);
+    g_free(call);
+}
+
+static void run_privileged(SpnService *self, GDBusMethodInvocation *invocation, PrivilegedFunc func)
+{
+    if (!self->system_bus) {
+        func(self, invocation);
+        return;
+    }
+    PrivilegedCall *call = g_new0(PrivilegedCall, 1);
+    call->self = g_object_ref(self);
+    call->invocation = invocation;
+    call->func = func;
+    g_dbus_connection_call(self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                           "org.freedesktop.DBus", "GetConnectionUnixUser",
+                           g_variant_new("(s)", g_dbus_method_invocation_get_sender(invocation)),
+                           G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_caller_uid,
+                           call);
+}
+
+static void begin_sign_in(SpnService *self, GDBusMethodInvocation *invocation)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *url = spn_engine_begin_sign_in(self->engine, &error);
+    if (url == NULL)
+        g_dbus_method_invocation_return_gerror(invocation, error);
+    else
+        spn_now_playing1_complete_begin_sign_in(self->skeleton, invocation, url);
+}
+
+static gboolean on_begin_sign_in(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                                 gpointer user_data)
+{
+    run_privileged(user_data, invocation, begin_sign_in);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void on_sign_in_completed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GDBusMethodInvocation *invocation = user_data;
+    g_autoptr(GError) error = NULL;
+    if (spn_engine_complete_sign_in_finish(SPN_ENGINE(source), result, &error))
+        g_dbus_method_invocation_return_value(invocation, NULL);
+    else
+        g_dbus_method_invocation_return_gerror(invocation, error);
+}
+
+static void complete_sign_in(SpnService *self, GDBusMethodInvocation *invocation)
+{
+    const char *url = NULL;
+    g_variant_get(g_dbus_method_invocation_get_parameters(invocation), "(&s)", &url);
+    spn_engine_complete_sign_in(self->engine, url, NULL, on_sign_in_completed, invocation);
+}
+
+static gboolean on_complete_sign_in(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                                    const char *redirected_url, gpointer user_data)
+{
+    run_privileged(user_data, invocation, complete_sign_in);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void sign_out(SpnService *self, GDBusMethodInvocation *invocation)
+{
+    g_autoptr(GError) error = NULL;
+    if (spn_engine_sign_out(self->engine, &error))
+        spn_now_playing1_complete_sign_out(self->skeleton, invocation);
+    else
+        g_dbus_method_invocation_return_gerror(invocation, error);
+}
+
+static gboolean on_sign_out(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                            gpointer user_data)
+{
+    run_privileged(user_data, invocation, sign_out);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- signals ----------------------------------------------------------------------------- */
+
 static void on_changed(SpnEngine *engine, GVariant *snapshot, gpointer user_data)
 {
     SpnService *self = user_data;
@@ -114,10 +222,11 @@ static void on_status_changed(SpnEngine *engine, GVariant *status, gpointer user
     spn_now_playing1_emit_status_changed(self->skeleton, status);
 }
 
-SpnService *spn_service_new(SpnEngine *engine)
+SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus)
 {
     SpnService *self = g_object_new(SPN_TYPE_SERVICE, NULL);
     self->engine = g_object_ref(engine);
+    self->system_bus = system_bus;
     self->skeleton = spn_now_playing1_skeleton_new();
     g_signal_connect(self->skeleton, "handle-currently-playing", G_CALLBACK(on_currently_playing),
                      self);
@@ -125,6 +234,10 @@ SpnService *spn_service_new(SpnEngine *engine)
     g_signal_connect(self->skeleton, "handle-report-viewer-presence",
                      G_CALLBACK(on_report_viewer_presence), self);
     g_signal_connect(self->skeleton, "handle-get-status", G_CALLBACK(on_get_status), self);
+    g_signal_connect(self->skeleton, "handle-begin-sign-in", G_CALLBACK(on_begin_sign_in), self);
+    g_signal_connect(self->skeleton, "handle-complete-sign-in", G_CALLBACK(on_complete_sign_in),
+                     self);
+    g_signal_connect(self->skeleton, "handle-sign-out", G_CALLBACK(on_sign_out), self);
     g_signal_connect_object(engine, "changed", G_CALLBACK(on_changed), self, 0);
     g_signal_connect_object(engine, "status-changed", G_CALLBACK(on_status_changed), self, 0);
     g_signal_connect_object(engine, "sender-expired", G_CALLBACK(on_sender_expired), self, 0);

@@ -14,7 +14,9 @@ G_BEGIN_DECLS
 #define SPN_TYPE_SERVICE (spn_service_get_type())
 G_DECLARE_FINAL_TYPE(SpnService, spn_service, SPN, SERVICE, GObject)
 
-SpnService *spn_service_new(SpnEngine *engine);
+/* On the system bus (@system_bus) the sign-in members are root's only: the bus policy says so,
+ * and the service checks the caller's uid too, so a missing policy cannot open them up. */
+SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus);
 gboolean spn_service_export(SpnService *self, GDBusConnection *connection, GError **error);
 void spn_service_unexport(SpnService *self);
 

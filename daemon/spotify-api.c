@@ -252,22 +252,20 @@ SpnHttpReply *spn_spotify_api_get_currently_playing_finish(SpnSpotifyApi *self,
     return finish_request(self, result, spn_spotify_api_get_currently_playing, error);
 }
 
-void spn_spotify_api_refresh_token(SpnSpotifyApi *self, const char *refresh_token,
-                                   const char *client_id, const char *client_secret,
-                                   GCancellable *cancellable, GAsyncReadyCallback callback,
-                                   gpointer user_data)
+/* Both token grants: a form POST to <accounts>/api/token, the client identified by HTTP Basic
+ * when it has a secret (confidential app) or by a client_id field (PKCE public client). */
+static void post_token_form(SpnSpotifyApi *self, GHashTable *form, const char *client_id,
+                            const char *client_secret, gpointer source_tag,
+                            GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data)
 {
     g_autofree char *url = g_strconcat(self->accounts_base_url, "/api/token", NULL);
-    g_autoptr(GHashTable) form = g_hash_table_new(g_str_hash, g_str_equal);
-    g_hash_table_insert(form, "grant_type", "refresh_token");
-    g_hash_table_insert(form, "refresh_token", (gpointer)(refresh_token ? refresh_token : ""));
     if (client_secret == NULL && client_id != NULL)
         g_hash_table_insert(form, "client_id", (gpointer)client_id);
-    g_autofree char *encoded = soup_form_encode_hash(form);
+    char *encoded = soup_form_encode_hash(form);
 
     SoupMessage *message = soup_message_new(SOUP_METHOD_POST, url);
     g_autoptr(GBytes) body = g_bytes_new_take(encoded, strlen(encoded));
-    encoded = NULL;
     soup_message_set_request_body_from_bytes(message, "application/x-www-form-urlencoded", body);
     if (client_secret != NULL) {
         g_autofree char *pair = g_strconcat(client_id ? client_id : "", ":", client_secret, NULL);
@@ -276,7 +274,39 @@ void spn_spotify_api_refresh_token(SpnSpotifyApi *self, const char *refresh_toke
         soup_message_headers_replace(soup_message_get_request_headers(message), "Authorization",
                                      authorization);
     }
-    send_request(self, message, spn_spotify_api_refresh_token, cancellable, callback, user_data);
+    send_request(self, message, source_tag, cancellable, callback, user_data);
+}
+
+void spn_spotify_api_refresh_token(SpnSpotifyApi *self, const char *refresh_token,
+                                   const char *client_id, const char *client_secret,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+    g_autoptr(GHashTable) form = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_insert(form, "grant_type", "refresh_token");
+    g_hash_table_insert(form, "refresh_token", (gpointer)(refresh_token ? refresh_token : ""));
+    post_token_form(self, form, client_id, client_secret, spn_spotify_api_refresh_token,
+                    cancellable, callback, user_data);
+}
+
+void spn_spotify_api_exchange_code(SpnSpotifyApi *self, const char *code, const char *redirect_uri,
+                                   const char *code_verifier, const char *client_id,
+                                   const char *client_secret, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GHashTable) form = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_insert(form, "grant_type", "authorization_code");
+    g_hash_table_insert(form, "code", (gpointer)code);
+    g_hash_table_insert(form, "redirect_uri", (gpointer)redirect_uri);
+    g_hash_table_insert(form, "code_verifier", (gpointer)code_verifier);
+    post_token_form(self, form, client_id, client_secret, spn_spotify_api_exchange_code,
+                    cancellable, callback, user_data);
+}
+
+SpnHttpReply *spn_spotify_api_exchange_code_finish(SpnSpotifyApi *self, GAsyncResult *result,
+                                                   GError **error)
+{
+    return finish_request(self, result, spn_spotify_api_exchange_code, error);
 }
 
 SpnHttpReply *spn_spotify_api_refresh_token_finish(SpnSpotifyApi *self, GAsyncResult *result,

@@ -46,6 +46,15 @@ void spn_spotify_api_refresh_token(SpnSpotifyApi *self, const char *refresh_toke
 SpnHttpReply *spn_spotify_api_refresh_token_finish(SpnSpotifyApi *self, GAsyncResult *result,
                                                    GError **error);
 
+/* POST <accounts>/api/token grant_type=authorization_code (sign-in, PKCE). Client
+ * authentication as for refresh; the verifier is sent in both cases. */
+void spn_spotify_api_exchange_code(SpnSpotifyApi *self, const char *code, const char *redirect_uri,
+                                   const char *code_verifier, const char *client_id,
+                                   const char *client_secret, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+SpnHttpReply *spn_spotify_api_exchange_code_finish(SpnSpotifyApi *self, GAsyncResult *result,
+                                                   GError **error);
+
 /* HTTP requests sent since creation (API and accounts), for GetStatus().upstreamRequests. */
 guint64 spn_spotify_api_get_request_count(SpnSpotifyApi *self);
 
