@@ -35,7 +35,12 @@ struct _SpnEngine {
     GPtrArray *waiters; /* GTasks of EnsureFresh callers joined to the poll in flight */
     guint64 poll_count;
 
+    GQueue commands;            /* GTasks of player commands waiting for the chain */
+    gboolean control_forbidden; /* Spotify answered 403 to a command: no Premium */
+    gboolean last_can_control;
+
     SpnPresence *presence;
+    gboolean desktop_viewer; /* an active, unlocked desktop session counts as a viewer */
     guint presence_source;
     guint poll_source;
     gint64 next_poll_at;
@@ -43,7 +48,14 @@ struct _SpnEngine {
     gboolean disk_trouble_reported;
 };
 
-enum { SIGNAL_CHANGED, SIGNAL_STATUS_CHANGED, SIGNAL_SENDER_EXPIRED, N_SIGNALS };
+enum {
+    SIGNAL_CHANGED,
+    SIGNAL_SEEKED,
+    SIGNAL_STATUS_CHANGED,
+    SIGNAL_SENDER_EXPIRED,
+    SIGNAL_CONTROL_CHANGED,
+    N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE(SpnEngine, spn_engine, G_TYPE_OBJECT)
@@ -51,10 +63,16 @@ G_DEFINE_TYPE(SpnEngine, spn_engine, G_TYPE_OBJECT)
 static void reschedule(SpnEngine *self);
 static void start_poll(SpnEngine *self);
 static void on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpointer user_data);
+static void viewers_changed(SpnEngine *self, guint before);
 
 static gint64 now_ms(void)
 {
     return g_get_real_time() / 1000;
+}
+
+static guint viewer_count(SpnEngine *self)
+{
+    return spn_presence_count(self->presence) + (self->desktop_viewer ? 1 : 0);
 }
 
 /* ---- auth state ------------------------------------------------------------------------- */
@@ -79,8 +97,7 @@ GVariant *spn_engine_dup_status(SpnEngine *self)
     GVariantBuilder builder;
     g_variant_builder_init(&builder, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add(&builder, "{sv}", "authState", g_variant_new_string(auth_state(self)));
-    g_variant_builder_add(&builder, "{sv}", "viewers",
-                          g_variant_new_uint32(spn_presence_count(self->presence)));
+    g_variant_builder_add(&builder, "{sv}", "viewers", g_variant_new_uint32(viewer_count(self)));
     g_variant_builder_add(&builder, "{sv}", "lastPollAt",
                           g_variant_new_int64(self->poll_state.last_poll_at));
     g_variant_builder_add(&builder, "{sv}", "nextPollAt", g_variant_new_int64(self->next_poll_at));
@@ -172,6 +189,8 @@ static void apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
     save_state(self);
     g_autoptr(GVariant) snapshot = spn_engine_dup_snapshot(self);
     g_signal_emit(self, signals[SIGNAL_CHANGED], 0, snapshot);
+    if (change == SPN_CHANGE_SEEK)
+        g_signal_emit(self, signals[SIGNAL_SEEKED], 0, self->snapshot->progress_ms);
 }
 
 /* ---- the poll ---------------------------------------------------------------------------- */
@@ -186,37 +205,29 @@ static void answer_waiters(SpnEngine *self)
     }
 }
 
-static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer user_data)
+static void maybe_emit_control_changed(SpnEngine *self)
 {
-    SpnEngine *self = user_data;
-    gint64 now = now_ms();
-    gboolean was_backing_off = self->poll_state.backoff_until > 0;
+    gboolean can = spn_engine_can_control(self);
+    if (can == self->last_can_control)
+        return;
+    self->last_can_control = can;
+    g_signal_emit(self, signals[SIGNAL_CONTROL_CHANGED], 0);
+}
 
+/* What every chain's outcome means for the engine, poll or command alike: new credentials are
+ * kept, a 429 backs everything off (it is one quota), invalid_grant stops polling. */
+static void absorb_outcome(SpnEngine *self, const SpnPollOutcome *outcome, gint64 now)
+{
     if (outcome->credentials != NULL) {
         /* A rotated refresh token is only usable once: persist it before anything else. */
         spn_credentials_free(self->credentials);
         self->credentials = spn_credentials_copy(outcome->credentials);
         save_credentials(self);
     }
-
     switch (outcome->kind) {
-        case SPN_POLL_OK:
-            self->poll_state.failures = 0;
-            self->poll_state.backoff_until = 0;
-            set_last_error(self, NULL);
-            apply_snapshot(self, spn_snapshot_copy(outcome->snapshot));
-            break;
         case SPN_POLL_RATE_LIMITED:
             self->poll_state.backoff_until = spn_backoff_rate_limited_until(
                 outcome->retry_until, now, self->config->retry_after_default_s);
-            set_last_error(self, outcome->message);
-            break;
-        case SPN_POLL_FAILED:
-            self->poll_state.failures++;
-            self->poll_state.backoff_until =
-                now + spn_backoff_delay_ms(self->poll_state.failures,
-                                           self->config->backoff_initial_s,
-                                           self->config->backoff_max_s, g_random_double());
             set_last_error(self, outcome->message);
             break;
         case SPN_POLL_REVOKED:
@@ -227,6 +238,52 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
                 save_credentials(self);
             }
             set_last_error(self, outcome->message);
+            break;
+        default:
+            break;
+    }
+}
+
+static void run_next_command(SpnEngine *self);
+
+/* After any chain: the next queued command, else a poll that callers wait for, else sleep. */
+static void chain_finished(SpnEngine *self, gboolean poll_now)
+{
+    maybe_emit_status_changed(self);
+    maybe_emit_control_changed(self);
+    if (!g_queue_is_empty(&self->commands))
+        run_next_command(self);
+    else if (poll_now || self->waiters->len > 0)
+        start_poll(self);
+    else
+        reschedule(self);
+}
+
+static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    gint64 now = now_ms();
+    gboolean was_backing_off = self->poll_state.backoff_until > 0;
+
+    absorb_outcome(self, outcome, now);
+    switch (outcome->kind) {
+        case SPN_POLL_OK:
+            self->poll_state.failures = 0;
+            self->poll_state.backoff_until = 0;
+            set_last_error(self, NULL);
+            apply_snapshot(self, spn_snapshot_copy(outcome->snapshot));
+            break;
+        case SPN_POLL_FAILED:
+        case SPN_POLL_FORBIDDEN:
+            self->poll_state.failures++;
+            self->poll_state.backoff_until =
+                now + spn_backoff_delay_ms(self->poll_state.failures,
+                                           self->config->backoff_initial_s,
+                                           self->config->backoff_max_s, g_random_double());
+            set_last_error(self, outcome->message);
+            break;
+        case SPN_POLL_RATE_LIMITED:
+        case SPN_POLL_REVOKED:
             break;
     }
     if (outcome->kind != SPN_POLL_OK)
@@ -240,17 +297,170 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
         save_state(self);
 
     answer_waiters(self);
-    maybe_emit_status_changed(self);
-    reschedule(self);
+    chain_finished(self, FALSE);
 }
 
 static void start_poll(SpnEngine *self)
 {
+    /* A command in flight: its end starts the poll the waiters joined (chain_finished). */
     if (spn_poll_is_running(self->poll))
         return;
     g_clear_handle_id(&self->poll_source, g_source_remove);
     self->next_poll_at = 0;
-    spn_poll_run(self->poll, self->credentials, self->snapshot, on_poll_done, self);
+    if (!can_poll(self)) {
+        answer_waiters(self);
+        return;
+    }
+    spn_poll_run(self->poll, self->credentials, self->snapshot, NULL, NULL, on_poll_done, self);
+}
+
+/* ---- player commands -------------------------------------------------------------------- */
+
+typedef struct {
+    const char *method;
+    char *path;
+} Command;
+
+static void command_free(Command *command)
+{
+    g_free(command->path);
+    g_free(command);
+}
+
+gboolean spn_engine_can_control(SpnEngine *self)
+{
+    return can_poll(self) && !self->control_forbidden &&
+           spn_credentials_has_scope(self->credentials, "user-modify-playback-state");
+}
+
+static void on_command_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    g_autoptr(GTask) task = g_queue_pop_head(&self->commands);
+    gboolean was_backing_off = self->poll_state.backoff_until > 0;
+    absorb_outcome(self, outcome, now_ms());
+    switch (outcome->kind) {
+        case SPN_POLL_OK:
+            g_task_return_boolean(task, TRUE);
+            break;
+        case SPN_POLL_FORBIDDEN:
+            self->control_forbidden = TRUE;
+            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_NOT_SUPPORTED,
+                                    _("Spotify refused the command (%s): control needs "
+                                      "Premium and a device that accepts it"),
+                                    outcome->message);
+            break;
+        case SPN_POLL_RATE_LIMITED:
+            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_RATE_LIMITED, "%s",
+                                    outcome->message);
+            break;
+        case SPN_POLL_REVOKED:
+            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s", outcome->message);
+            break;
+        case SPN_POLL_FAILED:
+            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_UPSTREAM, "%s", outcome->message);
+            break;
+    }
+    if (was_backing_off != (self->poll_state.backoff_until > 0))
+        save_state(self);
+    /* The command worked: poll once so its effect shows at once. */
+    chain_finished(self, outcome->kind == SPN_POLL_OK);
+}
+
+static void run_next_command(SpnEngine *self)
+{
+    if (spn_poll_is_running(self->poll) || g_queue_is_empty(&self->commands))
+        return;
+    GTask *task = g_queue_peek_head(&self->commands);
+    Command *command = g_task_get_task_data(task);
+    g_clear_handle_id(&self->poll_source, g_source_remove);
+    self->next_poll_at = 0;
+    spn_poll_run(self->poll, self->credentials, self->snapshot, command->method, command->path,
+                 on_command_done, self);
+}
+
+static gboolean refuse_command(SpnEngine *self, GTask *task)
+{
+    if (!can_poll(self)) {
+        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT,
+                                _("Not signed in to Spotify; run “spotnow login”"));
+        return TRUE;
+    }
+    if (!spn_engine_can_control(self)) {
+        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_NOT_SUPPORTED, "%s",
+                                self->control_forbidden
+                                    ? _("Spotify refused control before: it needs Premium and a "
+                                        "device that accepts commands")
+                                    : _("Control needs the user-modify-playback-state scope: "
+                                        "sign in again with “spotnow login”"));
+        return TRUE;
+    }
+    if (self->poll_state.backoff_until > now_ms()) {
+        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_RATE_LIMITED,
+                                _("Spotify asked to wait (%s); try again later"),
+                                self->last_error ? self->last_error : "");
+        return TRUE;
+    }
+    return FALSE;
+}
+
+void spn_engine_control(SpnEngine *self, SpnControl control, gint64 position_ms,
+                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task = g_task_new(self, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spn_engine_control);
+    if (refuse_command(self, task)) {
+        g_object_unref(task);
+        return;
+    }
+    Command *command = g_new0(Command, 1);
+    switch (control) {
+        case SPN_CONTROL_PLAY:
+            command->method = "PUT";
+            command->path = g_strdup("/v1/me/player/play");
+            break;
+        case SPN_CONTROL_PAUSE:
+            command->method = "PUT";
+            command->path = g_strdup("/v1/me/player/pause");
+            break;
+        case SPN_CONTROL_NEXT:
+            command->method = "POST";
+            command->path = g_strdup("/v1/me/player/next");
+            break;
+        case SPN_CONTROL_PREVIOUS:
+            command->method = "POST";
+            command->path = g_strdup("/v1/me/player/previous");
+            break;
+        case SPN_CONTROL_SEEK:
+            command->method = "PUT";
+            command->path = g_strdup_printf("/v1/me/player/seek?position_ms=%" G_GINT64_FORMAT,
+                                            MAX(position_ms, 0));
+            break;
+    }
+    g_task_set_task_data(task, command, (GDestroyNotify)command_free);
+    g_queue_push_tail(&self->commands, task);
+    run_next_command(self);
+}
+
+gboolean spn_engine_control_finish(SpnEngine *self, GAsyncResult *result, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+const SpnSnapshot *spn_engine_get_snapshot(SpnEngine *self)
+{
+    return self->snapshot;
+}
+
+void spn_engine_set_desktop_viewer(SpnEngine *self, gboolean present)
+{
+    if (self->desktop_viewer == present)
+        return;
+    guint before = viewer_count(self);
+    self->desktop_viewer = present;
+    g_debug("desktop session %s a viewer", present ? "is" : "is no longer");
+    viewers_changed(self, before);
 }
 
 /* ---- scheduling ------------------------------------------------------------------------- */
@@ -260,7 +470,7 @@ static SpnSchedulerInput scheduler_input(SpnEngine *self)
     return (SpnSchedulerInput){
         .now_ms = now_ms(),
         .can_poll = can_poll(self),
-        .viewers_present = spn_presence_count(self->presence) > 0,
+        .viewers_present = viewer_count(self) > 0,
         .last_attempt_at = self->poll_state.last_poll_at,
         .backoff_until = self->poll_state.backoff_until,
         .snapshot = self->snapshot,
@@ -300,6 +510,21 @@ static void reschedule(SpnEngine *self)
 
 static void arm_presence_timer(SpnEngine *self);
 
+/* A viewer arriving is a trigger like EnsureFresh: it should see fresh data, not the last
+ * safety poll's. Heartbeats of known viewers change nothing. */
+static void viewers_changed(SpnEngine *self, guint before)
+{
+    if (viewer_count(self) <= before) {
+        reschedule(self);
+        return;
+    }
+    SpnSchedulerInput input = scheduler_input(self);
+    if (spn_scheduler_freshness(&self->settings, &input) == SPN_FRESHNESS_POLL)
+        start_poll(self);
+    else
+        reschedule(self);
+}
+
 static gboolean on_presence_timer(gpointer user_data)
 {
     SpnEngine *self = user_data;
@@ -328,21 +553,13 @@ static void arm_presence_timer(SpnEngine *self)
 gboolean spn_engine_report_viewer(SpnEngine *self, const char *sender, const char *viewer_id,
                                   gboolean *new_sender, GError **error)
 {
-    guint before = spn_presence_count(self->presence);
+    guint before = viewer_count(self);
     gint64 expires_at = now_ms() + spn_seconds_to_ms(self->config->presence_ttl_s);
     if (!spn_presence_report(self->presence, sender, viewer_id, expires_at, new_sender, error))
         return FALSE;
     arm_presence_timer(self);
 
-    /* A viewer arriving is a trigger like EnsureFresh: it should see fresh data, not the last
-     * safety poll's. Heartbeats of known viewers change nothing. */
-    if (spn_presence_count(self->presence) > before) {
-        SpnSchedulerInput input = scheduler_input(self);
-        if (spn_scheduler_freshness(&self->settings, &input) == SPN_FRESHNESS_POLL)
-            start_poll(self);
-        else
-            reschedule(self);
-    }
+    viewers_changed(self, before);
     return TRUE;
 }
 
@@ -407,11 +624,13 @@ static void on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpoint
     spn_credentials_free(self->credentials);
     self->credentials = spn_credentials_copy(credentials);
     self->credentials->revoked = FALSE;
+    self->control_forbidden = FALSE;
     save_credentials(self);
     self->poll_state.failures = 0;
     self->poll_state.backoff_until = 0;
     set_last_error(self, NULL);
     maybe_emit_status_changed(self);
+    maybe_emit_control_changed(self);
     start_poll(self);
 }
 
@@ -452,6 +671,7 @@ gboolean spn_engine_sign_out(SpnEngine *self, GError **error)
     self->poll_state.backoff_until = 0;
     set_last_error(self, NULL);
     maybe_emit_status_changed(self);
+    maybe_emit_control_changed(self);
     reschedule(self);
     g_autoptr(GError) local_error = NULL;
     if (!spn_store_delete_credentials(self->state_dir, &local_error)) {
@@ -503,6 +723,7 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir)
     self->sign_in = spn_sign_in_new(self->config, self->api);
     g_signal_connect_object(self->sign_in, "signed-in", G_CALLBACK(on_signed_in), self, 0);
     load_files(self);
+    self->last_can_control = spn_engine_can_control(self);
     self->status_signature = g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, auth_state(self), "",
                                              self->poll_state.backoff_until);
     return self;
@@ -531,6 +752,7 @@ static void spn_engine_finalize(GObject *object)
     g_clear_object(&self->sign_in);
     g_clear_object(&self->api);
     g_clear_pointer(&self->waiters, g_ptr_array_unref);
+    g_queue_clear_full(&self->commands, g_object_unref);
     g_clear_pointer(&self->presence, spn_presence_free);
     g_clear_pointer(&self->snapshot, spn_snapshot_free);
     g_clear_pointer(&self->snapshot_variant, g_variant_unref);
@@ -549,6 +771,13 @@ static void spn_engine_class_init(SpnEngineClass *klass)
     signals[SIGNAL_STATUS_CHANGED] =
         g_signal_new("status-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 1, G_TYPE_VARIANT);
+    /* (gint64 progress_ms): a poll found progress off its prediction (a scrub elsewhere). */
+    signals[SIGNAL_SEEKED] = g_signal_new("seeked", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+    /* spn_engine_can_control() changed: MPRIS re-exports, since CanControl may not change. */
+    signals[SIGNAL_CONTROL_CHANGED] =
+        g_signal_new("control-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 0);
     /* A sender whose viewers all expired: its name watch can go. */
     signals[SIGNAL_SENDER_EXPIRED] =
         g_signal_new("sender-expired", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
@@ -559,5 +788,6 @@ static void spn_engine_init(SpnEngine *self)
 {
     self->snapshot = spn_snapshot_new();
     self->waiters = g_ptr_array_new_with_free_func(g_object_unref);
+    g_queue_init(&self->commands);
     self->presence = spn_presence_new(SPN_PRESENCE_MAX_PER_SENDER, SPN_PRESENCE_MAX_TOTAL);
 }

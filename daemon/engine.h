@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "config.h"
+#include "snapshot.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,10 @@ void spn_engine_start(SpnEngine *self);
 
 /* Persists the poll bookkeeping and cancels any request in flight. */
 void spn_engine_shutdown(SpnEngine *self);
+
+/* Signals: "changed" (GVariant *snapshot) on a meaningful change; "seeked" (gint64 progress_ms)
+ * when that change was a jump of progress; "status-changed" (GVariant *status);
+ * "sender-expired" (char *unique_name); "control-changed" (). */
 
 /* a{sv} snapshot (DESIGN.md section 2) and a{sv} status (GetStatus), floating. */
 GVariant *spn_engine_dup_snapshot(SpnEngine *self);
@@ -55,5 +60,32 @@ gboolean spn_engine_sign_out(SpnEngine *self, GError **error);
 
 /* The scope granted at sign-in includes @scope (e.g. user-modify-playback-state). */
 gboolean spn_engine_has_scope(SpnEngine *self, const char *scope);
+
+/* Player control through the Web API (MPRIS and our own Play/Pause/...): signed in, the
+ * user-modify-playback-state scope granted, and no 403 from Spotify since (no Premium).
+ * "control-changed" is emitted when this changes. */
+gboolean spn_engine_can_control(SpnEngine *self);
+
+typedef enum {
+    SPN_CONTROL_PLAY,
+    SPN_CONTROL_PAUSE,
+    SPN_CONTROL_NEXT,
+    SPN_CONTROL_PREVIOUS,
+    SPN_CONTROL_SEEK, /* to @position_ms, absolute */
+} SpnControl;
+
+/* Sends the command through the same single chain as polls (so token refreshes never race),
+ * then polls once so the new state shows. Errors: SIGNED_OUT, NOT_SUPPORTED (no scope, or
+ * Spotify's 403 — the message says why), RATE_LIMITED, UPSTREAM. */
+void spn_engine_control(SpnEngine *self, SpnControl control, gint64 position_ms,
+                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data);
+gboolean spn_engine_control_finish(SpnEngine *self, GAsyncResult *result, GError **error);
+
+/* The current snapshot, for exporters that build their own view of it (MPRIS). */
+const SpnSnapshot *spn_engine_get_snapshot(SpnEngine *self);
+
+/* The desktop session (logind: active, unlocked, not idle) counts as one viewer. */
+void spn_engine_set_desktop_viewer(SpnEngine *self, gboolean present);
 
 G_END_DECLS

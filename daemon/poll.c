@@ -21,6 +21,8 @@ struct _SpnPoll {
     gboolean refreshed; /* the credentials changed during this chain */
     gboolean retried_after_401;
     SpnSnapshot *previous;
+    char *command_method; /* NULL: a poll */
+    char *command_path;
     SpnPollDoneFunc done;
     gpointer done_data;
 };
@@ -46,6 +48,8 @@ static void finish(SpnPoll *self, SpnPollKind kind, const SpnSnapshot *snapshot,
     g_clear_object(&self->cancellable);
     g_autoptr(SpnCredentials) credentials = g_steal_pointer(&self->credentials);
     g_autoptr(SpnSnapshot) previous = g_steal_pointer(&self->previous);
+    g_autofree char *command_method = g_steal_pointer(&self->command_method);
+    g_autofree char *command_path = g_steal_pointer(&self->command_path);
     self->done(self, &outcome, self->done_data);
 }
 
@@ -74,7 +78,7 @@ static gboolean cancelled(SpnPoll *self, const GError *error)
     return self->cancellable == NULL || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
-static void request_currently_playing(SpnPoll *self);
+static void send_request(SpnPoll *self);
 
 static void on_token_reply(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -107,7 +111,7 @@ static void on_token_reply(GObject *source, GAsyncResult *result, gpointer user_
     spn_credentials_free(self->credentials);
     self->credentials = g_steal_pointer(&fresh);
     self->refreshed = TRUE;
-    request_currently_playing(self);
+    send_request(self);
 }
 
 static void refresh_token(SpnPoll *self)
@@ -156,11 +160,47 @@ static void on_currently_playing(GObject *source, GAsyncResult *result, gpointer
     fail_with_reply(self, reply);
 }
 
-static void request_currently_playing(SpnPoll *self)
+static void on_command_reply(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    spn_spotify_api_get_currently_playing(self->api, self->credentials->access_token,
-                                          self->cancellable, on_currently_playing,
-                                          g_object_ref(self));
+    g_autoptr(SpnPoll) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SpnHttpReply) reply =
+        spn_spotify_api_player_command_finish(SPN_SPOTIFY_API(source), result, &error);
+    if (cancelled(self, error))
+        return;
+    if (reply == NULL) {
+        fail_transport(self, _("Cannot reach Spotify"), error);
+        return;
+    }
+    if (reply->status >= 200 && reply->status < 300) {
+        finish(self, SPN_POLL_OK, NULL, 0, NULL);
+        return;
+    }
+    if (reply->status == 401 && !self->retried_after_401) {
+        self->retried_after_401 = TRUE;
+        refresh_token(self);
+        return;
+    }
+    if (reply->status == 403) {
+        g_autofree char *message = spn_upstream_describe_error(reply->status, reply->reason,
+                                                               g_bytes_get_data(reply->body, NULL),
+                                                               g_bytes_get_size(reply->body));
+        finish(self, SPN_POLL_FORBIDDEN, NULL, 0, message);
+        return;
+    }
+    fail_with_reply(self, reply);
+}
+
+static void send_request(SpnPoll *self)
+{
+    if (self->command_method != NULL)
+        spn_spotify_api_player_command(self->api, self->credentials->access_token,
+                                       self->command_method, self->command_path, self->cancellable,
+                                       on_command_reply, g_object_ref(self));
+    else
+        spn_spotify_api_get_currently_playing(self->api, self->credentials->access_token,
+                                              self->cancellable, on_currently_playing,
+                                              g_object_ref(self));
 }
 
 static gboolean token_needs_refresh(SpnPoll *self)
@@ -176,13 +216,16 @@ static gboolean token_needs_refresh(SpnPoll *self)
 }
 
 void spn_poll_run(SpnPoll *self, const SpnCredentials *credentials, const SpnSnapshot *previous,
-                  SpnPollDoneFunc done, gpointer user_data)
+                  const char *command_method, const char *command_path, SpnPollDoneFunc done,
+                  gpointer user_data)
 {
     g_return_if_fail(self->cancellable == NULL);
     g_return_if_fail(credentials != NULL);
     self->cancellable = g_cancellable_new();
     self->credentials = spn_credentials_copy(credentials);
     self->previous = spn_snapshot_copy(previous);
+    self->command_method = g_strdup(command_method);
+    self->command_path = g_strdup(command_path);
     self->refreshed = FALSE;
     self->retried_after_401 = FALSE;
     self->done = done;
@@ -190,7 +233,7 @@ void spn_poll_run(SpnPoll *self, const SpnCredentials *credentials, const SpnSna
     if (token_needs_refresh(self))
         refresh_token(self);
     else
-        request_currently_playing(self);
+        send_request(self);
 }
 
 gboolean spn_poll_is_running(SpnPoll *self)
@@ -206,6 +249,8 @@ void spn_poll_cancel(SpnPoll *self)
     g_clear_object(&self->cancellable);
     g_clear_pointer(&self->credentials, spn_credentials_free);
     g_clear_pointer(&self->previous, spn_snapshot_free);
+    g_clear_pointer(&self->command_method, g_free);
+    g_clear_pointer(&self->command_path, g_free);
 }
 
 SpnPoll *spn_poll_new(const SpnConfig *config, SpnSpotifyApi *api)

@@ -1,6 +1,7 @@
-/* poll.h — one poll: refresh the access token if it is about to expire, GET currently-playing,
- * and on a 401 refresh once and retry once (DESIGN.md section 4, rule 5). It classifies what
- * happened; what to do about it (back-off, revocation, persistence) is the engine's call. */
+/* poll.h — one request chain (a poll, or a player command): refresh the access token if it is about
+ * to expire, GET currently-playing, and on a 401 refresh once and retry once (DESIGN.md section 4,
+ * rule 5). It classifies what happened; what to do about it (back-off, revocation, persistence) is
+ * the engine's call. */
 #pragma once
 
 #include <gio/gio.h>
@@ -17,11 +18,12 @@ typedef enum {
     SPN_POLL_RATE_LIMITED, /* HTTP 429: @retry_until from Retry-After (0 = absent) */
     SPN_POLL_FAILED,       /* 5xx, other 4xx, network, bad body: back off */
     SPN_POLL_REVOKED,      /* invalid_grant: never retry */
+    SPN_POLL_FORBIDDEN,    /* a command answered 403: no Premium, or a restricted device */
 } SpnPollKind;
 
 typedef struct {
     SpnPollKind kind;
-    const SpnSnapshot *snapshot;       /* OK only */
+    const SpnSnapshot *snapshot;       /* OK of a poll only (NULL for a command) */
     const SpnCredentials *credentials; /* set when a refresh succeeded (persist at once) */
     gint64 retry_until;
     const char *message; /* for lastError; never contains a token */
@@ -36,9 +38,13 @@ typedef void (*SpnPollDoneFunc)(SpnPoll *poll, const SpnPollOutcome *outcome, gp
 SpnPoll *spn_poll_new(const SpnConfig *config, SpnSpotifyApi *api);
 
 /* Start the chain; @done is called once, from the main loop, unless spn_poll_cancel() runs
- * first. Must not be called while running. */
+ * first. Must not be called while running: one chain at a time is what keeps two token
+ * refreshes from racing (a rotated refresh token is single-use).
+ * @command_method/@command_path: NULL for a poll (GET currently-playing), else a player
+ * command such as ("PUT", "/v1/me/player/pause"). */
 void spn_poll_run(SpnPoll *self, const SpnCredentials *credentials, const SpnSnapshot *previous,
-                  SpnPollDoneFunc done, gpointer user_data);
+                  const char *command_method, const char *command_path, SpnPollDoneFunc done,
+                  gpointer user_data);
 gboolean spn_poll_is_running(SpnPoll *self);
 void spn_poll_cancel(SpnPoll *self);
 

@@ -231,19 +231,45 @@ static SpnHttpReply *finish_request(SpnSpotifyApi *self, GAsyncResult *result, g
     return g_task_propagate_pointer(G_TASK(result), error);
 }
 
-void spn_spotify_api_get_currently_playing(SpnSpotifyApi *self, const char *access_token,
-                                           GCancellable *cancellable, GAsyncReadyCallback callback,
-                                           gpointer user_data)
+static SoupMessage *new_api_message(SpnSpotifyApi *self, const char *method,
+                                    const char *path_and_query, const char *access_token)
 {
-    g_autofree char *url = g_strconcat(
-        self->api_base_url, "/v1/me/player/currently-playing?additional_types=episode", NULL);
-    SoupMessage *message = soup_message_new(SOUP_METHOD_GET, url);
+    g_autofree char *url = g_strconcat(self->api_base_url, path_and_query, NULL);
+    SoupMessage *message = soup_message_new(method, url);
     g_autofree char *authorization = g_strconcat("Bearer ", access_token ? access_token : "", NULL);
     SoupMessageHeaders *headers = soup_message_get_request_headers(message);
     soup_message_headers_replace(headers, "Authorization", authorization);
     soup_message_headers_replace(headers, "Accept", "application/json");
+    return message;
+}
+
+void spn_spotify_api_get_currently_playing(SpnSpotifyApi *self, const char *access_token,
+                                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                                           gpointer user_data)
+{
+    SoupMessage *message =
+        new_api_message(self, SOUP_METHOD_GET,
+                        "/v1/me/player/currently-playing?additional_types=episode", access_token);
     send_request(self, message, spn_spotify_api_get_currently_playing, cancellable, callback,
                  user_data);
+}
+
+void spn_spotify_api_player_command(SpnSpotifyApi *self, const char *access_token,
+                                    const char *method, const char *path_and_query,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+    SoupMessage *message = new_api_message(self, method, path_and_query, access_token);
+    /* Spotify wants a Content-Length on PUT/POST even without a body (411 otherwise). */
+    g_autoptr(GBytes) empty = g_bytes_new_static("", 0);
+    soup_message_set_request_body_from_bytes(message, NULL, empty);
+    send_request(self, message, spn_spotify_api_player_command, cancellable, callback, user_data);
+}
+
+SpnHttpReply *spn_spotify_api_player_command_finish(SpnSpotifyApi *self, GAsyncResult *result,
+                                                    GError **error)
+{
+    return finish_request(self, result, spn_spotify_api_player_command, error);
 }
 
 SpnHttpReply *spn_spotify_api_get_currently_playing_finish(SpnSpotifyApi *self,

@@ -46,6 +46,15 @@ void spn_spotify_api_refresh_token(SpnSpotifyApi *self, const char *refresh_toke
 SpnHttpReply *spn_spotify_api_refresh_token_finish(SpnSpotifyApi *self, GAsyncResult *result,
                                                    GError **error);
 
+/* A player command: @method (PUT/POST) to <api>@path_and_query (e.g. "/v1/me/player/pause")
+ * with the bearer token and an empty body. Replies as for get_currently_playing. */
+void spn_spotify_api_player_command(SpnSpotifyApi *self, const char *access_token,
+                                    const char *method, const char *path_and_query,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+SpnHttpReply *spn_spotify_api_player_command_finish(SpnSpotifyApi *self, GAsyncResult *result,
+                                                    GError **error);
+
 /* POST <accounts>/api/token grant_type=authorization_code (sign-in, PKCE). Client
  * authentication as for refresh; the verifier is sent in both cases. */
 void spn_spotify_api_exchange_code(SpnSpotifyApi *self, const char *code, const char *redirect_uri,
