@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "scheduler.h"
 #include "spn-error.h"
 #include "upstream.h"
 
@@ -183,7 +184,7 @@ static char *check_redirect(SpnSignIn *self, const char *redirected_url, GError 
     if (self->verifier == NULL) {
         g_set_error_literal(error, SPN_ERROR, SPN_ERROR_INVALID_ARGS,
                             self->expired
-                                ? _("The sign-in expired after 10 minutes; start it again")
+                                ? _("The sign-in expired before it was completed; start it again")
                                 : _("No sign-in is in progress; start one with “spotnow login”"));
         return NULL;
     }
@@ -363,7 +364,9 @@ char *spn_sign_in_begin(SpnSignIn *self, GError **error)
     self->state = spn_pkce_new_verifier();
     self->redirect_uri =
         g_strdup_printf("http://127.0.0.1:%u/callback", self->config->redirect_port);
-    self->expiry_source = g_timeout_add_seconds(SPN_SIGN_IN_FLOW_SECONDS, on_flow_expired, self);
+    self->expiry_source = g_timeout_add(
+        (guint)CLAMP(spn_seconds_to_ms(self->config->sign_in_timeout_s), 1, G_MAXINT),
+        on_flow_expired, self);
     g_autofree char *challenge = spn_pkce_challenge(self->verifier);
     g_debug("sign-in flow started; waiting on %s", self->redirect_uri);
     return spn_sign_in_authorize_url(self->config->accounts_base_url, self->config->client_id,
