@@ -99,8 +99,8 @@ class SignIn(SpotnowTestCase):
         self.assertIn("Signed in", page)
         self.assert_signed_in()
         self.assertEqual(self.fake.requests(TOKEN_PATH), 1)
-        statuses = [s for (_, n, s) in self.signals if n == "StatusChanged"]
-        self.assertTrue(any(s["authState"] == "signed-in" for s in statuses))
+        self.wait_for(lambda: any(n == "StatusChanged" and s["authState"] == "signed-in"
+                                  for (_, n, s) in self.signals), what="StatusChanged")
         # The port is free again: the callback server listened for one sign-in only.
         self.wait_for(lambda: self.port_is_free(), timeout=5, what="the port to be freed")
 
@@ -181,11 +181,13 @@ class SignIn(SpotnowTestCase):
         self.write_credentials()
         self.start()
         self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
-        before = open(self.credentials_path()).read()
+        with open(self.credentials_path()) as f:
+            before = f.read()
         callback = authorize(self.begin())
         self.assertDBusError("io.github.spotnow.Error.InvalidArgs", "CompleteSignIn",
                              GLib.Variant("(s)", (callback.replace("state=", "state=z"),)))
-        self.assertEqual(open(self.credentials_path()).read(), before)
+        with open(self.credentials_path()) as f:
+            self.assertEqual(f.read(), before)
         self.assertEqual(self.status()["authState"], "signed-in")
 
     def test_sign_out_keeps_snapshot_and_stops_polling(self):
@@ -197,8 +199,8 @@ class SignIn(SpotnowTestCase):
         self.assertEqual(status["authState"], "signed-out")
         self.assertEqual(status["nextPollAt"], 0)
         self.assertEqual(self.snapshot()["trackName"], "First Song")
-        self.assertTrue(any(n == "StatusChanged" and s["authState"] == "signed-out"
-                            for (_, n, s) in self.signals))
+        self.wait_for(lambda: any(n == "StatusChanged" and s["authState"] == "signed-out"
+                                  for (_, n, s) in self.signals), what="StatusChanged")
         self.assertDBusError("io.github.spotnow.Error.SignedOut", "EnsureFresh")
 
     def test_tokens_never_reach_the_log(self):
@@ -236,7 +238,8 @@ class SignInWithoutClientId(SpotnowTestCase):
 
     def write_config(self, **overrides):
         super().write_config(**overrides)
-        text = open(self.config_path).read().replace("client-id = test-client\n", "")
+        with open(self.config_path) as f:
+            text = f.read().replace("client-id = test-client\n", "")
         with open(self.config_path, "w") as f:
             f.write(text)
 
