@@ -66,6 +66,9 @@ GVariant *spn_engine_dup_status(SpnEngine *self)
     g_variant_builder_add(&builder, "{sv}", "lastError",
                           g_variant_new_string(self->last_error ? self->last_error : ""));
     g_variant_builder_add(&builder, "{sv}", "pollCount", g_variant_new_uint64(self->poll_count));
+    /* Viewers heartbeat at half of this; clients read it rather than assume the default. */
+    g_variant_builder_add(&builder, "{sv}", "presenceTtlMs",
+                          g_variant_new_int64(spn_seconds_to_ms(self->config->presence_ttl_s)));
     g_variant_builder_add(&builder, "{sv}", "upstreamRequests",
                           g_variant_new_uint64(spn_spotify_api_get_request_count(self->api)));
     return g_variant_builder_end(&builder);
