@@ -171,13 +171,27 @@ static void apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
 
 /* ---- the poll ---------------------------------------------------------------------------- */
 
+static void return_signed_out(SpnEngine *self, GTask *task)
+{
+    g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s",
+                            g_str_equal(auth_state(self), "revoked")
+                                ? _("Spotify revoked the sign-in; sign in again")
+                                : _("Not signed in to Spotify; run “spotnow login”"));
+}
+
+/* Callers who joined a poll that ended in invalid_grant get SignedOut like any later caller:
+ * a stale snapshot with success would tell `spotnow fresh` that all is well. */
 static void answer_waiters(SpnEngine *self)
 {
     g_autoptr(GPtrArray) waiters = g_steal_pointer(&self->waiters);
     self->waiters = g_ptr_array_new_with_free_func(g_object_unref);
     for (guint i = 0; i < waiters->len; i++) {
         GTask *task = g_ptr_array_index(waiters, i);
-        g_task_return_pointer(task, spn_engine_dup_snapshot(self), (GDestroyNotify)g_variant_unref);
+        if (!can_poll(self))
+            return_signed_out(self, task);
+        else
+            g_task_return_pointer(task, spn_engine_dup_snapshot(self),
+                                  (GDestroyNotify)g_variant_unref);
     }
 }
 
@@ -360,10 +374,7 @@ void spn_engine_ensure_fresh(SpnEngine *self, GCancellable *cancellable,
     SpnSchedulerInput input = scheduler_input(self);
     switch (spn_scheduler_freshness(&self->settings, &input)) {
         case SPN_FRESHNESS_SIGNED_OUT:
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s",
-                                    g_str_equal(auth_state(self), "revoked")
-                                        ? _("Spotify revoked the sign-in; sign in again")
-                                        : _("Not signed in to Spotify; run “spotnow login”"));
+            return_signed_out(self, task);
             return;
         case SPN_FRESHNESS_CACHED:
             g_task_return_pointer(task, spn_engine_dup_snapshot(self),
