@@ -1,0 +1,39 @@
+/* applet-client.h — the applet's side of io.github.spotnow.NowPlaying1.
+ *
+ * Watches the daemon's bus name (so the applet reconnects by itself when spotnowd starts),
+ * keeps the last snapshot and status it heard, and makes the viewer's calls. No GTK here.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "applet-state.h"
+
+G_BEGIN_DECLS
+
+#define SPN_TYPE_APPLET_CLIENT (spn_applet_client_get_type())
+G_DECLARE_FINAL_TYPE(SpnAppletClient, spn_applet_client, SPN, APPLET_CLIENT, GObject)
+
+/* Signals:
+ *   "updated"   () — the daemon's presence, the snapshot or the status changed.
+ *   "connected" () — a daemon (new or restarted) is on the bus: a visible viewer should report
+ *                    its presence and ask for fresh data now. */
+SpnAppletClient *spn_applet_client_new(GBusType bus_type);
+
+SpnAppletDaemon spn_applet_client_get_daemon(SpnAppletClient *self);
+/* Borrowed; NULL until read. */
+GVariant *spn_applet_client_get_snapshot(SpnAppletClient *self);
+GVariant *spn_applet_client_get_status(SpnAppletClient *self);
+
+/* TRUE once what is shown is what the daemon knows: the daemon is absent, or the snapshot and
+ * status were read and an EnsureFresh round (with the status after it) has completed. */
+gboolean spn_applet_client_is_settled(SpnAppletClient *self);
+
+/* EnsureFresh, then GetStatus (a failed poll's reason arrives after EnsureFresh's reply).
+ * A call while one is in flight joins it. No-op without a daemon. */
+void spn_applet_client_ensure_fresh(SpnAppletClient *self);
+
+/* ReportViewerPresence("spotnow-applet"); fire and forget. No-op without a daemon. */
+void spn_applet_client_report_presence(SpnAppletClient *self);
+
+G_END_DECLS

@@ -1,0 +1,563 @@
+/* art-cache.c — one download per image URL, stored atomically, the directory kept bounded. */
+#define G_LOG_DOMAIN "spotnow-art"
+
+#include "art-cache.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <utime.h>
+
+#include "spn-error.h"
+
+#define READ_CHUNK (64 * 1024)
+#define FETCH_TIMEOUT_S 15
+#define FILE_MODE 0644
+#define DIR_MODE 0755
+
+/* Lookup tries these in order, so the commonest (Spotify serves JPEG) costs one stat(). */
+static const struct {
+    const char *mime;
+    const char *ext;
+} image_types[] = {
+    {"image/jpeg", "jpg"},
+    {"image/png", "png"},
+    {"image/webp", "webp"},
+    {"image/gif", "gif"},
+};
+/* Any other image/\* type: viewers sniff the content, the name only has to be stable. */
+#define OTHER_EXT "img"
+
+struct _SpnArtCache {
+    GObject parent_instance;
+    char *dir;
+    guint64 max_bytes;
+    SoupSession *session;
+    GHashTable *fetches; /* url -> Fetch: the downloads in flight */
+    char *lookup_result;
+    GMutex store_lock; /* store threads write and evict one at a time */
+};
+
+G_DEFINE_TYPE(SpnArtCache, spn_art_cache, G_TYPE_OBJECT)
+
+/* One download, shared by every caller who asked for its URL meanwhile. */
+typedef struct {
+    SpnArtCache *cache; /* strong: outlives callers who gave up */
+    char *url;
+    char *host;
+    char *key; /* hex SHA-256 of the URL: the file name */
+    const char *ext;
+    GPtrArray *tasks; /* the callers' GTasks */
+    GCancellable *cancellable;
+    GInputStream *stream;
+    GByteArray *body;
+} Fetch;
+
+/* Per caller, so one caller's cancellable can let go of a shared download. */
+typedef struct {
+    char *url;
+    GCancellable *cancellable;
+    gulong handler;
+} Caller;
+
+/* What a store thread needs; no pointer into the cache object but its lock. */
+typedef struct {
+    char *dir;
+    char *key;
+    const char *ext;
+    GBytes *body;
+    guint64 max_bytes;
+} StoreJob;
+
+static void fetch_free(Fetch *fetch)
+{
+    g_clear_object(&fetch->stream);
+    g_clear_pointer(&fetch->body, g_byte_array_unref);
+    g_clear_object(&fetch->cancellable);
+    g_clear_pointer(&fetch->tasks, g_ptr_array_unref);
+    g_free(fetch->url);
+    g_free(fetch->host);
+    g_free(fetch->key);
+    g_clear_object(&fetch->cache);
+    g_free(fetch);
+}
+
+static void caller_free(Caller *caller)
+{
+    if (caller->handler != 0)
+        g_cancellable_disconnect(caller->cancellable, caller->handler);
+    g_clear_object(&caller->cancellable);
+    g_free(caller->url);
+    g_free(caller);
+}
+
+static void store_job_free(StoreJob *job)
+{
+    g_free(job->dir);
+    g_free(job->key);
+    g_bytes_unref(job->body);
+    g_free(job);
+}
+
+static char *key_for_url(const char *url)
+{
+    return g_compute_checksum_for_string(G_CHECKSUM_SHA256, url, -1);
+}
+
+static const char *ext_for_mime(const char *mime)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(image_types); i++) {
+        if (g_ascii_strcasecmp(mime, image_types[i].mime) == 0)
+            return image_types[i].ext;
+    }
+    return OTHER_EXT;
+}
+
+static char *path_for(const char *dir, const char *key, const char *ext)
+{
+    g_autofree char *name = g_strconcat(key, ".", ext, NULL);
+    return g_build_filename(dir, name, NULL);
+}
+
+/* ---- lookup -------------------------------------------------------------------------------- */
+
+static gboolean is_cached_file(const char *path)
+{
+    GStatBuf st;
+    return g_stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+static char *find_cached(const char *dir, const char *key)
+{
+    const char *extensions[G_N_ELEMENTS(image_types) + 1];
+    for (gsize i = 0; i < G_N_ELEMENTS(image_types); i++)
+        extensions[i] = image_types[i].ext;
+    extensions[G_N_ELEMENTS(image_types)] = OTHER_EXT;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(extensions); i++) {
+        g_autofree char *path = path_for(dir, key, extensions[i]);
+        if (is_cached_file(path))
+            return g_steal_pointer(&path);
+    }
+    return NULL;
+}
+
+const char *spn_art_cache_lookup(SpnArtCache *self, const char *url)
+{
+    g_return_val_if_fail(SPN_IS_ART_CACHE(self), NULL);
+    g_return_val_if_fail(url != NULL, NULL);
+
+    g_clear_pointer(&self->lookup_result, g_free);
+    if (*url == '\0')
+        return NULL;
+    g_autofree char *key = key_for_url(url);
+    self->lookup_result = find_cached(self->dir, key);
+    /* Eviction goes by mtime: what is looked up is what is shown, keep it longest. */
+    if (self->lookup_result != NULL && g_utime(self->lookup_result, NULL) != 0)
+        g_debug("cannot touch %s: %s", self->lookup_result, g_strerror(errno));
+    return self->lookup_result;
+}
+
+/* ---- storing and eviction (in a worker thread) --------------------------------------------- */
+
+typedef struct {
+    char *path;
+    goffset size;
+    gint64 mtime_ns;
+} Entry;
+
+static void entry_clear(Entry *entry)
+{
+    g_free(entry->path);
+}
+
+static int compare_entries(gconstpointer a, gconstpointer b)
+{
+    const Entry *x = a, *y = b;
+    if (x->mtime_ns != y->mtime_ns)
+        return x->mtime_ns < y->mtime_ns ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+/* Oldest first until the directory fits in @max_bytes; @keep (the file just written) stays even
+ * if it alone is larger, since the caller is about to show it. */
+static void evict(const char *dir, guint64 max_bytes, const char *keep)
+{
+    g_autoptr(GDir) handle = g_dir_open(dir, 0, NULL);
+    if (handle == NULL)
+        return;
+    g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(Entry));
+    g_array_set_clear_func(entries, (GDestroyNotify)entry_clear);
+    guint64 total = 0;
+    const char *name;
+    while ((name = g_dir_read_name(handle)) != NULL) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        GStatBuf st;
+        if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        Entry entry = {
+            .path = g_steal_pointer(&path),
+            .size = st.st_size,
+            .mtime_ns =
+                (gint64)st.st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st.st_mtim.tv_nsec,
+        };
+        total += (guint64)entry.size;
+        g_array_append_val(entries, entry);
+    }
+    g_array_sort(entries, compare_entries);
+    for (guint i = 0; i < entries->len && total > max_bytes; i++) {
+        Entry *entry = &g_array_index(entries, Entry, i);
+        if (g_str_equal(entry->path, keep))
+            continue;
+        if (g_unlink(entry->path) == 0 || errno == ENOENT) {
+            g_debug("evicted %s (%" G_GOFFSET_FORMAT " bytes)", entry->path, entry->size);
+            total -= (guint64)entry->size;
+        } else {
+            g_debug("cannot evict %s: %s", entry->path, g_strerror(errno));
+        }
+    }
+}
+
+/* A URL whose server changed its content type must not leave its old copy to win lookups. */
+static void remove_siblings(const char *dir, const char *key, const char *path)
+{
+    g_autofree char *other = NULL;
+    while ((other = find_cached(dir, key)) != NULL && !g_str_equal(other, path)) {
+        if (g_unlink(other) != 0)
+            break;
+        g_clear_pointer(&other, g_free);
+    }
+}
+
+static void store_thread(GTask *task, gpointer source, gpointer task_data,
+                         GCancellable *cancellable)
+{
+    SpnArtCache *self = source;
+    StoreJob *job = task_data;
+    g_autoptr(GError) error = NULL;
+
+    g_mutex_lock(&self->store_lock);
+    if (g_mkdir_with_parents(job->dir, DIR_MODE) != 0) {
+        int saved_errno = errno;
+        g_mutex_unlock(&self->store_lock);
+        g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(saved_errno),
+                                _("cannot create the art cache %s: %s"), job->dir,
+                                g_strerror(saved_errno));
+        return;
+    }
+    g_autofree char *path = path_for(job->dir, job->key, job->ext);
+    gsize length = 0;
+    const char *data = g_bytes_get_data(job->body, &length);
+    /* CONSISTENT = temp file, fsync, rename: a reader never sees half an image. */
+    if (!g_file_set_contents_full(path, data, (gssize)length, G_FILE_SET_CONTENTS_CONSISTENT,
+                                  FILE_MODE, &error)) {
+        g_mutex_unlock(&self->store_lock);
+        g_task_return_error(task, g_steal_pointer(&error));
+        return;
+    }
+    remove_siblings(job->dir, job->key, path);
+    evict(job->dir, job->max_bytes, path);
+    g_mutex_unlock(&self->store_lock);
+    g_task_return_pointer(task, g_steal_pointer(&path), g_free);
+}
+
+/* ---- the shared download ------------------------------------------------------------------- */
+
+/* Answers every caller of @fetch with @path or @error (one of them is NULL) and forgets it. */
+static void fetch_finish(Fetch *fetch, const char *path, GError *error)
+{
+    g_hash_table_steal(fetch->cache->fetches, fetch->url);
+    if (error != NULL)
+        g_debug("art %s: %s", fetch->url, error->message);
+    for (guint i = 0; i < fetch->tasks->len; i++) {
+        GTask *task = g_ptr_array_index(fetch->tasks, i);
+        Caller *caller = g_task_get_task_data(task);
+        g_cancellable_disconnect(caller->cancellable, caller->handler);
+        caller->handler = 0;
+        if (error != NULL)
+            g_task_return_error(task, g_error_copy(error));
+        else
+            g_task_return_pointer(task, g_strdup(path), g_free);
+    }
+    g_clear_error(&error);
+    fetch_free(fetch);
+}
+
+static void on_stored(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Fetch *fetch = user_data;
+    GError *error = NULL;
+    g_autofree char *path = g_task_propagate_pointer(G_TASK(result), &error);
+    if (path != NULL)
+        g_debug("cached %s as %s", fetch->url, path);
+    fetch_finish(fetch, path, error);
+}
+
+static void store(Fetch *fetch)
+{
+    StoreJob *job = g_new0(StoreJob, 1);
+    job->dir = g_strdup(fetch->cache->dir);
+    job->key = g_strdup(fetch->key);
+    job->ext = fetch->ext;
+    job->body = g_byte_array_free_to_bytes(g_steal_pointer(&fetch->body));
+    job->max_bytes = fetch->cache->max_bytes;
+    g_autoptr(GTask) task = g_task_new(fetch->cache, NULL, on_stored, fetch);
+    g_task_set_source_tag(task, store);
+    g_task_set_task_data(task, job, (GDestroyNotify)store_job_free);
+    g_task_run_in_thread(task, store_thread);
+}
+
+/* The download stops here: drop the connection rather than drain a body we will not keep. */
+static void fetch_fail(Fetch *fetch, GError *error)
+{
+    g_cancellable_cancel(fetch->cancellable);
+    g_clear_object(&fetch->stream);
+    fetch_finish(fetch, NULL, error);
+}
+
+static void read_next(Fetch *fetch);
+
+static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Fetch *fetch = user_data;
+    GError *error = NULL;
+    g_autoptr(GBytes) chunk =
+        g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), result, &error);
+    if (chunk == NULL) {
+        fetch_fail(fetch, error);
+        return;
+    }
+    gsize size = g_bytes_get_size(chunk);
+    if (size == 0) {
+        g_clear_object(&fetch->stream);
+        if (fetch->body->len == 0) {
+            fetch_finish(fetch, NULL,
+                         g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM,
+                                     _("album art from %s: empty reply"), fetch->host));
+            return;
+        }
+        store(fetch);
+        return;
+    }
+    if (fetch->body->len + size > SPN_ART_CACHE_MAX_DOWNLOAD) {
+        fetch_fail(fetch, g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM,
+                                      _("album art from %s is larger than %u MiB"), fetch->host,
+                                      (guint)(SPN_ART_CACHE_MAX_DOWNLOAD / (1024 * 1024))));
+        return;
+    }
+    g_byte_array_append(fetch->body, g_bytes_get_data(chunk, NULL), (guint)size);
+    read_next(fetch);
+}
+
+static void read_next(Fetch *fetch)
+{
+    g_input_stream_read_bytes_async(fetch->stream, READ_CHUNK, G_PRIORITY_LOW, fetch->cancellable,
+                                    on_read, fetch);
+}
+
+/* Status, type and declared length are checked before a byte of the body is read. */
+static GError *check_reply(Fetch *fetch, SoupMessage *message)
+{
+    guint status = soup_message_get_status(message);
+    if (!SOUP_STATUS_IS_SUCCESSFUL(status) || status == SOUP_STATUS_NO_CONTENT)
+        return g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM, _("album art from %s: HTTP %u %s"),
+                           fetch->host, status, soup_message_get_reason_phrase(message));
+    SoupMessageHeaders *headers = soup_message_get_response_headers(message);
+    const char *type = soup_message_headers_get_content_type(headers, NULL);
+    if (type == NULL || !g_str_has_prefix(type, "image/"))
+        return g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM,
+                           _("album art from %s is not an image (%s)"), fetch->host,
+                           type != NULL ? type : _("no content type"));
+    if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+        soup_message_headers_get_content_length(headers) > SPN_ART_CACHE_MAX_DOWNLOAD)
+        return g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM,
+                           _("album art from %s is larger than %u MiB"), fetch->host,
+                           (guint)(SPN_ART_CACHE_MAX_DOWNLOAD / (1024 * 1024)));
+    fetch->ext = ext_for_mime(type);
+    return NULL;
+}
+
+static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Fetch *fetch = user_data;
+    GError *error = NULL;
+    fetch->stream = soup_session_send_finish(SOUP_SESSION(source), result, &error);
+    if (fetch->stream == NULL) {
+        fetch_finish(fetch, NULL, error);
+        return;
+    }
+    SoupMessage *message = soup_session_get_async_result_message(SOUP_SESSION(source), result);
+    error = check_reply(fetch, message);
+    if (error != NULL) {
+        fetch_fail(fetch, error);
+        return;
+    }
+    fetch->body = g_byte_array_new();
+    read_next(fetch);
+}
+
+static Fetch *fetch_start(SpnArtCache *self, const char *url, GUri *uri)
+{
+    Fetch *fetch = g_new0(Fetch, 1);
+    fetch->cache = g_object_ref(self);
+    fetch->url = g_strdup(url);
+    fetch->host = g_strdup(g_uri_get_host(uri));
+    fetch->key = key_for_url(url);
+    fetch->tasks = g_ptr_array_new_with_free_func(g_object_unref);
+    fetch->cancellable = g_cancellable_new();
+    g_hash_table_insert(self->fetches, fetch->url, fetch);
+
+    g_autoptr(SoupMessage) message = soup_message_new_from_uri(SOUP_METHOD_GET, uri);
+    soup_message_headers_append(soup_message_get_request_headers(message), "Accept", "image/*");
+    g_debug("fetching %s", url);
+    soup_session_send_async(self->session, message, G_PRIORITY_LOW, fetch->cancellable, on_sent,
+                            fetch);
+    return fetch;
+}
+
+/* ---- callers and cancellation -------------------------------------------------------------- */
+
+/* Runs from an idle, never inside the cancellable's own emission, where disconnecting would
+ * deadlock. The caller leaves its fetch; the last caller out stops the download. */
+static gboolean drop_cancelled_caller(gpointer user_data)
+{
+    GTask *task = user_data;
+    SpnArtCache *self = g_task_get_source_object(task);
+    Caller *caller = g_task_get_task_data(task);
+    Fetch *fetch = g_hash_table_lookup(self->fetches, caller->url);
+    guint index;
+    if (fetch == NULL || !g_ptr_array_find(fetch->tasks, task, &index))
+        return G_SOURCE_REMOVE; /* answered meanwhile */
+
+    g_cancellable_disconnect(caller->cancellable, caller->handler);
+    caller->handler = 0;
+    g_object_ref(task);
+    g_ptr_array_remove_index(fetch->tasks, index);
+    g_task_return_error_if_cancelled(task);
+    g_object_unref(task);
+    if (fetch->tasks->len == 0)
+        g_cancellable_cancel(fetch->cancellable);
+    return G_SOURCE_REMOVE;
+}
+
+static void on_caller_cancelled(GCancellable *cancellable, gpointer user_data)
+{
+    GTask *task = user_data;
+    GSource *source = g_idle_source_new();
+    g_source_set_callback(source, drop_cancelled_caller, g_object_ref(task), g_object_unref);
+    g_source_attach(source, g_task_get_context(task));
+    g_source_unref(source);
+}
+
+static GUri *parse_http_url(const char *url, GError **error)
+{
+    g_autoptr(GUri) uri = g_uri_parse(url, SOUP_HTTP_URI_FLAGS, NULL);
+    if (uri == NULL || g_uri_get_host(uri) == NULL || *g_uri_get_host(uri) == '\0' ||
+        (g_ascii_strcasecmp(g_uri_get_scheme(uri), "http") != 0 &&
+         g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") != 0)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    _("album art URL is not an http or https URL: %s"), url);
+        return NULL;
+    }
+    return g_steal_pointer(&uri);
+}
+
+void spn_art_cache_fetch(SpnArtCache *self, const char *url, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_return_if_fail(SPN_IS_ART_CACHE(self));
+    g_return_if_fail(url != NULL);
+
+    g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spn_art_cache_fetch);
+    if (g_task_return_error_if_cancelled(task))
+        return;
+    GError *error = NULL;
+    g_autoptr(GUri) uri = parse_http_url(url, &error);
+    if (uri == NULL) {
+        g_task_return_error(task, error);
+        return;
+    }
+    g_autofree char *key = key_for_url(url);
+    g_autofree char *cached = find_cached(self->dir, key);
+    if (cached != NULL) {
+        g_task_return_pointer(task, g_steal_pointer(&cached), g_free);
+        return;
+    }
+
+    Caller *caller = g_new0(Caller, 1);
+    caller->url = g_strdup(url);
+    g_task_set_task_data(task, caller, (GDestroyNotify)caller_free);
+    Fetch *fetch = g_hash_table_lookup(self->fetches, url);
+    if (fetch == NULL)
+        fetch = fetch_start(self, url, uri);
+    else
+        g_debug("joining the download of %s", url);
+    if (cancellable != NULL) {
+        caller->cancellable = g_object_ref(cancellable);
+        /* The task is owned by the fetch; the handler is disconnected before it goes. */
+        caller->handler =
+            g_cancellable_connect(cancellable, G_CALLBACK(on_caller_cancelled), task, NULL);
+    }
+    g_ptr_array_add(fetch->tasks, g_steal_pointer(&task));
+}
+
+char *spn_art_cache_fetch_finish(SpnArtCache *self, GAsyncResult *result, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, self), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+char *spn_art_cache_default_dir(gboolean system_bus)
+{
+    if (!system_bus)
+        return g_build_filename(g_get_user_cache_dir(), "spotnow", "art", NULL);
+    /* systemd's CacheDirectory= may list several, colon-separated: ours is the first. */
+    const char *env = g_getenv("CACHE_DIRECTORY");
+    if (env != NULL && *env != '\0') {
+        g_auto(GStrv) dirs = g_strsplit(env, ":", 2);
+        if (dirs[0] != NULL && *dirs[0] != '\0')
+            return g_build_filename(dirs[0], "art", NULL);
+    }
+    return g_strdup("/var/cache/spotnow/art");
+}
+
+SpnArtCache *spn_art_cache_new(const char *cache_dir, guint64 max_bytes)
+{
+    g_return_val_if_fail(cache_dir != NULL, NULL);
+    SpnArtCache *self = g_object_new(SPN_TYPE_ART_CACHE, NULL);
+    self->dir = g_strdup(cache_dir);
+    self->max_bytes = max_bytes;
+    return self;
+}
+
+static void spn_art_cache_finalize(GObject *object)
+{
+    SpnArtCache *self = SPN_ART_CACHE(object);
+    /* Fetches hold a reference: none can be in flight here. */
+    g_clear_pointer(&self->fetches, g_hash_table_unref);
+    g_clear_object(&self->session);
+    g_free(self->dir);
+    g_free(self->lookup_result);
+    g_mutex_clear(&self->store_lock);
+    G_OBJECT_CLASS(spn_art_cache_parent_class)->finalize(object);
+}
+
+static void spn_art_cache_class_init(SpnArtCacheClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = spn_art_cache_finalize;
+}
+
+static void spn_art_cache_init(SpnArtCache *self)
+{
+    g_mutex_init(&self->store_lock);
+    self->fetches = g_hash_table_new(g_str_hash, g_str_equal);
+    self->session = soup_session_new_with_options("timeout", FETCH_TIMEOUT_S, "idle-timeout", 60,
+                                                  "user-agent", "spotnow/" SPOTNOW_VERSION " ",
+                                                  "max-conns-per-host", 2, NULL);
+}

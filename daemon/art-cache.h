@@ -1,0 +1,44 @@
+/* art-cache.h — album art on disk (DESIGN.md section 5, "art cache").
+ *
+ * One file per image URL, named after the URL's SHA-256, fetched once by the daemon so MPRIS,
+ * the applet and the CLI all point at the same local copy (the snapshot's albumArtFile). The
+ * directory is bounded: after each download the oldest files (by mtime) go until the total is
+ * within max_bytes. A lookup hit refreshes the file's mtime, so eviction is least recently used.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* The default bound of the directory, and of a single download. */
+#define SPN_ART_CACHE_DEFAULT_MAX_BYTES (50 * 1024 * 1024)
+#define SPN_ART_CACHE_MAX_DOWNLOAD (5 * 1024 * 1024)
+
+#define SPN_TYPE_ART_CACHE (spn_art_cache_get_type())
+G_DECLARE_FINAL_TYPE(SpnArtCache, spn_art_cache, SPN, ART_CACHE, GObject)
+
+/* @cache_dir is created (0755: on the system bus other users' MPRIS clients read it) on the
+ * first download; nothing touches the disk here. */
+SpnArtCache *spn_art_cache_new(const char *cache_dir, guint64 max_bytes);
+
+/* The local path of @url's image if it is cached, else NULL. Costs a few stat()s and no
+ * network. The string belongs to the cache and stays valid until the next call on @self:
+ * g_strdup() it to keep it. */
+const char *spn_art_cache_lookup(SpnArtCache *self, const char *url);
+
+/* Downloads @url (http or https only, an image/\* reply of at most SPN_ART_CACHE_MAX_DOWNLOAD
+ * bytes) unless it is cached, stores it atomically and evicts old files. Concurrent fetches of
+ * one URL share one request; cancelling one caller's @cancellable fails only that caller.
+ * Errors: G_IO_ERROR_INVALID_ARGUMENT (not an http(s) URL), SPN_ERROR_UPSTREAM (HTTP status,
+ * content type, size), G_IO_ERROR_* (network, disk), G_IO_ERROR_CANCELLED. */
+void spn_art_cache_fetch(SpnArtCache *self, const char *url, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data);
+/* Returns the local path (free it), or NULL with @error set. */
+char *spn_art_cache_fetch_finish(SpnArtCache *self, GAsyncResult *result, GError **error);
+
+/* $XDG_CACHE_HOME/spotnow/art; for the system bus $CACHE_DIRECTORY/art (first entry) when
+ * systemd sets it, else /var/cache/spotnow/art. */
+char *spn_art_cache_default_dir(gboolean system_bus);
+
+G_END_DECLS
