@@ -2,6 +2,7 @@
  * steps every request chain goes through. Not for other modules: they use engine.h. */
 #pragma once
 
+#include "art-cache.h"
 #include "engine.h"
 #include "poll.h"
 #include "presence.h"
@@ -43,6 +44,13 @@ struct _SpnEngine {
     gint64 next_poll_at;
 
     gboolean disk_trouble_reported;
+
+    SpnArtCache *art_cache;
+    GCancellable *art_cancellable;
+    char *art_url; /* the image being fetched, so one URL is fetched once */
+    gboolean art_fetching;
+    gboolean change_held; /* a Changed waits for its track's art */
+    guint change_hold_source;
 };
 
 gint64 engine_now_ms(void);
@@ -60,6 +68,19 @@ void engine_reschedule(SpnEngine *self);
 void engine_answer_waiters(SpnEngine *self);
 void engine_absorb_outcome(SpnEngine *self, const SpnPollOutcome *outcome, gint64 now);
 void engine_chain_finished(SpnEngine *self, gboolean poll_now);
+
+void engine_apply_snapshot(SpnEngine *self, SpnSnapshot *fresh);
+
+/* How long a track change's Changed may wait for its album art. */
+#define SPN_ART_HOLD_MS 1500
+
+/* Emits a Changed held for art now (the art failed, or will not come). */
+void engine_flush_held_change(SpnEngine *self);
+
+/* Album art (engine-art.c): fills albumArtFile from the cache, or fetches the image once and
+ * applies the snapshot again when it has arrived. Returns TRUE while @fresh's art is on its
+ * way, so the caller may hold the Changed for it. */
+gboolean engine_resolve_art(SpnEngine *self, SpnSnapshot *fresh);
 
 /* Person-initiated actions (engine-actions.c). */
 void engine_run_next_command(SpnEngine *self);

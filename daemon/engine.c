@@ -135,11 +135,38 @@ GVariant *spn_engine_dup_snapshot(SpnEngine *self)
     return g_variant_ref(self->snapshot_variant);
 }
 
+/* Announces the current snapshot: Changed, and Seeked when the change was a jump. */
+static void emit_change(SpnEngine *self, gboolean seek)
+{
+    g_clear_handle_id(&self->change_hold_source, g_source_remove);
+    self->change_held = FALSE;
+    g_autoptr(GVariant) snapshot = spn_engine_dup_snapshot(self);
+    g_signal_emit(self, signals[SIGNAL_CHANGED], 0, snapshot);
+    if (seek)
+        g_signal_emit(self, signals[SIGNAL_SEEKED], 0, self->snapshot->progress_ms);
+}
+
+void engine_flush_held_change(SpnEngine *self)
+{
+    if (self->change_held)
+        emit_change(self, FALSE);
+}
+
+static gboolean on_change_hold_expired(gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    self->change_hold_source = 0;
+    engine_flush_held_change(self);
+    return G_SOURCE_REMOVE;
+}
+
 /* Rule 9, write suppression: the state file and Changed only for a real change. The in-memory
  * snapshot always takes the new progress and fetchedAt, so readers extrapolate from the
- * freshest fix. */
-static void apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
+ * freshest fix. A new track whose art is downloading holds its Changed until the file is there
+ * (or SPN_ART_HOLD_MS passed), so one track change is one Changed, art included. */
+void engine_apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
 {
+    gboolean awaiting_art = engine_resolve_art(self, fresh);
     SpnChange change = spn_snapshot_compare(self->snapshot, fresh);
     spn_snapshot_free(self->snapshot);
     self->snapshot = fresh;
@@ -148,10 +175,16 @@ static void apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
         return;
     g_debug("snapshot changed (%s)", change == SPN_CHANGE_SEEK ? "seek" : "metadata");
     engine_save_state(self);
-    g_autoptr(GVariant) snapshot = spn_engine_dup_snapshot(self);
-    g_signal_emit(self, signals[SIGNAL_CHANGED], 0, snapshot);
-    if (change == SPN_CHANGE_SEEK)
-        g_signal_emit(self, signals[SIGNAL_SEEKED], 0, self->snapshot->progress_ms);
+    if (awaiting_art && change == SPN_CHANGE_METADATA) {
+        /* A change already held is superseded by this one: one Changed for both, within the
+         * first one's deadline, so a burst of skips cannot postpone it for ever. */
+        if (!self->change_held) {
+            self->change_held = TRUE;
+            self->change_hold_source = g_timeout_add(SPN_ART_HOLD_MS, on_change_hold_expired, self);
+        }
+        return;
+    }
+    emit_change(self, change == SPN_CHANGE_SEEK);
 }
 
 /* ---- the poll ---------------------------------------------------------------------------- */
@@ -238,7 +271,7 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
     gint64 now = engine_now_ms();
     gboolean was_backing_off = self->poll_state.backoff_until > 0;
 
-    /* Before apply_snapshot: a snapshot write carries the poll bookkeeping with it. */
+    /* Before engine_apply_snapshot: a snapshot write carries the poll bookkeeping with it. */
     self->poll_state.last_poll_at = now;
     engine_absorb_outcome(self, outcome, now);
     switch (outcome->kind) {
@@ -246,7 +279,7 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
             self->poll_state.failures = 0;
             self->poll_state.backoff_until = 0;
             engine_set_last_error(self, NULL);
-            apply_snapshot(self, spn_snapshot_copy(outcome->snapshot));
+            engine_apply_snapshot(self, spn_snapshot_copy(outcome->snapshot));
             break;
         case SPN_POLL_FAILED:
         case SPN_POLL_FORBIDDEN:
@@ -461,11 +494,13 @@ static void load_files(SpnEngine *self)
         g_warning("cannot read the credentials in %s: %s", self->state_dir, error->message);
 }
 
-SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir)
+SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir, const char *art_dir)
 {
     SpnEngine *self = g_object_new(SPN_TYPE_ENGINE, NULL);
     self->config = config;
     self->state_dir = g_strdup(state_dir);
+    self->art_cache = spn_art_cache_new(art_dir, SPN_ART_CACHE_DEFAULT_MAX_BYTES);
+    self->art_cancellable = g_cancellable_new();
     self->settings = (SpnSchedulerSettings){
         .safety_interval_s = config->safety_interval_s,
         .fresh_playing_s = config->fresh_playing_s,
@@ -486,6 +521,9 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir)
 
 void spn_engine_start(SpnEngine *self)
 {
+    /* The persisted snapshot may name art that was evicted, or never fetched. */
+    engine_resolve_art(self, self->snapshot);
+    g_clear_pointer(&self->snapshot_variant, g_variant_unref);
     engine_reschedule(self);
 }
 
@@ -495,6 +533,8 @@ void spn_engine_shutdown(SpnEngine *self)
     g_clear_handle_id(&self->presence_source, g_source_remove);
     spn_poll_cancel(self->poll);
     spn_sign_in_cancel(self->sign_in);
+    g_cancellable_cancel(self->art_cancellable);
+    g_clear_handle_id(&self->change_hold_source, g_source_remove);
     engine_save_state(self);
 }
 
@@ -512,6 +552,11 @@ static void spn_engine_finalize(GObject *object)
     g_clear_pointer(&self->snapshot, spn_snapshot_free);
     g_clear_pointer(&self->snapshot_variant, g_variant_unref);
     g_clear_pointer(&self->credentials, spn_credentials_free);
+    g_cancellable_cancel(self->art_cancellable);
+    g_clear_handle_id(&self->change_hold_source, g_source_remove);
+    g_clear_object(&self->art_cancellable);
+    g_clear_object(&self->art_cache);
+    g_free(self->art_url);
     g_free(self->state_dir);
     g_free(self->last_error);
     g_free(self->status_signature);

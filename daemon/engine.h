@@ -13,11 +13,12 @@ G_BEGIN_DECLS
 #define SPN_TYPE_ENGINE (spn_engine_get_type())
 G_DECLARE_FINAL_TYPE(SpnEngine, spn_engine, SPN, ENGINE, GObject)
 
-/* @config is borrowed and must outlive the engine.
+/* @config is borrowed and must outlive the engine. @art_dir holds the album art cache
+ * (spn_art_cache_default_dir()).
  * Loads state.ini and credentials.ini from @state_dir synchronously, so the last snapshot is
  * served before any network traffic. Corrupt files are set aside (see store.h); unreadable
  * ones are warned about and the engine runs from memory. Never fails. */
-SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir);
+SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir, const char *art_dir);
 
 /* Arms the timers (call once the bus name is owned). */
 void spn_engine_start(SpnEngine *self);

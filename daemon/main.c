@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <stdlib.h>
 
+#include "art-cache.h"
 #include "config.h"
 #include "engine.h"
 #include "service.h"
@@ -122,7 +123,8 @@ static int run(const Options *options)
 
     Daemon daemon = {.exit_status = EXIT_SUCCESS};
     daemon.loop = g_main_loop_new(NULL, FALSE);
-    daemon.engine = spn_engine_new(config, state_dir);
+    g_autofree char *art_dir = spn_art_cache_default_dir(options->system);
+    daemon.engine = spn_engine_new(config, state_dir, art_dir);
     daemon.service = spn_service_new(daemon.engine, options->system);
 
     g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);

@@ -78,6 +78,12 @@ class FakeSpotify:
     def requests(self, path=CP_PATH):
         return self.stats()["requests"].get(path, 0)
 
+    def api_requests(self, stats=None):
+        """Requests to Spotify's API and accounts service: everything but album art downloads,
+        which come from Spotify's image CDN and do not count against the API quota."""
+        stats = stats or self.stats()
+        return sum(n for path, n in stats["requests"].items() if not path.startswith("/image/"))
+
     def fault(self, kind, **params):
         return self.control("fault", kind=kind, **params)
 
@@ -182,7 +188,8 @@ class SpotnowTestCase(unittest.TestCase):
 
     def start(self, extra_args=(), wait=True):
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address,
-                   G_MESSAGES_DEBUG="all", GIO_USE_PROXY_RESOLVER="dummy")
+                   G_MESSAGES_DEBUG="all", GIO_USE_PROXY_RESOLVER="dummy",
+                   XDG_CACHE_HOME=os.path.join(self.workdir, "cache"))
         self.daemon_log_path = os.path.join(self.workdir, f"spotnowd-{time.time():.3f}.log")
         self.daemon_log = open(self.daemon_log_path, "w")
         self.daemon = subprocess.Popen(

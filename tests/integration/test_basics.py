@@ -20,10 +20,27 @@ class Basics(SpotnowTestCase):
         self.assertEqual(snap["itemType"], "track")
         self.assertEqual(snap["trackId"], "t1")
         self.assertEqual(snap["trackUrl"], "https://open.spotify.com/track/t1")
-        self.assertNotIn("albumArtFile", snap)
         for key, kind in SNAPSHOT_TYPES.items():
             self.assertIsInstance(snap[key], kind, key)
         self.assertLessEqual(snap["progressMs"], snap["durationMs"])
+
+    def test_album_art_is_cached_once_and_named_in_the_snapshot(self):
+        # The fake's album images point at its own /image endpoint; the largest one wins.
+        snap = self.wait_for_snapshot(lambda s: "albumArtFile" in s, what="albumArtFile")
+        path = snap["albumArtFile"]
+        self.assertTrue(path.startswith(os.path.join(self.workdir, "cache", "spotnow", "art")))
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        self.assertIn("s=640", snap["albumArt"])
+        images = [p for p in self.fake.stats()["requests"] if p.startswith("/image/")]
+        self.assertEqual(len(images), 1)
+        self.assertEqual(self.fake.stats()["requests"][images[0]], 1)
+        # A restart finds the file: no second download, and albumArtFile is there at once.
+        self.stop()
+        self.start()
+        self.assertEqual(self.snapshot()["albumArtFile"], path)
+        self.pump(0.5)
+        self.assertEqual(self.fake.stats()["requests"][images[0]], 1)
 
     def test_status_keys(self):
         self.wait_for(lambda: self.status()["pollCount"] >= 1, what="first poll")
@@ -33,7 +50,10 @@ class Basics(SpotnowTestCase):
         self.assertGreater(status["lastPollAt"], 0)
         self.assertEqual(status["backoffUntil"], 0)
         self.assertEqual(status["lastError"], "")
-        self.assertEqual(status["upstreamRequests"], self.fake.stats()["total"])
+        # Spotify's API and accounts service; album art comes from Spotify's CDN, not counted.
+        requests = self.fake.stats()["requests"]
+        self.assertEqual(status["upstreamRequests"],
+                         requests.get(CP_PATH, 0) + requests.get("/api/token", 0))
         # No viewers: the next poll is the 5-minute safety poll.
         self.assertAlmostEqual((status["nextPollAt"] - status["lastPollAt"]) / 1000, 300, delta=2)
 
@@ -125,7 +145,8 @@ class Basics(SpotnowTestCase):
         # CurrentlyPlaying never fails: the last snapshot stays readable.
         self.assertEqual(self.snapshot()["trackName"], "First Song")
         self.pump(0.5)
-        self.assertEqual(self.fake.stats()["total"], 0)
+        requests = self.fake.stats()["requests"]
+        self.assertEqual(requests.get(CP_PATH, 0) + requests.get("/api/token", 0), 0)
 
 
 if __name__ == "__main__":
