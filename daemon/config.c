@@ -45,6 +45,7 @@ static const KeySpec key_specs[] = {
     {"spotify", "redirect-port", KIND_PORT, FIELD(redirect_port)},
     {"spotify", "request-timeout-s", KIND_SECONDS, FIELD(request_timeout_s), FALSE,
      MAX_REQUEST_TIMEOUT_S},
+    {"spotify", "sign-in-timeout-s", KIND_SECONDS, FIELD(sign_in_timeout_s), FALSE, MAX_SECONDS},
     {"polling", "safety-interval-s", KIND_SECONDS, FIELD(safety_interval_s), FALSE, MAX_SECONDS},
     {"polling", "fresh-playing-s", KIND_SECONDS, FIELD(fresh_playing_s), FALSE, MAX_SECONDS},
     {"polling", "fresh-paused-s", KIND_SECONDS, FIELD(fresh_paused_s), FALSE, MAX_SECONDS},
@@ -71,6 +72,7 @@ SpnConfig *spn_config_new_defaults(void)
     config->accounts_base_url = g_strdup(DEFAULT_ACCOUNTS_BASE_URL);
     config->redirect_port = 8898;
     config->request_timeout_s = 15;
+    config->sign_in_timeout_s = 600;
     config->safety_interval_s = 300;
     config->fresh_playing_s = 10;
     config->fresh_paused_s = 30;

@@ -13,6 +13,7 @@ typedef struct {
     char *accounts_base_url;  /* default https://accounts.spotify.com, no trailing slash */
     guint redirect_port;      /* default 8898, 1..65535 */
     double request_timeout_s; /* default 15; bounded to (0, 300] */
+    double sign_in_timeout_s; /* default 600: a sign-in flow not completed by then expires */
 
     /* [polling] — seconds, fractions allowed, all > 0 */
     double safety_interval_s;      /* default 300 */

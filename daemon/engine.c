@@ -1,52 +1,12 @@
-/* engine.c — snapshot, credentials, timers and the single-flight poll. */
+/* engine.c — the snapshot, its persistence, the timers, presence and the one request chain. */
 #define G_LOG_DOMAIN "spotnow-engine"
 
-#include "engine.h"
+#include "engine-private.h"
 
 #include <glib/gi18n.h>
 
 #include "backoff.h"
-#include "poll.h"
-#include "presence.h"
-#include "scheduler.h"
-#include "signin.h"
-#include "snapshot.h"
 #include "spn-error.h"
-#include "spotify-api.h"
-#include "store.h"
-
-struct _SpnEngine {
-    GObject parent_instance;
-
-    const SpnConfig *config; /* borrowed: main owns it and outlives the engine */
-    char *state_dir;
-    SpnSchedulerSettings settings;
-
-    SpnSnapshot *snapshot;
-    GVariant *snapshot_variant; /* built once per change: CurrentlyPlaying is a hot path */
-    SpnPollState poll_state;
-    SpnCredentials *credentials; /* NULL = signed out */
-    char *last_error;
-    char *status_signature; /* what StatusChanged last announced */
-
-    SpnSpotifyApi *api; /* one transport: its request count is upstreamRequests */
-    SpnPoll *poll;      /* the one request chain; in flight or idle */
-    SpnSignIn *sign_in;
-    GPtrArray *waiters; /* GTasks of EnsureFresh callers joined to the poll in flight */
-    guint64 poll_count;
-
-    GQueue commands;            /* GTasks of player commands waiting for the chain */
-    gboolean control_forbidden; /* Spotify answered 403 to a command: no Premium */
-    gboolean last_can_control;
-
-    SpnPresence *presence;
-    gboolean desktop_viewer; /* an active, unlocked desktop session counts as a viewer */
-    guint presence_source;
-    guint poll_source;
-    gint64 next_poll_at;
-
-    gboolean disk_trouble_reported;
-};
 
 enum {
     SIGNAL_CHANGED,
@@ -60,12 +20,9 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE(SpnEngine, spn_engine, G_TYPE_OBJECT)
 
-static void reschedule(SpnEngine *self);
-static void start_poll(SpnEngine *self);
-static void on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpointer user_data);
 static void viewers_changed(SpnEngine *self, guint before);
 
-static gint64 now_ms(void)
+gint64 engine_now_ms(void)
 {
     return g_get_real_time() / 1000;
 }
@@ -77,26 +34,27 @@ static guint viewer_count(SpnEngine *self)
 
 /* ---- auth state ------------------------------------------------------------------------- */
 
-static const char *auth_state(SpnEngine *self)
+const char *engine_auth_state(SpnEngine *self)
 {
     if (self->credentials == NULL || self->credentials->refresh_token == NULL)
         return "signed-out";
     return self->credentials->revoked ? "revoked" : "signed-in";
 }
 
-static gboolean can_poll(SpnEngine *self)
+gboolean engine_can_poll(SpnEngine *self)
 {
-    return g_str_equal(auth_state(self), "signed-in");
+    return g_str_equal(engine_auth_state(self), "signed-in");
 }
 
 /* ---- status ----------------------------------------------------------------------------- */
 
 GVariant *spn_engine_dup_status(SpnEngine *self)
 {
-    gint64 now = now_ms();
+    gint64 now = engine_now_ms();
     GVariantBuilder builder;
     g_variant_builder_init(&builder, G_VARIANT_TYPE_VARDICT);
-    g_variant_builder_add(&builder, "{sv}", "authState", g_variant_new_string(auth_state(self)));
+    g_variant_builder_add(&builder, "{sv}", "authState",
+                          g_variant_new_string(engine_auth_state(self)));
     g_variant_builder_add(&builder, "{sv}", "viewers", g_variant_new_uint32(viewer_count(self)));
     g_variant_builder_add(&builder, "{sv}", "lastPollAt",
                           g_variant_new_int64(self->poll_state.last_poll_at));
@@ -108,6 +66,9 @@ GVariant *spn_engine_dup_status(SpnEngine *self)
     g_variant_builder_add(&builder, "{sv}", "lastError",
                           g_variant_new_string(self->last_error ? self->last_error : ""));
     g_variant_builder_add(&builder, "{sv}", "pollCount", g_variant_new_uint64(self->poll_count));
+    /* Viewers heartbeat at half of this; clients read it rather than assume the default. */
+    g_variant_builder_add(&builder, "{sv}", "presenceTtlMs",
+                          g_variant_new_int64(spn_seconds_to_ms(self->config->presence_ttl_s)));
     g_variant_builder_add(&builder, "{sv}", "upstreamRequests",
                           g_variant_new_uint64(spn_spotify_api_get_request_count(self->api)));
     return g_variant_builder_end(&builder);
@@ -116,10 +77,10 @@ GVariant *spn_engine_dup_status(SpnEngine *self)
 /* StatusChanged fires when what a user would read in `spotnow status` about health changes:
  * the auth state, the last error or the back-off. Poll times move on every poll and are not
  * news. */
-static void maybe_emit_status_changed(SpnEngine *self)
+void engine_maybe_emit_status_changed(SpnEngine *self)
 {
     g_autofree char *signature =
-        g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, auth_state(self),
+        g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, engine_auth_state(self),
                         self->last_error ? self->last_error : "", self->poll_state.backoff_until);
     if (g_strcmp0(signature, self->status_signature) == 0)
         return;
@@ -129,7 +90,7 @@ static void maybe_emit_status_changed(SpnEngine *self)
     g_signal_emit(self, signals[SIGNAL_STATUS_CHANGED], 0, status);
 }
 
-static void set_last_error(SpnEngine *self, const char *message)
+void engine_set_last_error(SpnEngine *self, const char *message)
 {
     g_free(self->last_error);
     self->last_error = g_strdup(message);
@@ -149,7 +110,7 @@ static void report_disk_trouble(SpnEngine *self, const char *what, const GError 
     g_warning("cannot write %s (%s); going on from memory", what, error->message);
 }
 
-static void save_state(SpnEngine *self)
+void engine_save_state(SpnEngine *self)
 {
     g_autoptr(GError) error = NULL;
     if (!spn_store_save_state(self->state_dir, self->snapshot, &self->poll_state, &error))
@@ -158,7 +119,7 @@ static void save_state(SpnEngine *self)
         self->disk_trouble_reported = FALSE;
 }
 
-static void save_credentials(SpnEngine *self)
+void engine_save_credentials(SpnEngine *self)
 {
     g_autoptr(GError) error = NULL;
     if (!spn_store_save_credentials(self->state_dir, self->credentials, &error))
@@ -186,7 +147,7 @@ static void apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
     if (change == SPN_CHANGE_NONE)
         return;
     g_debug("snapshot changed (%s)", change == SPN_CHANGE_SEEK ? "seek" : "metadata");
-    save_state(self);
+    engine_save_state(self);
     g_autoptr(GVariant) snapshot = spn_engine_dup_snapshot(self);
     g_signal_emit(self, signals[SIGNAL_CHANGED], 0, snapshot);
     if (change == SPN_CHANGE_SEEK)
@@ -195,17 +156,31 @@ static void apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
 
 /* ---- the poll ---------------------------------------------------------------------------- */
 
-static void answer_waiters(SpnEngine *self)
+static void return_signed_out(SpnEngine *self, GTask *task)
+{
+    g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s",
+                            g_str_equal(engine_auth_state(self), "revoked")
+                                ? _("Spotify revoked the sign-in; sign in again")
+                                : _("Not signed in to Spotify; run “spotnow login”"));
+}
+
+/* Callers who joined a poll that ended in invalid_grant get SignedOut like any later caller:
+ * a stale snapshot with success would tell `spotnow fresh` that all is well. */
+void engine_answer_waiters(SpnEngine *self)
 {
     g_autoptr(GPtrArray) waiters = g_steal_pointer(&self->waiters);
     self->waiters = g_ptr_array_new_with_free_func(g_object_unref);
     for (guint i = 0; i < waiters->len; i++) {
         GTask *task = g_ptr_array_index(waiters, i);
-        g_task_return_pointer(task, spn_engine_dup_snapshot(self), (GDestroyNotify)g_variant_unref);
+        if (!engine_can_poll(self))
+            return_signed_out(self, task);
+        else
+            g_task_return_pointer(task, spn_engine_dup_snapshot(self),
+                                  (GDestroyNotify)g_variant_unref);
     }
 }
 
-static void maybe_emit_control_changed(SpnEngine *self)
+void engine_maybe_emit_control_changed(SpnEngine *self)
 {
     gboolean can = spn_engine_can_control(self);
     if (can == self->last_can_control)
@@ -216,61 +191,61 @@ static void maybe_emit_control_changed(SpnEngine *self)
 
 /* What every chain's outcome means for the engine, poll or command alike: new credentials are
  * kept, a 429 backs everything off (it is one quota), invalid_grant stops polling. */
-static void absorb_outcome(SpnEngine *self, const SpnPollOutcome *outcome, gint64 now)
+void engine_absorb_outcome(SpnEngine *self, const SpnPollOutcome *outcome, gint64 now)
 {
     if (outcome->credentials != NULL) {
         /* A rotated refresh token is only usable once: persist it before anything else. */
         spn_credentials_free(self->credentials);
         self->credentials = spn_credentials_copy(outcome->credentials);
-        save_credentials(self);
+        engine_save_credentials(self);
     }
     switch (outcome->kind) {
         case SPN_POLL_RATE_LIMITED:
             self->poll_state.backoff_until = spn_backoff_rate_limited_until(
                 outcome->retry_until, now, self->config->retry_after_default_s);
-            set_last_error(self, outcome->message);
+            engine_set_last_error(self, outcome->message);
             break;
         case SPN_POLL_REVOKED:
             /* Never retry invalid_grant: polling stops until the person signs in again. The
              * snapshot stays; the credentials stay too, marked, so a restart does not retry. */
             if (self->credentials != NULL) {
                 self->credentials->revoked = TRUE;
-                save_credentials(self);
+                engine_save_credentials(self);
             }
-            set_last_error(self, outcome->message);
+            engine_set_last_error(self, outcome->message);
             break;
         default:
             break;
     }
 }
 
-static void run_next_command(SpnEngine *self);
-
 /* After any chain: the next queued command, else a poll that callers wait for, else sleep. */
-static void chain_finished(SpnEngine *self, gboolean poll_now)
+void engine_chain_finished(SpnEngine *self, gboolean poll_now)
 {
-    maybe_emit_status_changed(self);
-    maybe_emit_control_changed(self);
+    engine_maybe_emit_status_changed(self);
+    engine_maybe_emit_control_changed(self);
     if (!g_queue_is_empty(&self->commands))
-        run_next_command(self);
+        engine_run_next_command(self);
     else if (poll_now || self->waiters->len > 0)
-        start_poll(self);
+        engine_start_poll(self);
     else
-        reschedule(self);
+        engine_reschedule(self);
 }
 
 static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer user_data)
 {
     SpnEngine *self = user_data;
-    gint64 now = now_ms();
+    gint64 now = engine_now_ms();
     gboolean was_backing_off = self->poll_state.backoff_until > 0;
 
-    absorb_outcome(self, outcome, now);
+    /* Before apply_snapshot: a snapshot write carries the poll bookkeeping with it. */
+    self->poll_state.last_poll_at = now;
+    engine_absorb_outcome(self, outcome, now);
     switch (outcome->kind) {
         case SPN_POLL_OK:
             self->poll_state.failures = 0;
             self->poll_state.backoff_until = 0;
-            set_last_error(self, NULL);
+            engine_set_last_error(self, NULL);
             apply_snapshot(self, spn_snapshot_copy(outcome->snapshot));
             break;
         case SPN_POLL_FAILED:
@@ -280,7 +255,7 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
                 now + spn_backoff_delay_ms(self->poll_state.failures,
                                            self->config->backoff_initial_s,
                                            self->config->backoff_max_s, g_random_double());
-            set_last_error(self, outcome->message);
+            engine_set_last_error(self, outcome->message);
             break;
         case SPN_POLL_RATE_LIMITED:
         case SPN_POLL_REVOKED:
@@ -289,163 +264,28 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
     if (outcome->kind != SPN_POLL_OK)
         g_debug("poll failed: %s", outcome->message);
 
-    self->poll_state.last_poll_at = now;
     self->poll_count++;
     /* Poll bookkeeping is persisted sparingly: when a back-off starts or ends, so a restart
      * honours a Retry-After of hours; otherwise it rides along with snapshot writes. */
     if (was_backing_off != (self->poll_state.backoff_until > 0))
-        save_state(self);
+        engine_save_state(self);
 
-    answer_waiters(self);
-    chain_finished(self, FALSE);
+    engine_answer_waiters(self);
+    engine_chain_finished(self, FALSE);
 }
 
-static void start_poll(SpnEngine *self)
+void engine_start_poll(SpnEngine *self)
 {
-    /* A command in flight: its end starts the poll the waiters joined (chain_finished). */
+    /* A command in flight: its end starts the poll the waiters joined (engine_chain_finished). */
     if (spn_poll_is_running(self->poll))
         return;
     g_clear_handle_id(&self->poll_source, g_source_remove);
     self->next_poll_at = 0;
-    if (!can_poll(self)) {
-        answer_waiters(self);
+    if (!engine_can_poll(self)) {
+        engine_answer_waiters(self);
         return;
     }
     spn_poll_run(self->poll, self->credentials, self->snapshot, NULL, NULL, on_poll_done, self);
-}
-
-/* ---- player commands -------------------------------------------------------------------- */
-
-typedef struct {
-    const char *method;
-    char *path;
-} Command;
-
-static void command_free(Command *command)
-{
-    g_free(command->path);
-    g_free(command);
-}
-
-gboolean spn_engine_can_control(SpnEngine *self)
-{
-    return can_poll(self) && !self->control_forbidden &&
-           spn_credentials_has_scope(self->credentials, "user-modify-playback-state");
-}
-
-static void on_command_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer user_data)
-{
-    SpnEngine *self = user_data;
-    g_autoptr(GTask) task = g_queue_pop_head(&self->commands);
-    gboolean was_backing_off = self->poll_state.backoff_until > 0;
-    absorb_outcome(self, outcome, now_ms());
-    switch (outcome->kind) {
-        case SPN_POLL_OK:
-            g_task_return_boolean(task, TRUE);
-            break;
-        case SPN_POLL_FORBIDDEN:
-            self->control_forbidden = TRUE;
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_NOT_SUPPORTED,
-                                    _("Spotify refused the command (%s): control needs "
-                                      "Premium and a device that accepts it"),
-                                    outcome->message);
-            break;
-        case SPN_POLL_RATE_LIMITED:
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_RATE_LIMITED, "%s",
-                                    outcome->message);
-            break;
-        case SPN_POLL_REVOKED:
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s", outcome->message);
-            break;
-        case SPN_POLL_FAILED:
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_UPSTREAM, "%s", outcome->message);
-            break;
-    }
-    if (was_backing_off != (self->poll_state.backoff_until > 0))
-        save_state(self);
-    /* The command worked: poll once so its effect shows at once. */
-    chain_finished(self, outcome->kind == SPN_POLL_OK);
-}
-
-static void run_next_command(SpnEngine *self)
-{
-    if (spn_poll_is_running(self->poll) || g_queue_is_empty(&self->commands))
-        return;
-    GTask *task = g_queue_peek_head(&self->commands);
-    Command *command = g_task_get_task_data(task);
-    g_clear_handle_id(&self->poll_source, g_source_remove);
-    self->next_poll_at = 0;
-    spn_poll_run(self->poll, self->credentials, self->snapshot, command->method, command->path,
-                 on_command_done, self);
-}
-
-static gboolean refuse_command(SpnEngine *self, GTask *task)
-{
-    if (!can_poll(self)) {
-        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT,
-                                _("Not signed in to Spotify; run “spotnow login”"));
-        return TRUE;
-    }
-    if (!spn_engine_can_control(self)) {
-        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_NOT_SUPPORTED, "%s",
-                                self->control_forbidden
-                                    ? _("Spotify refused control before: it needs Premium and a "
-                                        "device that accepts commands")
-                                    : _("Control needs the user-modify-playback-state scope: "
-                                        "sign in again with “spotnow login”"));
-        return TRUE;
-    }
-    if (self->poll_state.backoff_until > now_ms()) {
-        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_RATE_LIMITED,
-                                _("Spotify asked to wait (%s); try again later"),
-                                self->last_error ? self->last_error : "");
-        return TRUE;
-    }
-    return FALSE;
-}
-
-void spn_engine_control(SpnEngine *self, SpnControl control, gint64 position_ms,
-                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-    GTask *task = g_task_new(self, cancellable, callback, user_data);
-    g_task_set_source_tag(task, spn_engine_control);
-    if (refuse_command(self, task)) {
-        g_object_unref(task);
-        return;
-    }
-    Command *command = g_new0(Command, 1);
-    switch (control) {
-        case SPN_CONTROL_PLAY:
-            command->method = "PUT";
-            command->path = g_strdup("/v1/me/player/play");
-            break;
-        case SPN_CONTROL_PAUSE:
-            command->method = "PUT";
-            command->path = g_strdup("/v1/me/player/pause");
-            break;
-        case SPN_CONTROL_NEXT:
-            command->method = "POST";
-            command->path = g_strdup("/v1/me/player/next");
-            break;
-        case SPN_CONTROL_PREVIOUS:
-            command->method = "POST";
-            command->path = g_strdup("/v1/me/player/previous");
-            break;
-        case SPN_CONTROL_SEEK:
-            command->method = "PUT";
-            command->path = g_strdup_printf("/v1/me/player/seek?position_ms=%" G_GINT64_FORMAT,
-                                            MAX(position_ms, 0));
-            break;
-    }
-    g_task_set_task_data(task, command, (GDestroyNotify)command_free);
-    g_queue_push_tail(&self->commands, task);
-    run_next_command(self);
-}
-
-gboolean spn_engine_control_finish(SpnEngine *self, GAsyncResult *result, GError **error)
-{
-    g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
-    return g_task_propagate_boolean(G_TASK(result), error);
 }
 
 const SpnSnapshot *spn_engine_get_snapshot(SpnEngine *self)
@@ -468,8 +308,8 @@ void spn_engine_set_desktop_viewer(SpnEngine *self, gboolean present)
 static SpnSchedulerInput scheduler_input(SpnEngine *self)
 {
     return (SpnSchedulerInput){
-        .now_ms = now_ms(),
-        .can_poll = can_poll(self),
+        .now_ms = engine_now_ms(),
+        .can_poll = engine_can_poll(self),
         .viewers_present = viewer_count(self) > 0,
         .last_attempt_at = self->poll_state.last_poll_at,
         .backoff_until = self->poll_state.backoff_until,
@@ -481,7 +321,7 @@ static gboolean on_poll_timer(gpointer user_data)
 {
     SpnEngine *self = user_data;
     self->poll_source = 0;
-    start_poll(self);
+    engine_start_poll(self);
     return G_SOURCE_REMOVE;
 }
 
@@ -491,7 +331,7 @@ static guint delay_until(gint64 when, gint64 now)
 }
 
 /* One timer, re-armed after anything that changes the answer: an idle daemon sleeps until it. */
-static void reschedule(SpnEngine *self)
+void engine_reschedule(SpnEngine *self)
 {
     g_clear_handle_id(&self->poll_source, g_source_remove);
     self->next_poll_at = 0;
@@ -515,14 +355,14 @@ static void arm_presence_timer(SpnEngine *self);
 static void viewers_changed(SpnEngine *self, guint before)
 {
     if (viewer_count(self) <= before) {
-        reschedule(self);
+        engine_reschedule(self);
         return;
     }
     SpnSchedulerInput input = scheduler_input(self);
     if (spn_scheduler_freshness(&self->settings, &input) == SPN_FRESHNESS_POLL)
-        start_poll(self);
+        engine_start_poll(self);
     else
-        reschedule(self);
+        engine_reschedule(self);
 }
 
 static gboolean on_presence_timer(gpointer user_data)
@@ -530,12 +370,12 @@ static gboolean on_presence_timer(gpointer user_data)
     SpnEngine *self = user_data;
     self->presence_source = 0;
     g_autoptr(GPtrArray) emptied = g_ptr_array_new_with_free_func(g_free);
-    guint dropped = spn_presence_expire(self->presence, now_ms(), emptied);
+    guint dropped = spn_presence_expire(self->presence, engine_now_ms(), emptied);
     for (guint i = 0; i < emptied->len; i++)
         g_signal_emit(self, signals[SIGNAL_SENDER_EXPIRED], 0, g_ptr_array_index(emptied, i));
     if (dropped > 0) {
         g_debug("%u viewer(s) expired, %u present", dropped, spn_presence_count(self->presence));
-        reschedule(self);
+        engine_reschedule(self);
     }
     arm_presence_timer(self);
     return G_SOURCE_REMOVE;
@@ -547,14 +387,15 @@ static void arm_presence_timer(SpnEngine *self)
     gint64 next = spn_presence_next_expiry(self->presence);
     if (next == 0)
         return;
-    self->presence_source = g_timeout_add(delay_until(next, now_ms()), on_presence_timer, self);
+    self->presence_source =
+        g_timeout_add(delay_until(next, engine_now_ms()), on_presence_timer, self);
 }
 
 gboolean spn_engine_report_viewer(SpnEngine *self, const char *sender, const char *viewer_id,
                                   gboolean *new_sender, GError **error)
 {
     guint before = viewer_count(self);
-    gint64 expires_at = now_ms() + spn_seconds_to_ms(self->config->presence_ttl_s);
+    gint64 expires_at = engine_now_ms() + spn_seconds_to_ms(self->config->presence_ttl_s);
     if (!spn_presence_report(self->presence, sender, viewer_id, expires_at, new_sender, error))
         return FALSE;
     arm_presence_timer(self);
@@ -569,7 +410,7 @@ void spn_engine_forget_sender(SpnEngine *self, const char *sender)
         return;
     g_debug("viewer sender %s left the bus", sender);
     arm_presence_timer(self);
-    reschedule(self);
+    engine_reschedule(self);
 }
 
 /* ---- EnsureFresh ------------------------------------------------------------------------ */
@@ -582,10 +423,7 @@ void spn_engine_ensure_fresh(SpnEngine *self, GCancellable *cancellable,
     SpnSchedulerInput input = scheduler_input(self);
     switch (spn_scheduler_freshness(&self->settings, &input)) {
         case SPN_FRESHNESS_SIGNED_OUT:
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s",
-                                    g_str_equal(auth_state(self), "revoked")
-                                        ? _("Spotify revoked the sign-in; sign in again")
-                                        : _("Not signed in to Spotify; run “spotnow login”"));
+            return_signed_out(self, task);
             return;
         case SPN_FRESHNESS_CACHED:
             g_task_return_pointer(task, spn_engine_dup_snapshot(self),
@@ -594,7 +432,7 @@ void spn_engine_ensure_fresh(SpnEngine *self, GCancellable *cancellable,
         case SPN_FRESHNESS_POLL:
             /* Rule 4: join the poll in flight, or start the one every later caller joins. */
             g_ptr_array_add(self->waiters, g_steal_pointer(&task));
-            start_poll(self);
+            engine_start_poll(self);
             return;
     }
 }
@@ -603,89 +441,6 @@ GVariant *spn_engine_ensure_fresh_finish(SpnEngine *self, GAsyncResult *result, 
 {
     g_return_val_if_fail(g_task_is_valid(result, self), NULL);
     return g_task_propagate_pointer(G_TASK(result), error);
-}
-
-/* ---- sign-in ---------------------------------------------------------------------------- */
-
-/* New credentials make any poll in flight moot: its callers get the cache now and the next
- * poll uses the new tokens. */
-static void abandon_poll(SpnEngine *self)
-{
-    if (!spn_poll_is_running(self->poll))
-        return;
-    spn_poll_cancel(self->poll);
-    answer_waiters(self);
-}
-
-static void on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpointer user_data)
-{
-    SpnEngine *self = user_data;
-    abandon_poll(self);
-    spn_credentials_free(self->credentials);
-    self->credentials = spn_credentials_copy(credentials);
-    self->credentials->revoked = FALSE;
-    self->control_forbidden = FALSE;
-    save_credentials(self);
-    self->poll_state.failures = 0;
-    self->poll_state.backoff_until = 0;
-    set_last_error(self, NULL);
-    maybe_emit_status_changed(self);
-    maybe_emit_control_changed(self);
-    start_poll(self);
-}
-
-char *spn_engine_begin_sign_in(SpnEngine *self, GError **error)
-{
-    return spn_sign_in_begin(self->sign_in, error);
-}
-
-static void on_sign_in_completed(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GTask) task = user_data;
-    GError *error = NULL;
-    if (spn_sign_in_complete_finish(SPN_SIGN_IN(source), result, &error))
-        g_task_return_boolean(task, TRUE);
-    else
-        g_task_return_error(task, error);
-}
-
-void spn_engine_complete_sign_in(SpnEngine *self, const char *redirected_url,
-                                 GCancellable *cancellable, GAsyncReadyCallback callback,
-                                 gpointer user_data)
-{
-    GTask *task = g_task_new(self, cancellable, callback, user_data);
-    spn_sign_in_complete(self->sign_in, redirected_url, cancellable, on_sign_in_completed, task);
-}
-
-gboolean spn_engine_complete_sign_in_finish(SpnEngine *self, GAsyncResult *result, GError **error)
-{
-    g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
-    return g_task_propagate_boolean(G_TASK(result), error);
-}
-
-gboolean spn_engine_sign_out(SpnEngine *self, GError **error)
-{
-    abandon_poll(self);
-    g_clear_pointer(&self->credentials, spn_credentials_free);
-    self->poll_state.failures = 0;
-    self->poll_state.backoff_until = 0;
-    set_last_error(self, NULL);
-    maybe_emit_status_changed(self);
-    maybe_emit_control_changed(self);
-    reschedule(self);
-    g_autoptr(GError) local_error = NULL;
-    if (!spn_store_delete_credentials(self->state_dir, &local_error)) {
-        g_set_error(error, SPN_ERROR, SPN_ERROR_UPSTREAM,
-                    _("Signed out, but the credentials file could not be deleted: %s"),
-                    local_error->message);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-gboolean spn_engine_has_scope(SpnEngine *self, const char *scope)
-{
-    return self->credentials != NULL && spn_credentials_has_scope(self->credentials, scope);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------- */
@@ -721,17 +476,17 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir)
                                     config->request_timeout_s);
     self->poll = spn_poll_new(self->config, self->api);
     self->sign_in = spn_sign_in_new(self->config, self->api);
-    g_signal_connect_object(self->sign_in, "signed-in", G_CALLBACK(on_signed_in), self, 0);
+    g_signal_connect_object(self->sign_in, "signed-in", G_CALLBACK(engine_on_signed_in), self, 0);
     load_files(self);
     self->last_can_control = spn_engine_can_control(self);
-    self->status_signature = g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, auth_state(self), "",
-                                             self->poll_state.backoff_until);
+    self->status_signature = g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, engine_auth_state(self),
+                                             "", self->poll_state.backoff_until);
     return self;
 }
 
 void spn_engine_start(SpnEngine *self)
 {
-    reschedule(self);
+    engine_reschedule(self);
 }
 
 void spn_engine_shutdown(SpnEngine *self)
@@ -740,7 +495,7 @@ void spn_engine_shutdown(SpnEngine *self)
     g_clear_handle_id(&self->presence_source, g_source_remove);
     spn_poll_cancel(self->poll);
     spn_sign_in_cancel(self->sign_in);
-    save_state(self);
+    engine_save_state(self);
 }
 
 static void spn_engine_finalize(GObject *object)

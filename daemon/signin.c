@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "scheduler.h"
 #include "spn-error.h"
 #include "upstream.h"
 
@@ -124,14 +125,17 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE(SpnSignIn, spn_sign_in, G_TYPE_OBJECT)
 
-static void disconnect_server(SoupServerMessage *message, gpointer server)
+static gboolean disconnect_server_idle(gpointer server)
 {
     soup_server_disconnect(SOUP_SERVER(server));
+    g_object_unref(server);
+    return G_SOURCE_REMOVE;
 }
 
-static void unref_server(gpointer server, GClosure *closure)
+/* Not from inside the message's own "finished": the server owns the message. */
+static void disconnect_server_later(SoupServerMessage *message, gpointer server)
 {
-    g_object_unref(server);
+    g_idle_add(disconnect_server_idle, server);
 }
 
 static void stop_listening(SpnSignIn *self)
@@ -140,8 +144,8 @@ static void stop_listening(SpnSignIn *self)
         return;
     if (self->callback_message != NULL) {
         /* The browser is still waiting for its page: close once it has been sent. */
-        g_signal_connect_data(self->callback_message, "finished", G_CALLBACK(disconnect_server),
-                              g_steal_pointer(&self->server), unref_server, 0);
+        g_signal_connect(self->callback_message, "finished", G_CALLBACK(disconnect_server_later),
+                         g_steal_pointer(&self->server));
         self->callback_message = NULL;
         return;
     }
@@ -183,7 +187,7 @@ static char *check_redirect(SpnSignIn *self, const char *redirected_url, GError 
     if (self->verifier == NULL) {
         g_set_error_literal(error, SPN_ERROR, SPN_ERROR_INVALID_ARGS,
                             self->expired
-                                ? _("The sign-in expired after 10 minutes; start it again")
+                                ? _("The sign-in expired before it was completed; start it again")
                                 : _("No sign-in is in progress; start one with “spotnow login”"));
         return NULL;
     }
@@ -363,7 +367,9 @@ char *spn_sign_in_begin(SpnSignIn *self, GError **error)
     self->state = spn_pkce_new_verifier();
     self->redirect_uri =
         g_strdup_printf("http://127.0.0.1:%u/callback", self->config->redirect_port);
-    self->expiry_source = g_timeout_add_seconds(SPN_SIGN_IN_FLOW_SECONDS, on_flow_expired, self);
+    self->expiry_source =
+        g_timeout_add((guint)CLAMP(spn_seconds_to_ms(self->config->sign_in_timeout_s), 1, G_MAXINT),
+                      on_flow_expired, self);
     g_autofree char *challenge = spn_pkce_challenge(self->verifier);
     g_debug("sign-in flow started; waiting on %s", self->redirect_uri);
     return spn_sign_in_authorize_url(self->config->accounts_base_url, self->config->client_id,

@@ -17,7 +17,6 @@ G_BEGIN_DECLS
 
 #define SPN_SIGN_IN_SCOPE \
     "user-read-currently-playing user-read-playback-state user-modify-playback-state"
-#define SPN_SIGN_IN_FLOW_SECONDS (10 * 60)
 
 /* Pure pieces, unit-tested. */
 /* A PKCE verifier: 64 characters of [A-Za-z0-9-_] from the kernel's CSPRNG (RFC 7636 allows

@@ -73,6 +73,7 @@ static void assert_defaults(const SpnConfig *config)
     g_assert_cmpstr(config->accounts_base_url, ==, "https://accounts.spotify.com");
     g_assert_cmpuint(config->redirect_port, ==, 8898);
     g_assert_cmpfloat(config->request_timeout_s, ==, 15);
+    g_assert_cmpfloat(config->sign_in_timeout_s, ==, 600);
     g_assert_cmpfloat(config->safety_interval_s, ==, 300);
     g_assert_cmpfloat(config->fresh_playing_s, ==, 10);
     g_assert_cmpfloat(config->fresh_paused_s, ==, 30);
@@ -126,6 +127,7 @@ static void test_every_key(Fixture *f, gconstpointer data)
                                           "accounts-base-url = https://accounts.example.org/base\n"
                                           "redirect-port = 9000\n"
                                           "request-timeout-s = 2.5\n"
+                                          "sign-in-timeout-s = 0.5\n"
                                           "[polling]\n"
                                           "safety-interval-s = 0.25\n"
                                           "fresh-playing-s = 5\n"
@@ -148,6 +150,7 @@ static void test_every_key(Fixture *f, gconstpointer data)
     g_assert_cmpstr(config->accounts_base_url, ==, "https://accounts.example.org/base");
     g_assert_cmpuint(config->redirect_port, ==, 9000);
     g_assert_cmpfloat(config->request_timeout_s, ==, 2.5);
+    g_assert_cmpfloat(config->sign_in_timeout_s, ==, 0.5);
     g_assert_cmpfloat(config->safety_interval_s, ==, 0.25);
     g_assert_cmpfloat(config->fresh_playing_s, ==, 5);
     g_assert_cmpfloat(config->fresh_paused_s, ==, 7.5);

@@ -19,6 +19,21 @@ static void add_string(JsonBuilder *builder, const char *name, const char *value
     json_builder_add_string_value(builder, value);
 }
 
+static void add_boolean(JsonBuilder *builder, const char *name, gboolean value)
+{
+    json_builder_set_member_name(builder, name);
+    json_builder_add_boolean_value(builder, value);
+}
+
+static void add_list(JsonBuilder *builder, const char *name, GQueue *strings)
+{
+    json_builder_set_member_name(builder, name);
+    json_builder_begin_array(builder);
+    for (GList *l = strings->head; l != NULL; l = l->next)
+        json_builder_add_string_value(builder, l->data);
+    json_builder_end_array(builder);
+}
+
 static void control_stats(FsServer *server, SoupServerMessage *msg, GHashTable *query)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
@@ -28,6 +43,14 @@ static void control_stats(FsServer *server, SoupServerMessage *msg, GHashTable *
     gpointer path, count;
     gint64 elapsed = 0;
     guint step = fs_server_locate(server, &elapsed);
+    guint queued = 0;
+
+    if (server->player.active) {
+        fs_player_settle(&server->player, server->timeline, fs_server_now_ms());
+        step = server->player.item;
+    }
+    for (guint i = 0; i < FS_N_TARGETS; i++)
+        queued += server->faults[i].length;
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "requests");
@@ -40,20 +63,19 @@ static void control_stats(FsServer *server, SoupServerMessage *msg, GHashTable *
     json_builder_end_object(builder);
     json_builder_set_member_name(builder, "total");
     json_builder_add_int_value(builder, (gint64)server->total);
-    json_builder_set_member_name(builder, "served");
-    json_builder_begin_array(builder);
-    for (GList *l = server->served.head; l != NULL; l = l->next)
-        json_builder_add_string_value(builder, l->data);
-    json_builder_end_array(builder);
+    add_list(builder, "served", &server->served);
+    add_list(builder, "controls", &server->controls);
     add_string(builder, "currentAccessToken", server->access_token);
     add_string(builder, "currentRefreshToken", server->refresh_token);
+    add_string(builder, "scope", server->scope);
     /* Not asked for by any client, but it saves tests from guessing where the story is. */
     json_builder_set_member_name(builder, "step");
     json_builder_add_int_value(builder, step);
     add_string(builder, "stepLabel", fs_timeline_label(server->timeline, step));
+    add_boolean(builder, "manual", server->player.active);
+    add_boolean(builder, "premium", server->premium);
     json_builder_set_member_name(builder, "faultsQueued");
-    json_builder_add_int_value(
-        builder, server->faults[FS_TARGET_API].length + server->faults[FS_TARGET_TOKEN].length);
+    json_builder_add_int_value(builder, queued);
     json_builder_end_object(builder);
     root = json_builder_get_root(builder);
     json = json_to_string(root, TRUE);
@@ -66,6 +88,8 @@ static void control_reset_stats(FsServer *server, SoupServerMessage *msg, GHashT
     server->total = 0;
     g_queue_clear_full(&server->served, g_free);
     g_queue_init(&server->served);
+    g_queue_clear_full(&server->controls, g_free);
+    g_queue_init(&server->controls);
     fs_send_ok(msg);
 }
 
@@ -143,25 +167,80 @@ static void control_expire(FsServer *server, SoupServerMessage *msg, GHashTable 
     fs_send_ok(msg);
 }
 
+/* "0" or "1" into @out; FALSE for anything else. */
+static gboolean parse_flag(const char *text, gboolean *out)
+{
+    if (text == NULL || (!g_str_equal(text, "0") && !g_str_equal(text, "1")))
+        return FALSE;
+    *out = g_str_equal(text, "1");
+    return TRUE;
+}
+
+/* An empty value clears the setting (NULL), so tests can undo what they set. */
+static void set_optional(char **field, const char *value)
+{
+    g_free(*field);
+    *field = value[0] != '\0' ? g_strdup(value) : NULL;
+}
+
 static void control_config(FsServer *server, SoupServerMessage *msg, GHashTable *query)
 {
     const char *expires_in = query_get(query, "expires-in");
     const char *rotate = query_get(query, "rotate");
-    guint64 seconds = 0;
+    const char *code_lifetime = query_get(query, "code-lifetime");
+    const char *grant_scope = query_get(query, "grant-scope");
+    const char *client_secret = query_get(query, "client-secret");
+    guint64 seconds = 0, lifetime = 0;
+    gboolean rotate_on = FALSE;
 
     if (expires_in != NULL &&
         !g_ascii_string_to_unsigned(expires_in, 10, 1, G_MAXINT32, &seconds, NULL)) {
         fs_send_control_error(msg, 400, "expires-in= must be a positive number of seconds");
         return;
     }
-    if (rotate != NULL && !g_str_equal(rotate, "0") && !g_str_equal(rotate, "1")) {
+    if (rotate != NULL && !parse_flag(rotate, &rotate_on)) {
         fs_send_control_error(msg, 400, "rotate= must be 0 or 1");
+        return;
+    }
+    if (code_lifetime != NULL &&
+        !g_ascii_string_to_unsigned(code_lifetime, 10, 0, G_MAXINT32, &lifetime, NULL)) {
+        fs_send_control_error(msg, 400, "code-lifetime= must be a number of seconds");
         return;
     }
     if (expires_in != NULL)
         server->expires_in_s = (gint64)seconds;
     if (rotate != NULL)
-        server->rotate = g_str_equal(rotate, "1");
+        server->rotate = rotate_on;
+    if (code_lifetime != NULL)
+        server->code_lifetime_s = (gint64)lifetime;
+    if (grant_scope != NULL)
+        set_optional(&server->grant_scope, grant_scope);
+    if (client_secret != NULL)
+        set_optional(&server->client_secret, client_secret);
+    fs_send_ok(msg);
+}
+
+static void control_authorize(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    const char *outcome = query_get(query, "outcome");
+
+    if (outcome == NULL || g_str_equal(outcome, "ok")) {
+        server->deny_authorize = FALSE;
+    } else if (g_str_equal(outcome, "access_denied")) {
+        server->deny_authorize = TRUE;
+    } else {
+        fs_send_control_error(msg, 400, "outcome= must be ok or access_denied");
+        return;
+    }
+    fs_send_ok(msg);
+}
+
+static void control_premium(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    if (!parse_flag(query_get(query, "on"), &server->premium)) {
+        fs_send_control_error(msg, 400, "on= must be 0 or 1");
+        return;
+    }
     fs_send_ok(msg);
 }
 
@@ -180,6 +259,8 @@ static const struct {
     {"/control/unrevoke", "POST", control_unrevoke},
     {"/control/expire-access-token", "POST", control_expire},
     {"/control/config", "POST", control_config},
+    {"/control/authorize", "POST", control_authorize},
+    {"/control/premium", "POST", control_premium},
 };
 
 static void control_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,

@@ -16,6 +16,7 @@ typedef struct {
     char *access_token;
     char *refresh_token;
     char *client_id;
+    char *client_secret;
     gint64 expires_in;
     gboolean rotate;
     char *scope;
@@ -30,6 +31,7 @@ static void options_clear(Options *options)
     g_free(options->access_token);
     g_free(options->refresh_token);
     g_free(options->client_id);
+    g_free(options->client_secret);
     g_free(options->scope);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
@@ -48,12 +50,14 @@ static gboolean parse_options(Options *options, int *argc, char ***argv, GError 
         {"refresh-token", 0, 0, G_OPTION_ARG_STRING, &options->refresh_token,
          "Initial refresh token (default fake-refresh-0)", "TOKEN"},
         {"client-id", 0, 0, G_OPTION_ARG_STRING, &options->client_id,
-         "Token requests must carry this client id", "ID"},
+         "Sign-ins and token requests must carry this client id", "ID"},
+        {"client-secret", 0, 0, G_OPTION_ARG_STRING, &options->client_secret,
+         "Token requests with HTTP Basic auth must carry this secret", "SECRET"},
         {"expires-in", 0, 0, G_OPTION_ARG_INT64, &options->expires_in,
          "Access token lifetime (default 3600)", "SECONDS"},
         {"rotate-refresh-token", 0, 0, G_OPTION_ARG_NONE, &options->rotate,
          "Issue a new refresh token on every refresh", NULL},
-        {"scope", 0, 0, G_OPTION_ARG_STRING, &options->scope, "Scope granted by refreshes",
+        {"scope", 0, 0, G_OPTION_ARG_STRING, &options->scope, "Scope of the initial tokens",
          "SCOPE"},
         {"verbose", 0, 0, G_OPTION_ARG_NONE, &options->verbose,
          "Log one line per request to stderr", NULL},
@@ -111,6 +115,7 @@ static void apply_options(FsServer *server, Options *options)
         server->scope = g_steal_pointer(&options->scope);
     }
     server->client_id = g_steal_pointer(&options->client_id);
+    server->client_secret = g_steal_pointer(&options->client_secret);
     server->expires_in_s = options->expires_in;
     server->rotate = options->rotate;
     server->verbose = options->verbose;

@@ -67,6 +67,8 @@ static gboolean parse_target(const char *text, FsTarget *target, GError **error)
         *target = FS_TARGET_API;
     else if (g_str_equal(text, "token"))
         *target = FS_TARGET_TOKEN;
+    else if (g_str_equal(text, "control"))
+        *target = FS_TARGET_CONTROL;
     else
         return bad_argument(error, "target", text);
     return TRUE;

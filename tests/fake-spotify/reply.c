@@ -25,10 +25,15 @@ static const char *const json_files[] = {
 };
 
 static const char *const raw_files[] = {
-    "error-401-access-token-expired.json", "error-403-user-not-registered.txt",
-    "error-429-rate-limit.json",           "error-502-backend.json",
-    "token-invalid-grant-revoked.json",    "token-invalid-grant-invalid-refresh-token.json",
+    "error-401-access-token-expired.json",
+    "error-403-user-not-registered.txt",
+    "error-429-rate-limit.json",
+    "error-502-backend.json",
+    "token-invalid-grant-revoked.json",
+    "token-invalid-grant-invalid-refresh-token.json",
     "token-invalid-client-compact.json",
+    "token-invalid-grant-invalid-code.json",
+    "token-invalid-grant-code-verifier.json",
 };
 
 /* Album art comes in these sizes, listed small to large on purpose: a client that takes the
@@ -310,25 +315,40 @@ static void drop_player_members(JsonObject *reply)
     json_object_remove_member(reply, "repeat_state");
 }
 
-static JsonNode *build_item_reply(const FsTemplates *templates, const FsTimeline *timeline,
-                                  guint index, gint64 elapsed_ms, const FsReplyContext *context)
+/* A track or episode reply for @item (a track or episode step). */
+static JsonNode *build_item_reply(const FsTemplates *templates, const FsStep *item,
+                                  gint64 progress_ms, gboolean playing,
+                                  const FsReplyContext *context)
 {
-    const FsStep *step = fs_timeline_get_step(timeline, index);
-    const FsStep *item = step->ref >= 0 ? fs_timeline_get_step(timeline, (guint)step->ref) : step;
     gboolean episode = item->kind == FS_STEP_EPISODE;
     JsonNode *node = deep_copy(episode ? templates->episode : templates->track);
     JsonObject *reply = json_node_get_object(node);
-    gboolean playing = FALSE;
-    gint64 progress = fs_timeline_progress_ms(timeline, index, elapsed_ms, &playing);
 
     json_object_set_member(reply, "item",
                            episode ? build_episode_item(templates, item, context)
                                    : build_track_item(templates, item, context));
-    json_object_set_int_member(reply, "progress_ms", progress);
+    json_object_set_int_member(reply, "progress_ms", progress_ms);
     json_object_set_boolean_member(reply, "is_playing", playing);
     json_object_set_int_member(reply, "timestamp", context->now_ms);
     json_object_set_string_member(reply, "currently_playing_type", episode ? "episode" : "track");
     return node;
+}
+
+/* Fits @node to the endpoint and prints it the way Spotify does (pretty, two spaces). */
+static char *finish_reply(const FsTemplates *templates, JsonNode *node,
+                          const FsReplyContext *context)
+{
+    g_autoptr(JsonGenerator) generator = json_generator_new();
+    JsonObject *reply = json_node_get_object(node);
+
+    if (context->endpoint == FS_ENDPOINT_PLAYER)
+        add_player_members(templates, reply);
+    else
+        drop_player_members(reply);
+    json_generator_set_pretty(generator, TRUE);
+    json_generator_set_indent(generator, 2);
+    json_generator_set_root(generator, node);
+    return json_generator_to_data(generator, NULL);
 }
 
 char *fs_reply_build(const FsTemplates *templates, const FsTimeline *timeline, guint index,
@@ -336,15 +356,18 @@ char *fs_reply_build(const FsTemplates *templates, const FsTimeline *timeline, g
 {
     const FsStep *step = fs_timeline_get_step(timeline, index);
     g_autoptr(JsonNode) node = NULL;
-    g_autoptr(JsonGenerator) generator = NULL;
     JsonObject *reply;
     gboolean playing = FALSE;
+    gint64 progress;
 
     switch (step->kind) {
         case FS_STEP_TRACK:
         case FS_STEP_EPISODE:
         case FS_STEP_PAUSED:
-            node = build_item_reply(templates, timeline, index, elapsed_ms, context);
+            progress = fs_timeline_progress_ms(timeline, index, elapsed_ms, &playing);
+            node = build_item_reply(
+                templates, step->ref >= 0 ? fs_timeline_get_step(timeline, (guint)step->ref) : step,
+                progress, playing, context);
             break;
         case FS_STEP_AD:
             node = deep_copy(templates->ad);
@@ -362,17 +385,18 @@ char *fs_reply_build(const FsTemplates *templates, const FsTimeline *timeline, g
         default:
             return NULL;
     }
-    reply = json_node_get_object(node);
-    if (context->endpoint == FS_ENDPOINT_PLAYER)
-        add_player_members(templates, reply);
-    else
-        drop_player_members(reply);
+    return finish_reply(templates, node, context);
+}
 
-    generator = json_generator_new();
-    json_generator_set_pretty(generator, TRUE);
-    json_generator_set_indent(generator, 2);
-    json_generator_set_root(generator, node);
-    return json_generator_to_data(generator, NULL);
+char *fs_reply_build_item(const FsTemplates *templates, const FsTimeline *timeline, guint item,
+                          gint64 progress_ms, gboolean playing, const FsReplyContext *context)
+{
+    const FsStep *step = fs_timeline_get_step(timeline, item);
+    g_autoptr(JsonNode) node = NULL;
+
+    g_return_val_if_fail(step->kind == FS_STEP_TRACK || step->kind == FS_STEP_EPISODE, NULL);
+    node = build_item_reply(templates, step, progress_ms, playing, context);
+    return finish_reply(templates, node, context);
 }
 
 static GBytes *take_string(char *text)
@@ -427,4 +451,31 @@ GBytes *fs_reply_token_error_body(const FsTemplates *templates, const char *erro
     json_builder_end_object(builder);
     root = json_builder_get_root(builder);
     return take_string(json_to_string(root, FALSE));
+}
+
+GBytes *fs_reply_player_error_body(guint status, const char *message, const char *reason)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonGenerator) generator = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "error");
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "status");
+    json_builder_add_int_value(builder, status);
+    json_builder_set_member_name(builder, "message");
+    json_builder_add_string_value(builder, message);
+    if (reason != NULL) {
+        json_builder_set_member_name(builder, "reason");
+        json_builder_add_string_value(builder, reason);
+    }
+    json_builder_end_object(builder);
+    json_builder_end_object(builder);
+    root = json_builder_get_root(builder);
+    /* Spotify pretty-prints its player errors (with " : "), as json-glib does. */
+    json_generator_set_pretty(generator, TRUE);
+    json_generator_set_indent(generator, 2);
+    json_generator_set_root(generator, root);
+    return take_string(json_generator_to_data(generator, NULL));
 }

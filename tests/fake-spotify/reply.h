@@ -36,9 +36,17 @@ typedef struct {
 char *fs_reply_build(const FsTemplates *templates, const FsTimeline *timeline, guint index,
                      gint64 elapsed_ms, const FsReplyContext *context);
 
+/* The same for manual play (see player.h): track or episode step @item at @progress_ms. */
+char *fs_reply_build_item(const FsTemplates *templates, const FsTimeline *timeline, guint item,
+                          gint64 progress_ms, gboolean playing, const FsReplyContext *context);
+
 /* The body Spotify's Web API sends with an error @status, and its content type: the fixture
  * when there is one (401, 403 as plain text, 429, 502), else the same JSON envelope. */
 GBytes *fs_reply_error_body(const FsTemplates *templates, guint status, const char **content_type);
+
+/* A Web API error envelope {"error":{"status","message"[,"reason"]}}, as player commands get
+ * them: e.g. 403 "Player command failed: Premium required" with reason "PREMIUM_REQUIRED". */
+GBytes *fs_reply_player_error_body(guint status, const char *message, const char *reason);
 
 /* The body the accounts service sends for a failed token request, in its
  * {"error","error_description"} envelope. @description NULL picks the fixture's wording. */

@@ -6,7 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-/* "served" keeps this many entries so a long demo cannot grow without bound. */
+/* "served" and "controls" keep this many entries so a long demo cannot grow without bound. */
 #define SERVED_MAX 10000
 
 typedef struct {
@@ -28,12 +28,17 @@ FsServer *fs_server_new(const char *fixtures_dir, GError **error)
         return NULL;
     server->requests = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     server->retired_refresh_tokens = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_queue_init(&server->faults[FS_TARGET_API]);
-    g_queue_init(&server->faults[FS_TARGET_TOKEN]);
+    server->codes =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)fs_auth_code_free);
+    for (guint i = 0; i < FS_N_TARGETS; i++)
+        g_queue_init(&server->faults[i]);
     g_queue_init(&server->served);
+    g_queue_init(&server->controls);
     server->access_token = g_strdup("fake-access-0");
     server->refresh_token = g_strdup("fake-refresh-0");
     server->expires_in_s = 3600;
+    server->code_lifetime_s = 600;
+    server->premium = TRUE;
     server->scope = g_strdup("user-read-currently-playing user-read-playback-state");
     fs_server_set_timeline(server, fs_timeline_new_default());
     return g_steal_pointer(&server);
@@ -68,11 +73,15 @@ void fs_server_free(FsServer *server)
     g_free(server->refresh_token);
     g_clear_pointer(&server->retired_refresh_tokens, g_hash_table_unref);
     g_free(server->client_id);
+    g_free(server->client_secret);
     g_free(server->scope);
-    g_queue_clear_full(&server->faults[FS_TARGET_API], (GDestroyNotify)fs_fault_free);
-    g_queue_clear_full(&server->faults[FS_TARGET_TOKEN], (GDestroyNotify)fs_fault_free);
+    g_free(server->grant_scope);
+    g_clear_pointer(&server->codes, g_hash_table_unref);
+    for (guint i = 0; i < FS_N_TARGETS; i++)
+        g_queue_clear_full(&server->faults[i], (GDestroyNotify)fs_fault_free);
     g_clear_pointer(&server->requests, g_hash_table_unref);
     g_queue_clear_full(&server->served, g_free);
+    g_queue_clear_full(&server->controls, g_free);
     g_clear_pointer(&server->huge_body, g_bytes_unref);
     g_free(server);
 }
@@ -121,6 +130,7 @@ gboolean fs_server_start(FsServer *server, guint port, GError **error)
     g_signal_connect(server->soup, "request-aborted", G_CALLBACK(on_request_done), server);
     soup_server_add_handler(server->soup, NULL, not_found_handler, server, NULL);
     fs_api_register(server);
+    fs_accounts_register(server);
     fs_control_register(server);
 
     if (!soup_server_listen_local(server->soup, port, SOUP_SERVER_LISTEN_IPV4_ONLY, error))
@@ -139,6 +149,8 @@ void fs_server_set_timeline(FsServer *server, FsTimeline *timeline)
     g_clear_pointer(&server->timeline, fs_timeline_free);
     server->timeline = timeline;
     server->timeline_start_us = g_get_monotonic_time();
+    /* The manual player points into the old timeline's steps; the new story starts afresh. */
+    server->player.active = FALSE;
 }
 
 guint fs_server_locate(FsServer *server, gint64 *elapsed_ms)
@@ -168,6 +180,19 @@ void fs_server_issue_tokens(FsServer *server)
     }
 }
 
+void fs_server_sign_in(FsServer *server, const char *scope)
+{
+    server->token_serial++;
+    g_free(server->access_token);
+    server->access_token = g_strdup_printf("fake-access-%u", server->token_serial);
+    server->access_expires_us = g_get_monotonic_time() + server->expires_in_s * G_USEC_PER_SEC;
+    g_free(server->refresh_token);
+    server->refresh_token = g_strdup_printf("fake-refresh-%u", server->token_serial);
+    server->revoked = FALSE;
+    g_free(server->scope);
+    server->scope = g_strdup(scope);
+}
+
 FsFault *fs_server_take_fault(FsServer *server, FsTarget target)
 {
     FsFault *head = g_queue_peek_head(&server->faults[target]);
@@ -182,11 +207,26 @@ FsFault *fs_server_take_fault(FsServer *server, FsTarget target)
     return copy;
 }
 
+static void push_bounded(GQueue *queue, const char *label)
+{
+    g_queue_push_tail(queue, g_strdup(label));
+    while (queue->length > SERVED_MAX)
+        g_free(g_queue_pop_head(queue));
+}
+
 void fs_server_note_served(FsServer *server, const char *label)
 {
-    g_queue_push_tail(&server->served, g_strdup(label));
-    while (server->served.length > SERVED_MAX)
-        g_free(g_queue_pop_head(&server->served));
+    push_bounded(&server->served, label);
+}
+
+void fs_server_note_control(FsServer *server, const char *label)
+{
+    push_bounded(&server->controls, label);
+}
+
+gint64 fs_server_now_ms(void)
+{
+    return g_get_monotonic_time() / 1000;
 }
 
 static gboolean deferred_fire(gpointer user_data)

@@ -4,14 +4,17 @@
 
 #include <libsoup/soup.h>
 
+#include "player.h"
 #include "reply.h"
 #include "timeline.h"
 
 G_BEGIN_DECLS
 
 typedef enum {
-    FS_TARGET_API,   /* /v1/me/player and /v1/me/player/currently-playing */
-    FS_TARGET_TOKEN, /* /api/token */
+    FS_TARGET_API,     /* GET /v1/me/player and /v1/me/player/currently-playing */
+    FS_TARGET_TOKEN,   /* /api/token */
+    FS_TARGET_CONTROL, /* the player commands: /v1/me/player/play, pause, next, previous, seek */
+    FS_N_TARGETS,
 } FsTarget;
 
 typedef enum {
@@ -36,6 +39,18 @@ typedef struct {
     GBytes *body;      /* json */
 } FsFault;
 
+/* An authorization code handed out by /authorize, waiting for its exchange. */
+typedef struct {
+    char *client_id;
+    char *redirect_uri;
+    char *challenge;   /* S256; NULL when the client did not use PKCE */
+    char *scope;       /* as asked for; "" when none was */
+    gint64 expires_us; /* monotonic */
+} FsAuthCode;
+
+void fs_auth_code_free(FsAuthCode *code);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsAuthCode, fs_auth_code_free)
+
 typedef struct {
     SoupServer *soup;
     guint port;
@@ -53,18 +68,28 @@ typedef struct {
     GHashTable *retired_refresh_tokens; /* rotated away: sending one again means revoked */
     guint token_serial;
     gboolean revoked;
-    char *client_id; /* NULL: any client id is accepted */
+    char *client_id;     /* NULL: any client id is accepted */
+    char *client_secret; /* NULL: any secret is accepted with HTTP Basic */
     gint64 expires_in_s;
     gboolean rotate;
-    char *scope;
+    char *scope;       /* what the current tokens were granted */
+    char *grant_scope; /* NULL: sign-ins get the scope they ask for */
+    GHashTable *codes; /* code -> FsAuthCode*, unused ones only */
+    gint64 code_lifetime_s;
+    gboolean deny_authorize; /* /authorize answers error=access_denied */
 
-    GQueue faults[2]; /* FsFault*, indexed by FsTarget */
+    /* player commands */
+    gboolean premium; /* FALSE: commands get 403 PREMIUM_REQUIRED */
+    FsPlayer player;  /* takes over from the timeline at the first command */
+
+    GQueue faults[FS_N_TARGETS]; /* FsFault*, indexed by FsTarget */
     gint64 api_delay_ms;
 
     /* stats */
     GHashTable *requests; /* path -> GUINT_TO_POINTER(count) */
     guint64 total;
-    GQueue served; /* char*, oldest first, bounded */
+    GQueue served;   /* char*, oldest first, bounded */
+    GQueue controls; /* char*: the player commands that took effect, oldest first, bounded */
 
     GList *deferred; /* replies waiting on a timer */
     GBytes *huge_body;
@@ -89,6 +114,8 @@ guint fs_server_locate(FsServer *server, gint64 *elapsed_ms);
 gboolean fs_server_access_ok(FsServer *server, const char *authorization);
 /* Issues the next access token (and refresh token when rotating); see README.md. */
 void fs_server_issue_tokens(FsServer *server);
+/* A completed sign-in: a new access and refresh token, both current, with @scope; un-revokes. */
+void fs_server_sign_in(FsServer *server, const char *scope);
 
 /* Takes one use of the oldest queued fault for @target: a copy the caller owns, or NULL. */
 FsFault *fs_server_take_fault(FsServer *server, FsTarget target);
@@ -98,6 +125,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsFault, fs_fault_free)
 
 /* Records what a currently-playing reply carried, for /control/stats "served". */
 void fs_server_note_served(FsServer *server, const char *label);
+/* Records a player command that took effect, for /control/stats "controls". */
+void fs_server_note_control(FsServer *server, const char *label);
+
+/* A monotonic clock in ms, the one the manual player runs on. */
+gint64 fs_server_now_ms(void);
 
 /* Runs @func after @delay_ms (0 = on the next main-loop turn) with @msg paused meanwhile. @func
  * returns FALSE when it stole the connection, so the message must not be unpaused. If the
@@ -127,8 +159,15 @@ char *fs_fault_label(const FsFault *fault);
 gboolean fs_fault_answer(FsServer *server, SoupServerMessage *msg, const FsFault *fault,
                          FsTarget target);
 
-/* Handler registration: api.c and control.c. */
+/* Handler registration: api.c, accounts.c and control.c. */
 void fs_api_register(FsServer *server);
+void fs_accounts_register(FsServer *server);
 void fs_control_register(FsServer *server);
+
+/* commands.c: answers @msg if @path is a player command (play, pause, next, previous, seek). */
+gboolean fs_commands_handle(FsServer *server, SoupServerMessage *msg, const char *path,
+                            GHashTable *query);
+/* api.c: the Web API's JSON error envelope for @status (fixture bodies where there are some). */
+void fs_send_api_error(FsServer *server, SoupServerMessage *msg, guint status);
 
 G_END_DECLS

@@ -2,203 +2,13 @@
  * daemon will: if this passes, the demo and the integration tests stand on solid ground. */
 #define G_LOG_DOMAIN "spotnow-test-fake"
 
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
-#define CLIENT_ID "smoke-client"
+#include "harness.h"
+
+#define CLIENT_ID FAKE_CLIENT_ID
 #define TOKEN_0 "Bearer fake-access-0"
 #define CURRENTLY_PLAYING "/v1/me/player/currently-playing"
-
-static const char smoke_timeline[] =
-    "# one song, on for the whole test\n"
-    "3600 track id=smoke1 name=\"Smoke Song\" artists=\"Ann|Bo\" album=\"Test Album\" "
-    "duration=300 progress=20\n";
-
-typedef struct {
-    GSubprocess *process;
-    char *tmpdir;
-    guint port;
-    SoupSession *session;
-} Fake;
-
-typedef struct {
-    guint status;
-    GBytes *body;
-    SoupMessageHeaders *headers;
-    GError *error;
-    gint64 elapsed_ms;
-} Reply;
-
-static void reply_free(Reply *reply)
-{
-    g_clear_pointer(&reply->body, g_bytes_unref);
-    g_clear_pointer(&reply->headers, soup_message_headers_unref);
-    g_clear_error(&reply->error);
-    g_free(reply);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Reply, reply_free)
-
-/* If the test dies, the fake must not outlive it. */
-static void die_with_parent(gpointer data)
-{
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static void fake_setup(Fake *fake, gconstpointer data)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GSubprocessLauncher) launcher = NULL;
-    g_autoptr(GDataInputStream) out = NULL;
-    g_autofree char *timeline = NULL;
-    g_autofree char *port_file = NULL;
-    g_autofree char *line = NULL;
-    g_autofree char *written = NULL;
-    g_autofree char *expected = NULL;
-    guint64 port = 0;
-
-    fake->tmpdir = g_dir_make_tmp("fake-spotify-XXXXXX", &error);
-    g_assert_no_error(error);
-    timeline = g_build_filename(fake->tmpdir, "smoke.timeline", NULL);
-    port_file = g_build_filename(fake->tmpdir, "port", NULL);
-    g_file_set_contents(timeline, smoke_timeline, -1, &error);
-    g_assert_no_error(error);
-
-    launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-    g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-    fake->process = g_subprocess_launcher_spawn(
-        launcher, &error, FAKE_SPOTIFY_PATH, "--port", "0", "--port-file", port_file, "--timeline",
-        timeline, "--fixtures", g_getenv("SPN_FIXTURES_DIR"), "--client-id", CLIENT_ID,
-        "--rotate-refresh-token", NULL);
-    g_assert_no_error(error);
-
-    /* Exactly one line, "PORT <n>", once it listens. */
-    out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(fake->process));
-    line = g_data_input_stream_read_line_utf8(out, NULL, NULL, &error);
-    g_assert_no_error(error);
-    g_assert_nonnull(line);
-    g_assert_true(g_str_has_prefix(line, "PORT "));
-    g_assert_true(g_ascii_string_to_unsigned(line + 5, 10, 1, 65535, &port, &error));
-    fake->port = (guint)port;
-
-    g_file_get_contents(port_file, &written, NULL, &error);
-    g_assert_no_error(error);
-    expected = g_strdup_printf("%u\n", fake->port);
-    g_assert_cmpstr(written, ==, expected);
-
-    fake->session = soup_session_new_with_options("timeout", 10, NULL);
-}
-
-static void fake_teardown(Fake *fake, gconstpointer data)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GDir) dir = NULL;
-    const char *name;
-
-    g_clear_object(&fake->session);
-    /* SIGTERM is how the demo stops it: it must exit 0. */
-    g_subprocess_send_signal(fake->process, SIGTERM);
-    g_subprocess_wait(fake->process, NULL, &error);
-    g_assert_no_error(error);
-    g_assert_true(g_subprocess_get_if_exited(fake->process));
-    g_assert_cmpint(g_subprocess_get_exit_status(fake->process), ==, 0);
-    g_clear_object(&fake->process);
-
-    dir = g_dir_open(fake->tmpdir, 0, NULL);
-    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-        g_autofree char *path = g_build_filename(fake->tmpdir, name, NULL);
-        g_unlink(path);
-    }
-    g_rmdir(fake->tmpdir);
-    g_free(fake->tmpdir);
-}
-
-static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    Reply *reply = user_data;
-
-    reply->body = soup_session_send_and_read_finish(SOUP_SESSION(source), result, &reply->error);
-    reply->elapsed_ms = g_get_monotonic_time() / 1000 - reply->elapsed_ms;
-}
-
-/* One request on its own connection (so a reset cannot be silently retried on a kept-alive
- * one), waited for on this thread's main context. @form, if given, is the POST body. */
-static Reply *request(Fake *fake, const char *method, const char *path_or_url,
-                      const char *authorization, const char *form)
-{
-    g_autofree char *url = g_str_has_prefix(path_or_url, "http")
-                               ? g_strdup(path_or_url)
-                               : g_strdup_printf("http://127.0.0.1:%u%s", fake->port, path_or_url);
-    g_autoptr(SoupMessage) msg = soup_message_new(method, url);
-    Reply *reply = g_new0(Reply, 1);
-
-    g_assert_nonnull(msg);
-    soup_message_add_flags(msg, SOUP_MESSAGE_NEW_CONNECTION);
-    if (authorization != NULL)
-        soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
-                                     authorization);
-    if (form != NULL) {
-        g_autoptr(GBytes) body = g_bytes_new(form, strlen(form));
-        soup_message_set_request_body_from_bytes(msg, "application/x-www-form-urlencoded", body);
-    }
-    reply->elapsed_ms = g_get_monotonic_time() / 1000;
-    soup_session_send_and_read_async(fake->session, msg, G_PRIORITY_DEFAULT, NULL, on_sent, reply);
-    while (reply->body == NULL && reply->error == NULL)
-        g_main_context_iteration(NULL, TRUE);
-    reply->status = soup_message_get_status(msg);
-    reply->headers = soup_message_headers_ref(soup_message_get_response_headers(msg));
-    return reply;
-}
-
-static Reply *control(Fake *fake, const char *path, const char *body)
-{
-    Reply *reply = request(fake, "POST", path, NULL, body);
-
-    g_assert_no_error(reply->error);
-    return reply;
-}
-
-static void control_ok(Fake *fake, const char *path)
-{
-    g_autoptr(Reply) reply = control(fake, path, NULL);
-
-    g_assert_cmpuint(reply->status, ==, 200);
-}
-
-static char *body_text(const Reply *reply)
-{
-    return g_strndup(g_bytes_get_data(reply->body, NULL), g_bytes_get_size(reply->body));
-}
-
-static JsonObject *body_object(const Reply *reply)
-{
-    g_autoptr(GError) error = NULL;
-    g_autofree char *text = body_text(reply);
-    g_autoptr(JsonNode) node = json_from_string(text, &error);
-
-    g_assert_no_error(error);
-    g_assert_true(JSON_NODE_HOLDS_OBJECT(node));
-    return json_object_ref(json_node_get_object(node));
-}
-
-static void assert_body_contains(const Reply *reply, const char *needle)
-{
-    g_autofree char *text = body_text(reply);
-
-    g_assert_nonnull(strstr(text, needle));
-}
-
-static JsonObject *stats(Fake *fake)
-{
-    g_autoptr(Reply) reply = request(fake, "GET", "/control/stats", NULL, NULL);
-
-    g_assert_no_error(reply->error);
-    g_assert_cmpuint(reply->status, ==, 200);
-    return body_object(reply);
-}
 
 static void test_currently_playing(Fake *fake, gconstpointer data)
 {
@@ -504,6 +314,193 @@ static void test_delays(Fake *fake, gconstpointer data)
     g_assert_cmpint(fast->elapsed_ms, <, 1000);
 }
 
+/* Scope that lets the player commands through (the fake's default lacks the last one). */
+static const char *const control_args[] = {
+    "--scope", "user-read-currently-playing user-read-playback-state user-modify-playback-state",
+    NULL};
+
+static const char command_timeline[] =
+    "3600 track name=One duration=200 progress=10\n"
+    "1 ad\n"
+    "3600 track name=Two duration=180\n"
+    "3600 episode name=Three duration=100\n";
+
+typedef struct {
+    char *name;
+    char *type;
+    gboolean playing;
+    gint64 progress_ms;
+} NowPlaying;
+
+static void now_playing_clear(NowPlaying *now)
+{
+    g_free(now->name);
+    g_free(now->type);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NowPlaying, now_playing_clear)
+
+static void read_now_playing(Fake *fake, NowPlaying *now)
+{
+    g_autoptr(Reply) reply = request(fake, "GET", CURRENTLY_PLAYING, TOKEN_0, NULL);
+    g_autoptr(JsonObject) state = NULL;
+
+    g_assert_cmpuint(reply->status, ==, 200);
+    state = body_object(reply);
+    now_playing_clear(now);
+    now->name = g_strdup(
+        json_object_get_string_member(json_object_get_object_member(state, "item"), "name"));
+    now->type = g_strdup(json_object_get_string_member(state, "currently_playing_type"));
+    now->playing = json_object_get_boolean_member(state, "is_playing");
+    now->progress_ms = json_object_get_int_member(state, "progress_ms");
+}
+
+static void assert_command(Fake *fake, const char *method, const char *path, guint status)
+{
+    g_autoptr(Reply) reply = request(fake, method, path, TOKEN_0, NULL);
+
+    g_assert_no_error(reply->error);
+    g_assert_cmpuint(reply->status, ==, status);
+    if (status == 204)
+        g_assert_cmpuint(g_bytes_get_size(reply->body), ==, 0);
+}
+
+/* Asserts what is on: @name, @playing, and progress in [@min_ms, @min_ms + 5 s). */
+static void assert_now(Fake *fake, const char *name, gboolean playing, gint64 min_ms)
+{
+    g_auto(NowPlaying) now = {0};
+
+    read_now_playing(fake, &now);
+    g_assert_cmpstr(now.name, ==, name);
+    g_assert_cmpint(now.playing, ==, playing);
+    g_assert_cmpint(now.progress_ms, >=, min_ms);
+    g_assert_cmpint(now.progress_ms, <, min_ms + 5000);
+}
+
+static void test_commands(Fake *fake, gconstpointer data)
+{
+    const char *expected[] = {"pause", "play",     "next",       "next",
+                              "next",  "previous", "seek 30000", "seek 100000"};
+    g_auto(NowPlaying) paused = {0};
+    g_auto(NowPlaying) later = {0};
+    g_autoptr(Reply) replaced = control(fake, "/control/timeline", command_timeline);
+    g_autoptr(JsonObject) after = NULL;
+    JsonArray *controls;
+
+    g_assert_cmpuint(replaced->status, ==, 200);
+    assert_now(fake, "One", TRUE, 10000);
+
+    /* Pause freezes the progress; play lets it run again from there. */
+    assert_command(fake, "PUT", "/v1/me/player/pause", 204);
+    read_now_playing(fake, &paused);
+    g_assert_false(paused.playing);
+    g_usleep(300 * 1000);
+    read_now_playing(fake, &later);
+    g_assert_cmpint(later.progress_ms, ==, paused.progress_ms);
+    assert_command(fake, "PUT", "/v1/me/player/play?device_id=abc", 204);
+    assert_now(fake, "One", TRUE, paused.progress_ms);
+
+    /* next and previous walk the tracks and episodes (not the ad), round and round. */
+    assert_command(fake, "POST", "/v1/me/player/next", 204);
+    assert_now(fake, "Two", TRUE, 0);
+    assert_command(fake, "POST", "/v1/me/player/next", 204);
+    read_now_playing(fake, &later);
+    g_assert_cmpstr(later.name, ==, "Three");
+    g_assert_cmpstr(later.type, ==, "episode");
+    assert_command(fake, "POST", "/v1/me/player/next", 204);
+    assert_now(fake, "One", TRUE, 0);
+    assert_command(fake, "POST", "/v1/me/player/previous", 204);
+    assert_now(fake, "Three", TRUE, 0);
+
+    assert_command(fake, "PUT", "/v1/me/player/seek?position_ms=30000", 204);
+    assert_now(fake, "Three", TRUE, 30000);
+    /* Past the end, as Spotify does: the next item starts. */
+    assert_command(fake, "PUT", "/v1/me/player/seek?position_ms=100000", 204);
+    assert_now(fake, "One", TRUE, 0);
+
+    /* Refusals change nothing. */
+    assert_command(fake, "PUT", "/v1/me/player/seek", 400);
+    assert_command(fake, "GET", "/v1/me/player/pause", 405);
+    {
+        g_autoptr(Reply) anonymous = request(fake, "PUT", "/v1/me/player/pause", NULL, NULL);
+        g_assert_cmpuint(anonymous->status, ==, 401);
+    }
+    control_ok(fake, "/control/fault?kind=status&status=429&target=control");
+    assert_command(fake, "PUT", "/v1/me/player/pause", 429);
+    assert_now(fake, "One", TRUE, 0);
+
+    after = stats(fake);
+    controls = json_object_get_array_member(after, "controls");
+    g_assert_cmpuint(json_array_get_length(controls), ==, G_N_ELEMENTS(expected));
+    for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
+        g_assert_cmpstr(json_array_get_string_element(controls, i), ==, expected[i]);
+    g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(after, "requests"),
+                                               "/v1/me/player/pause"),
+                    ==, 4);
+    g_assert_true(json_object_get_boolean_member(after, "manual"));
+    g_assert_cmpstr(json_object_get_string_member(after, "stepLabel"), ==, "One");
+}
+
+static void test_commands_premium(Fake *fake, gconstpointer data)
+{
+    g_autoptr(Reply) refused = NULL;
+    g_autoptr(JsonObject) error = NULL;
+    g_autoptr(JsonObject) after = NULL;
+    JsonObject *envelope;
+
+    control_ok(fake, "/control/premium?on=0");
+    refused = request(fake, "PUT", "/v1/me/player/pause", TOKEN_0, NULL);
+    g_assert_cmpuint(refused->status, ==, 403);
+    error = body_object(refused);
+    envelope = json_object_get_object_member(error, "error");
+    g_assert_cmpint(json_object_get_int_member(envelope, "status"), ==, 403);
+    g_assert_cmpstr(json_object_get_string_member(envelope, "message"), ==,
+                    "Player command failed: Premium required");
+    g_assert_cmpstr(json_object_get_string_member(envelope, "reason"), ==, "PREMIUM_REQUIRED");
+    /* Reading still works for a free account, and nothing was paused. */
+    assert_now(fake, "Smoke Song", TRUE, 20000);
+    after = stats(fake);
+    g_assert_cmpuint(json_array_get_length(json_object_get_array_member(after, "controls")), ==, 0);
+    g_assert_false(json_object_get_boolean_member(after, "manual"));
+
+    control_ok(fake, "/control/premium?on=1");
+    assert_command(fake, "PUT", "/v1/me/player/pause", 204);
+    {
+        g_auto(NowPlaying) now = {0};
+        read_now_playing(fake, &now);
+        g_assert_false(now.playing);
+    }
+}
+
+static void test_commands_scope(Fake *fake, gconstpointer data)
+{
+    g_autoptr(Reply) refused = request(fake, "POST", "/v1/me/player/next", TOKEN_0, NULL);
+
+    /* The default tokens lack user-modify-playback-state: Spotify's answer, and no effect. */
+    g_assert_cmpuint(refused->status, ==, 403);
+    assert_body_contains(refused, "Insufficient client scope");
+    assert_now(fake, "Smoke Song", TRUE, 20000);
+}
+
+static void test_commands_no_device(Fake *fake, gconstpointer data)
+{
+    g_autoptr(Reply) replaced = NULL;
+    g_autoptr(Reply) idle = NULL;
+    g_autoptr(Reply) refused = NULL;
+    g_autoptr(JsonObject) after = NULL;
+
+    assert_command(fake, "PUT", "/v1/me/player/pause", 204);
+    /* A new timeline ends manual play: its story starts afresh. */
+    replaced = control(fake, "/control/timeline", "60 nothing\n");
+    g_assert_cmpuint(replaced->status, ==, 200);
+    idle = request(fake, "GET", CURRENTLY_PLAYING, TOKEN_0, NULL);
+    g_assert_cmpuint(idle->status, ==, 204);
+    refused = request(fake, "PUT", "/v1/me/player/play", TOKEN_0, NULL);
+    g_assert_cmpuint(refused->status, ==, 404);
+    assert_body_contains(refused, "NO_ACTIVE_DEVICE");
+    after = stats(fake);
+    g_assert_false(json_object_get_boolean_member(after, "manual"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -514,5 +511,13 @@ int main(int argc, char **argv)
     g_test_add("/fake-spotify/stats", Fake, NULL, fake_setup, test_stats, fake_teardown);
     g_test_add("/fake-spotify/timeline", Fake, NULL, fake_setup, test_timeline, fake_teardown);
     g_test_add("/fake-spotify/delays", Fake, NULL, fake_setup, test_delays, fake_teardown);
+    g_test_add("/fake-spotify/commands", Fake, control_args, fake_setup, test_commands,
+               fake_teardown);
+    g_test_add("/fake-spotify/commands-premium", Fake, control_args, fake_setup,
+               test_commands_premium, fake_teardown);
+    g_test_add("/fake-spotify/commands-scope", Fake, NULL, fake_setup, test_commands_scope,
+               fake_teardown);
+    g_test_add("/fake-spotify/commands-no-device", Fake, control_args, fake_setup,
+               test_commands_no_device, fake_teardown);
     return g_test_run();
 }

@@ -1,5 +1,6 @@
 /* test-timeline.c — the fake's timeline parser, its clock arithmetic and the replies it builds
- * from the fixtures. If these are wrong, every integration test built on the fake lies. */
+ * from the fixtures (manual play's included). If these are
+ * wrong, every integration test built on the fake lies. */
 #define G_LOG_DOMAIN "spotnow-test-timeline"
 
 #include <json-glib/json-glib.h>
@@ -250,6 +251,24 @@ static void test_default_timeline(void)
     g_assert_true(playing);
 }
 
+static void test_reply_manual_item(void)
+{
+    g_autoptr(FsTimeline) timeline = parse_ok("1 track\n2 ad\n3 paused\n10 episode name=Two\n");
+    g_autoptr(FsTemplates) templates = load_templates();
+    FsReplyContext context = {FS_ENDPOINT_PLAYER, BASE_URL, NOW_MS};
+    g_autofree char *json = fs_reply_build_item(templates, timeline, 3, 4000, FALSE, &context);
+    g_autoptr(JsonNode) node = json_from_string(json, NULL);
+    JsonObject *reply = json_node_get_object(node);
+
+    g_assert_cmpstr(json_object_get_string_member(reply, "currently_playing_type"), ==, "episode");
+    g_assert_cmpint(json_object_get_int_member(reply, "progress_ms"), ==, 4000);
+    g_assert_false(json_object_get_boolean_member(reply, "is_playing"));
+    g_assert_true(json_object_has_member(reply, "device"));
+    g_assert_cmpstr(
+        json_object_get_string_member(json_object_get_object_member(reply, "item"), "name"), ==,
+        "Two");
+}
+
 static void assert_images_ascending(JsonArray *images, const char *url_prefix)
 {
     const gint64 sizes[] = {64, 300, 640};
@@ -424,6 +443,8 @@ static void test_error_bodies(void)
     g_autoptr(GBytes) e503 = NULL;
     g_autoptr(GBytes) grant = NULL;
     g_autoptr(GBytes) custom = NULL;
+    g_autoptr(GBytes) premium = NULL;
+    g_autoptr(GBytes) scope = NULL;
 
     g_assert_true(g_str_has_prefix(type, "text/plain"));
     assert_body(e403, "User not registered in the Developer Dashboard");
@@ -436,6 +457,16 @@ static void test_error_bodies(void)
     assert_body(grant, "Invalid refresh token");
     custom = fs_reply_token_error_body(templates, "invalid_request", "a \"quoted\" reason");
     assert_body(custom, "\"error_description\":\"a \\\"quoted\\\" reason\"");
+    premium = fs_reply_player_error_body(403, "Player command failed: Premium required",
+                                         "PREMIUM_REQUIRED");
+    assert_body(premium, "\"reason\" : \"PREMIUM_REQUIRED\"");
+    assert_body(premium, "\"status\" : 403");
+    scope = fs_reply_player_error_body(403, "Insufficient client scope", NULL);
+    assert_body(scope, "\"message\" : \"Insufficient client scope\"");
+    {
+        g_autofree char *text = g_strndup(g_bytes_get_data(scope, NULL), g_bytes_get_size(scope));
+        g_assert_null(strstr(text, "reason"));
+    }
 }
 
 static void test_png(void)
@@ -473,6 +504,7 @@ int main(int argc, char **argv)
     g_test_add_func("/reply/paused", test_reply_paused);
     g_test_add_func("/reply/ad-unknown-nothing", test_reply_ad_unknown_nothing);
     g_test_add_func("/reply/templates-untouched", test_reply_templates_untouched);
+    g_test_add_func("/reply/manual-item", test_reply_manual_item);
     g_test_add_func("/reply/error-bodies", test_error_bodies);
     g_test_add_func("/png/valid", test_png);
     return g_test_run();

@@ -1,0 +1,62 @@
+/* bus.h — how the CLI reaches the daemon: the bus, the proxy, and what a failed call means.
+ *
+ * The session bus honours DBUS_SESSION_BUS_ADDRESS (and the system bus
+ * DBUS_SYSTEM_BUS_ADDRESS), so tests run the CLI against a daemon on a private bus.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "spn-dbus.h"
+
+G_BEGIN_DECLS
+
+#define SPN_BUS_NAME "io.github.spotnow.NowPlaying1"
+#define SPN_OBJECT_PATH "/io/github/spotnow/NowPlaying1"
+#define SPN_INTERFACE "io.github.spotnow.NowPlaying1"
+
+/* EnsureFresh may wait for a poll: token refresh plus a retried request, 15 s each at most. */
+#define SPN_BUS_FRESH_TIMEOUT_MS 60000
+
+/* The exit codes of DESIGN.md section 7. */
+typedef enum {
+    SPN_EXIT_OK = 0,
+    SPN_EXIT_NOTHING_PLAYING = 1, /* also: a request failed for another reason */
+    SPN_EXIT_USAGE = 2,
+    SPN_EXIT_UNREACHABLE = 3,
+    SPN_EXIT_SIGNED_OUT = 4,
+} SpnExit;
+
+typedef enum {
+    SPN_BUS_FAILURE_OTHER,
+    SPN_BUS_FAILURE_UNREACHABLE,   /* nobody owns the name (and activation could not start it) */
+    SPN_BUS_FAILURE_RETRY,         /* the name had no owner at call time but has one now */
+    SPN_BUS_FAILURE_NO_ANSWER,     /* the daemon is there but did not reply in time */
+    SPN_BUS_FAILURE_SIGNED_OUT,    /* io.github.spotnow.Error.SignedOut */
+    SPN_BUS_FAILURE_NOT_SUPPORTED, /* io.github.spotnow.Error.NotSupported */
+} SpnBusFailure;
+
+GDBusConnection *spn_bus_connect(gboolean system, GError **error);
+
+/* A proxy on the well-known name, so calls may D-Bus-activate the daemon and signals follow the
+ * name to a restarted daemon. */
+SpnNowPlaying1 *spn_bus_proxy(GDBusConnection *connection, GError **error);
+
+SpnBusFailure spn_bus_classify(GDBusConnection *connection, const GError *error);
+
+/* The one-line hint printed when the daemon is not reachable (to stderr). */
+void spn_bus_print_unreachable(gboolean system, const GError *error);
+
+/* Reports an UNREACHABLE, RETRY or NO_ANSWER failure on stderr; returns SPN_EXIT_UNREACHABLE. */
+int spn_bus_report_unreachable(SpnBusFailure failure, gboolean system, const GError *error);
+
+/* The error's message without the "GDBus.Error:name:" prefix. Newly allocated. */
+char *spn_bus_error_message(const GError *error);
+
+/* Whether the daemon's interface has @method (members arrive with later versions). */
+gboolean spn_bus_has_method(GDBusConnection *connection, const char *method, GError **error);
+
+/* Blocks until someone owns the name. FALSE when SIGINT/SIGTERM came first. */
+gboolean spn_bus_wait_for_name(GDBusConnection *connection);
+
+G_END_DECLS

@@ -1,0 +1,315 @@
+/* follow.c — the --follow loop: name watching, signals, presence heartbeats and the tick. */
+#define G_LOG_DOMAIN "spotnow-follow"
+
+#include "follow.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "bus.h"
+
+#define DEFAULT_PRESENCE_TTL_MS 60000
+#define MIN_PRESENCE_INTERVAL_MS 1000
+
+typedef struct {
+    GMainLoop *loop;
+    const SpnOutput *output;
+    gboolean wait;
+    gboolean system;
+    SpnNowPlaying1 *proxy;
+    GCancellable *cancellable; /* calls to the current daemon instance */
+    GVariant *snapshot;        /* NULL until the first reply */
+    GVariant *status;          /* NULL until GetStatus answered */
+    char *last_line;
+    char *viewer_id;
+    gboolean ever_appeared;
+    gboolean render_failed; /* report a failing template once, not every second */
+    guint pending;          /* initial replies still awaited: the first line waits for both */
+    guint watch_id;
+    guint tick_id;
+    guint presence_id;
+    guint presence_interval_ms;
+    int exit_code;
+} Follow;
+
+static gint64 now_ms(void)
+{
+    return g_get_real_time() / 1000;
+}
+
+static void stop(Follow *follow, int exit_code)
+{
+    follow->exit_code = exit_code;
+    g_main_loop_quit(follow->loop);
+}
+
+static gboolean on_tick(gpointer user_data);
+
+/* Ticks land just after the position's next whole second, so "1:23" turns into "1:24" on time. */
+static void schedule_tick(Follow *follow)
+{
+    g_clear_handle_id(&follow->tick_id, g_source_remove);
+    if (follow->snapshot == NULL || follow->cancellable == NULL ||
+        !spn_render_output_ticks(follow->output) ||
+        spn_render_state(follow->snapshot) != SPN_STATE_PLAYING) {
+        return;
+    }
+    gint64 position = spn_render_position_ms(follow->snapshot, now_ms());
+    guint delay = 1000 - (guint)(position % 1000) + 5;
+    follow->tick_id = g_timeout_add(CLAMP(delay, 50, 1005), on_tick, follow);
+}
+
+static void emit(Follow *follow)
+{
+    if (follow->snapshot == NULL || follow->pending > 0) {
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    g_autofree char *line =
+        spn_render_output(follow->output, follow->snapshot, follow->status, now_ms(), &error);
+    if (line == NULL) {
+        if (!follow->render_failed) {
+            g_printerr("spotnow: %s\n", error->message);
+        }
+        follow->render_failed = TRUE;
+    } else if (g_strcmp0(line, follow->last_line) != 0) {
+        fputs(line, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+        g_free(follow->last_line);
+        follow->last_line = g_steal_pointer(&line);
+    }
+    schedule_tick(follow);
+}
+
+static gboolean on_tick(gpointer user_data)
+{
+    Follow *follow = user_data;
+    follow->tick_id = 0;
+    emit(follow);
+    return G_SOURCE_REMOVE;
+}
+
+static void set_snapshot(Follow *follow, GVariant *snapshot)
+{
+    g_clear_pointer(&follow->snapshot, g_variant_unref);
+    follow->snapshot = g_variant_ref(snapshot);
+    emit(follow);
+}
+
+static void start_reply_done(Follow *follow)
+{
+    if (follow->pending > 0) {
+        follow->pending--;
+    }
+}
+
+static void on_presence_reported(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    if (!spn_now_playing1_call_report_viewer_presence_finish(SPN_NOW_PLAYING1(source), result,
+                                                             &error)) {
+        g_debug("ReportViewerPresence failed: %s", error->message);
+    }
+}
+
+static gboolean report_presence(gpointer user_data)
+{
+    Follow *follow = user_data;
+    spn_now_playing1_call_report_viewer_presence(follow->proxy, follow->viewer_id,
+                                                 follow->cancellable, on_presence_reported, NULL);
+    return G_SOURCE_CONTINUE;
+}
+
+static void start_presence(Follow *follow)
+{
+    g_clear_handle_id(&follow->presence_id, g_source_remove);
+    follow->presence_id = g_timeout_add(follow->presence_interval_ms, report_presence, follow);
+}
+
+static void on_current(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Follow *follow = user_data;
+    g_autoptr(GVariant) snapshot = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!spn_now_playing1_call_currently_playing_finish(SPN_NOW_PLAYING1(source), &snapshot, result,
+                                                        &error)) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+            g_autofree char *message = spn_bus_error_message(error);
+            g_printerr("spotnow: %s\n", message);
+            start_reply_done(follow);
+        }
+        return;
+    }
+    start_reply_done(follow);
+    set_snapshot(follow, snapshot);
+}
+
+static void on_fresh(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Follow *follow = user_data;
+    g_autoptr(GVariant) snapshot = NULL;
+    g_autoptr(GError) error = NULL;
+    if (spn_now_playing1_call_ensure_fresh_finish(SPN_NOW_PLAYING1(source), &snapshot, result,
+                                                  &error)) {
+        start_reply_done(follow);
+        set_snapshot(follow, snapshot);
+        return;
+    }
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        return;
+    }
+    /* Signed out still has a last-played snapshot worth showing; the panels mark it. */
+    g_autofree char *message = spn_bus_error_message(error);
+    g_debug("EnsureFresh failed: %s", message);
+    spn_now_playing1_call_currently_playing(follow->proxy, follow->cancellable, on_current, follow);
+}
+
+static void set_status(Follow *follow, GVariant *status)
+{
+    g_clear_pointer(&follow->status, g_variant_unref);
+    follow->status = g_variant_ref(status);
+
+    gint64 ttl_ms = DEFAULT_PRESENCE_TTL_MS;
+    if (!g_variant_lookup(status, "presenceTtlMs", "x", &ttl_ms) || ttl_ms <= 0) {
+        ttl_ms = DEFAULT_PRESENCE_TTL_MS;
+    }
+    guint interval = (guint)MAX(MIN(ttl_ms / 2, (gint64)G_MAXUINT), MIN_PRESENCE_INTERVAL_MS);
+    if (interval != follow->presence_interval_ms) {
+        follow->presence_interval_ms = interval;
+        start_presence(follow);
+    }
+    emit(follow);
+}
+
+static void on_status(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GVariant) status = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!spn_now_playing1_call_get_status_finish(SPN_NOW_PLAYING1(source), &status, result,
+                                                 &error)) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+            g_debug("GetStatus failed: %s", error->message);
+            start_reply_done(user_data);
+            emit(user_data);
+        }
+        return;
+    }
+    start_reply_done(user_data);
+    set_status(user_data, status);
+}
+
+static void on_changed(SpnNowPlaying1 *proxy, GVariant *snapshot, gpointer user_data)
+{
+    Follow *follow = user_data;
+    if (follow->cancellable != NULL) {
+        set_snapshot(follow, snapshot);
+    }
+}
+
+static void on_status_changed(SpnNowPlaying1 *proxy, GVariant *status, gpointer user_data)
+{
+    Follow *follow = user_data;
+    if (follow->cancellable != NULL) {
+        set_status(follow, status);
+    }
+}
+
+static void on_name_appeared(GDBusConnection *connection, const char *name, const char *owner,
+                             gpointer user_data)
+{
+    Follow *follow = user_data;
+    g_debug("daemon appeared as %s", owner);
+    follow->ever_appeared = TRUE;
+    g_clear_object(&follow->cancellable);
+    follow->cancellable = g_cancellable_new();
+    follow->pending = 2; /* EnsureFresh and GetStatus */
+
+    /* A fresh start: report presence first so the daemon keeps the cache fresh for us. */
+    report_presence(follow);
+    start_presence(follow);
+    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(follow->proxy), SPN_BUS_FRESH_TIMEOUT_MS);
+    spn_now_playing1_call_ensure_fresh(follow->proxy, follow->cancellable, on_fresh, follow);
+    spn_now_playing1_call_get_status(follow->proxy, follow->cancellable, on_status, follow);
+}
+
+static void on_name_vanished(GDBusConnection *connection, const char *name, gpointer user_data)
+{
+    Follow *follow = user_data;
+    g_debug("daemon vanished");
+
+    if (follow->cancellable != NULL) {
+        g_cancellable_cancel(follow->cancellable);
+        g_clear_object(&follow->cancellable);
+    }
+    g_clear_handle_id(&follow->tick_id, g_source_remove);
+    g_clear_handle_id(&follow->presence_id, g_source_remove);
+
+    if (follow->wait) {
+        return;
+    }
+    if (!follow->ever_appeared) {
+        spn_bus_print_unreachable(follow->system, NULL);
+    }
+    stop(follow, SPN_EXIT_UNREACHABLE);
+}
+
+static gboolean on_quit_signal(gpointer user_data)
+{
+    stop(user_data, SPN_EXIT_OK);
+    return G_SOURCE_CONTINUE;
+}
+
+int spn_follow_run(GDBusConnection *connection, const SpnOutput *output, gboolean wait,
+                   gboolean system)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SpnNowPlaying1) proxy = spn_bus_proxy(connection, &error);
+    if (proxy == NULL) {
+        g_printerr("spotnow: %s\n", error->message);
+        return SPN_EXIT_UNREACHABLE;
+    }
+
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    Follow follow = {
+        .loop = loop,
+        .output = output,
+        .wait = wait,
+        .system = system,
+        .proxy = proxy,
+        .viewer_id = g_strdup_printf("spotnow-cli-%d", (int)getpid()),
+        .presence_interval_ms = DEFAULT_PRESENCE_TTL_MS / 2,
+        .exit_code = SPN_EXIT_OK,
+    };
+
+    gulong changed = g_signal_connect(proxy, "changed", G_CALLBACK(on_changed), &follow);
+    gulong status_changed =
+        g_signal_connect(proxy, "status-changed", G_CALLBACK(on_status_changed), &follow);
+    guint sigint = g_unix_signal_add(SIGINT, on_quit_signal, &follow);
+    guint sigterm = g_unix_signal_add(SIGTERM, on_quit_signal, &follow);
+    /* AUTO_START asks the bus to activate the daemon once D-Bus activation is installed. */
+    follow.watch_id = g_bus_watch_name_on_connection(
+        connection, SPN_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_AUTO_START, on_name_appeared,
+        on_name_vanished, &follow, NULL);
+
+    g_main_loop_run(loop);
+
+    g_bus_unwatch_name(follow.watch_id);
+    if (follow.cancellable != NULL) {
+        g_cancellable_cancel(follow.cancellable);
+        g_clear_object(&follow.cancellable);
+    }
+    g_clear_handle_id(&follow.tick_id, g_source_remove);
+    g_clear_handle_id(&follow.presence_id, g_source_remove);
+    g_source_remove(sigint);
+    g_source_remove(sigterm);
+    g_signal_handler_disconnect(proxy, changed);
+    g_signal_handler_disconnect(proxy, status_changed);
+    g_clear_pointer(&follow.snapshot, g_variant_unref);
+    g_clear_pointer(&follow.status, g_variant_unref);
+    g_free(follow.last_line);
+    g_free(follow.viewer_id);
+    return follow.exit_code;
+}

@@ -1,0 +1,167 @@
+/* render-status.c — `spotnow status` in words: the GetStatus dictionary with relative times.
+ * Pure, like the rest of render.h. */
+#define G_LOG_DOMAIN "spotnow-render"
+
+#include <glib/gi18n.h>
+
+#include "render.h"
+
+#define ANSI_GREEN "\033[32m"
+#define ANSI_RED "\033[31m"
+#define ANSI_RESET "\033[0m"
+
+static char *span(gint64 ms)
+{
+    /* Clamped so the counts fit an int for the translatable formats. */
+    int s = (int)MIN((ms + 500) / 1000, (gint64)G_MAXINT / 2);
+    if (s < 60) {
+        return g_strdup_printf(_("%d s"), s);
+    }
+    int min = (s + 30) / 60;
+    if (min < 60) {
+        return g_strdup_printf(_("%d min"), min);
+    }
+    if (min < 24 * 60) {
+        if (min % 60 == 0) {
+            return g_strdup_printf(_("%d h"), min / 60);
+        }
+        return g_strdup_printf(_("%d h %d min"), min / 60, min % 60);
+    }
+    return g_strdup_printf(_("%d d"), (min + 12 * 60) / (24 * 60));
+}
+
+char *spn_render_relative_time(gint64 then_ms, gint64 now_ms)
+{
+    gint64 delta = then_ms - now_ms;
+    if (delta > -500 && delta < 500) {
+        return g_strdup(_("now"));
+    }
+    g_autofree char *amount = span(delta < 0 ? -delta : delta);
+    /* TRANSLATORS: %s is an amount of time such as "12 s" or "4 min". */
+    return delta < 0 ? g_strdup_printf(_("%s ago"), amount) : g_strdup_printf(_("in %s"), amount);
+}
+
+/* Any integer type, so a daemon that widens a field (u → t) still shows. */
+static gboolean lookup_integer(GVariant *status, const char *key, gint64 *out)
+{
+    g_autoptr(GVariant) value = g_variant_lookup_value(status, key, NULL);
+    if (value == NULL) {
+        return FALSE;
+    }
+    switch (g_variant_classify(value)) {
+        case G_VARIANT_CLASS_INT32:
+            *out = g_variant_get_int32(value);
+            return TRUE;
+        case G_VARIANT_CLASS_UINT32:
+            *out = g_variant_get_uint32(value);
+            return TRUE;
+        case G_VARIANT_CLASS_INT64:
+            *out = g_variant_get_int64(value);
+            return TRUE;
+        case G_VARIANT_CLASS_UINT64:
+            *out = (gint64)MIN(g_variant_get_uint64(value), (guint64)G_MAXINT64);
+            return TRUE;
+        default:
+            return FALSE;
+    }
+}
+
+typedef struct {
+    const char *label;
+    char *value;
+} Row;
+
+static void row_clear(Row *row)
+{
+    g_free(row->value);
+}
+
+static void add_row(GArray *rows, const char *label, char *value)
+{
+    Row row = {label, value};
+    g_array_append_val(rows, row);
+}
+
+static char *account_text(const char *auth, gboolean colour)
+{
+    const char *text = auth;
+    const char *ansi = ANSI_RED;
+    if (g_str_equal(auth, "signed-in")) {
+        text = _("signed in");
+        ansi = ANSI_GREEN;
+    } else if (g_str_equal(auth, "signed-out")) {
+        text = _("signed out");
+    } else if (g_str_equal(auth, "revoked")) {
+        text = _("access revoked or expired: sign in again");
+    }
+    return colour ? g_strdup_printf("%s%s%s", ansi, text, ANSI_RESET) : g_strdup(text);
+}
+
+static char *moment_text(GVariant *status, const char *key, const char *if_zero, gint64 now_ms)
+{
+    gint64 at = 0;
+    if (!lookup_integer(status, key, &at)) {
+        return NULL;
+    }
+    return at == 0 ? g_strdup(if_zero) : spn_render_relative_time(at, now_ms);
+}
+
+static void add_moment(GArray *rows, const char *label, char *value)
+{
+    if (value != NULL) {
+        add_row(rows, label, value);
+    }
+}
+
+char *spn_render_status(GVariant *status, gint64 now_ms, gboolean colour)
+{
+    g_return_val_if_fail(g_variant_is_of_type(status, G_VARIANT_TYPE_VARDICT), NULL);
+
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(Row));
+    g_array_set_clear_func(rows, (GDestroyNotify)row_clear);
+    const char *text = NULL;
+    gint64 number = 0;
+
+    if (g_variant_lookup(status, "authState", "&s", &text)) {
+        add_row(rows, _("Account:"), account_text(text, colour));
+    }
+    if (lookup_integer(status, "viewers", &number)) {
+        add_row(rows, _("Viewers:"), g_strdup_printf("%" G_GINT64_FORMAT, number));
+    }
+    add_moment(rows, _("Last poll:"), moment_text(status, "lastPollAt", _("never"), now_ms));
+    add_moment(rows, _("Next poll:"),
+               moment_text(status, "nextPollAt", _("none scheduled"), now_ms));
+    if (lookup_integer(status, "backoffUntil", &number)) {
+        g_autofree char *until = spn_render_relative_time(number, now_ms);
+        /* TRANSLATORS: %s is a relative time such as "in 4 min". */
+        add_row(rows, _("Back-off:"),
+                number > now_ms ? g_strdup_printf(_("ends %s"), until) : g_strdup(_("none")));
+    }
+    if (g_variant_lookup(status, "lastError", "&s", &text)) {
+        add_row(rows, _("Last error:"), g_strdup(text[0] != '\0' ? text : _("none")));
+    }
+    gint64 requests = 0;
+    if (lookup_integer(status, "pollCount", &number) &&
+        lookup_integer(status, "upstreamRequests", &requests)) {
+        g_autofree char *polls = g_strdup_printf("%" G_GINT64_FORMAT, number);
+        g_autofree char *sent = g_strdup_printf("%" G_GINT64_FORMAT, requests);
+        /* TRANSLATORS: "42 since start, 57 requests to Spotify" */
+        add_row(rows, _("Polls:"),
+                g_strdup_printf(_("%s since start, %s requests to Spotify"), polls, sent));
+    }
+
+    glong width = 0;
+    for (guint i = 0; i < rows->len; i++) {
+        width = MAX(width, g_utf8_strlen(g_array_index(rows, Row, i).label, -1));
+    }
+    g_autoptr(GString) out = g_string_new(NULL);
+    for (guint i = 0; i < rows->len; i++) {
+        const Row *row = &g_array_index(rows, Row, i);
+        glong pad = width - g_utf8_strlen(row->label, -1) + 1;
+        g_string_append_printf(out, "%s%*s%s\n", row->label, (int)pad, "", row->value);
+    }
+    if (out->len > 0) {
+        g_string_truncate(out, out->len - 1);
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
