@@ -24,6 +24,10 @@ class ControlTestCase(MprisTestCase):
         self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
         self.wait_for_player()
 
+    def soon(self, predicate):
+        """The poll that follows every command lands within moments."""
+        return self.wait_for_snapshot(predicate, timeout=2, what="the command's effect")
+
     def controls(self):
         return self.fake.stats()["controls"]
 
@@ -55,32 +59,33 @@ class PlayerctlControl(ControlTestCase):
 
         self.spotnow("pause")
         self.assertEqual(self.controls(), ["pause"])
-        # The daemon polled once after the command: the new state is there already.
-        self.assertFalse(self.snapshot()["isPlaying"])
+        # The daemon polls once right after the command: the new state shows at once.
+        self.soon(lambda s: not s["isPlaying"])
         self.wait_for(lambda: self.spotnow("status").stdout == "Paused\n", timeout=3,
                       what="Paused in playerctl")
 
         self.spotnow("next")
         self.assertEqual(self.controls(), ["pause", "next"])
-        self.assertEqual(self.snapshot()["trackName"], "Second Song")
+        self.soon(lambda s: s["trackName"] == "Second Song")
         self.wait_for(lambda: self.spotnow("metadata", "title").stdout == "Second Song\n",
                       timeout=3, what="Second Song in playerctl")
 
         # playerctl position N is SetPosition on the current track id.
         self.spotnow("position", "30")
         self.assertEqual(self.controls()[-1], "seek 30000")
-        self.assertAlmostEqual(float(self.spotnow("position").stdout), 30, delta=0.01)
+        self.wait_for(lambda: abs(float(self.spotnow("position").stdout) - 30) < 0.01,
+                      timeout=3, what="position 30 in playerctl")
         # position N+ is a relative Seek: paused, so exactly 10 s on.
         self.spotnow("position", "10+")
         self.assertEqual(self.controls()[-1], "seek 40000")
 
         self.spotnow("previous")
         self.assertEqual(self.controls()[-1], "previous")
-        self.assertEqual(self.snapshot()["trackName"], "First Song")
+        self.soon(lambda s: s["trackName"] == "First Song")
 
         self.spotnow("play")
         self.assertEqual(self.controls()[-1], "play")
-        self.assertTrue(self.snapshot()["isPlaying"])
+        self.soon(lambda s: s["isPlaying"])
         self.wait_for(lambda: self.spotnow("status").stdout == "Playing\n", timeout=3,
                       what="Playing in playerctl")
         self.spotnow("play-pause")
@@ -94,7 +99,7 @@ class PlayerctlControl(ControlTestCase):
         self.assertEqual(self.controls()[-1], "seek 0")
         self.mpris_call(PLAYER_IFACE, "Seek", GLib.Variant("(x)", (3600 * 10**6,)))
         self.assertEqual(self.controls()[-1], "next")
-        self.assertEqual(self.snapshot()["trackName"], "Second Song")
+        self.soon(lambda s: s["trackName"] == "Second Song")
 
     def test_set_position_for_another_track_is_a_no_op(self):
         self.mpris_call(PLAYER_IFACE, "SetPosition",
@@ -115,19 +120,19 @@ class PlayerctlControl(ControlTestCase):
 class OwnInterface(ControlTestCase):
     def test_members_reach_spotify(self):
         self.gdbus("Pause")
-        self.assertFalse(self.snapshot()["isPlaying"])
+        self.soon(lambda s: not s["isPlaying"])
         self.gdbus("Next")
-        self.assertEqual(self.snapshot()["trackName"], "Second Song")
+        self.soon(lambda s: s["trackName"] == "Second Song")
         self.gdbus("Previous")
-        self.assertEqual(self.snapshot()["trackName"], "First Song")
+        self.soon(lambda s: s["trackName"] == "First Song")
         # Seek is relative to where playback is now (paused: exactly), clamped at 0.
-        progress = self.snapshot()["progressMs"]
+        progress = self.soon(lambda s: s["trackName"] == "First Song")["progressMs"]
         self.gdbus("Seek", "5000")
         self.assertEqual(self.controls()[-1], f"seek {progress + 5000}")
         self.gdbus("Seek", "--", "-3600000")
         self.assertEqual(self.controls()[-1], "seek 0")
         self.gdbus("Play")
-        self.assertTrue(self.snapshot()["isPlaying"])
+        self.soon(lambda s: s["isPlaying"])
         self.assertEqual(self.controls(), ["pause", "next", "previous",
                                            f"seek {progress + 5000}", "seek 0", "play"])
 
