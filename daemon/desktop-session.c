@@ -96,10 +96,15 @@ static void forget_session(SpnDesktopSession *self)
     g_clear_pointer(&self->session_path, g_free);
 }
 
+/* A lookup that finds the session already followed keeps it (no flicker of the viewer). The
+ * proxy is made under the object's own cancellable, so a new lookup does not cancel it: a
+ * stale one is recognised by its path in on_session_proxy. */
 static void follow_session(SpnDesktopSession *self, const char *path)
 {
-    if (g_strcmp0(path, self->session_path) == 0)
+    if (g_strcmp0(path, self->session_path) == 0) {
+        update(self);
         return;
+    }
     forget_session(self);
     update(self);
     if (path == NULL)
@@ -107,7 +112,7 @@ static void follow_session(SpnDesktopSession *self, const char *path)
     g_debug("following logind session %s", path);
     self->session_path = g_strdup(path);
     g_dbus_proxy_new(self->system, G_DBUS_PROXY_FLAGS_GET_INVALIDATED_PROPERTIES, NULL, LOGIND_NAME,
-                     path, LOGIND_SESSION, self->lookup, on_session_proxy, self);
+                     path, LOGIND_SESSION, self->cancellable, on_session_proxy, self);
 }
 
 static void on_session_by_pid(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -193,20 +198,20 @@ static void on_user_path(GObject *source, GAsyncResult *result, gpointer user_da
                      path, LOGIND_USER, self->lookup, on_user_proxy, self);
 }
 
-static void drop_lookup(SpnDesktopSession *self)
+static void cancel_lookup(SpnDesktopSession *self)
 {
     g_cancellable_cancel(self->lookup);
     g_clear_object(&self->lookup);
     if (self->user != NULL)
         g_signal_handlers_disconnect_by_data(self->user, self);
     g_clear_object(&self->user);
-    forget_session(self);
 }
 
-/* Find the session anew: the user's Display first, our own session second. */
+/* Find the session anew: the user's Display first, our own session second. The session
+ * followed so far stays until the answer says otherwise. */
 static void resolve(SpnDesktopSession *self)
 {
-    drop_lookup(self);
+    cancel_lookup(self);
     self->lookup = g_cancellable_new();
     g_dbus_connection_call(self->system, LOGIND_NAME, LOGIND_PATH, LOGIND_MANAGER, "GetUser",
                            g_variant_new("(u)", (guint32)getuid()), G_VARIANT_TYPE("(o)"),
@@ -248,7 +253,8 @@ static void on_logind_vanished(GDBusConnection *connection, const char *name, gp
 {
     SpnDesktopSession *self = user_data;
     g_debug("logind is not on the system bus");
-    drop_lookup(self);
+    cancel_lookup(self);
+    forget_session(self);
     update(self);
 }
 
@@ -288,7 +294,8 @@ static void spn_desktop_session_dispose(GObject *object)
 {
     SpnDesktopSession *self = SPN_DESKTOP_SESSION(object);
     g_cancellable_cancel(self->cancellable);
-    drop_lookup(self);
+    cancel_lookup(self);
+    forget_session(self);
     if (self->logind_watch != 0) {
         g_bus_unwatch_name(self->logind_watch);
         self->logind_watch = 0;

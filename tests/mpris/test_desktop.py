@@ -141,6 +141,20 @@ class DesktopSession(DesktopTestCase, dbusmock.DBusTestCase):
         self.assert_safety_polling_only()
         self.assert_no_warnings()
 
+    def test_session_ending_is_followed(self):
+        self.start_logind()
+        self.add_session()
+        self.start()
+        self.assert_fast_polling()
+        # Logging out: the user has no graphical session any more, and logind says c1 is gone.
+        user = self.system.get_object(LOGIND, f"/org/freedesktop/login1/user/{os.getuid()}")
+        user.Set(USER_IFACE, "Display", dbus.Struct(("", dbus.ObjectPath("/")), signature="so"),
+                 dbus_interface=dbus.PROPERTIES_IFACE)
+        self.manager.EmitSignal("org.freedesktop.login1.Manager", "SessionRemoved", "so",
+                                ["c1", dbus.ObjectPath(SESSION_PATH)],
+                                dbus_interface=dbusmock.MOCK_IFACE)
+        self.assert_safety_polling_only()
+
     def test_hidden_player_is_no_viewer(self):
         self.start_logind()
         self.add_session()
