@@ -8,7 +8,9 @@
 
 #include "art-cache.h"
 #include "config.h"
+#include "desktop-session.h"
 #include "engine.h"
+#include "mpris.h"
 #include "service.h"
 #include "spn-error.h"
 #include "store.h"
@@ -17,6 +19,9 @@ typedef struct {
     GMainLoop *loop;
     SpnEngine *engine;
     SpnService *service;
+    SpnMpris *mpris;                 /* NULL: [mpris] enabled=false, or the system bus */
+    SpnDesktopSession *desktop;      /* NULL: [presence] desktop-session=false, or no MPRIS */
+    gboolean desktop_session_wanted; /* created once the main name is ours */
     gboolean name_owned;
     int exit_status;
 } Daemon;
@@ -42,12 +47,55 @@ static void on_bus_acquired(GDBusConnection *connection, const char *name, gpoin
     }
 }
 
+/* A panel showing our player is a viewer only while it is on the bus and someone sits at an
+ * active, unlocked desktop. */
+static void update_desktop_viewer(Daemon *daemon)
+{
+    gboolean present = daemon->mpris != NULL && daemon->desktop != NULL &&
+                       spn_mpris_get_on_bus(daemon->mpris) &&
+                       spn_desktop_session_get_active(daemon->desktop);
+    spn_engine_set_desktop_viewer(daemon->engine, present);
+}
+
+static void on_viewer_input_changed(GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+    update_desktop_viewer(user_data);
+}
+
+/* Only the instance that owns the main name speaks MPRIS or asks logind anything, so a
+ * refused second instance leaves no trace on either bus. */
+static void start_mpris(Daemon *daemon, GDBusConnection *connection)
+{
+    if (daemon->mpris == NULL)
+        return;
+    g_signal_connect(daemon->mpris, "notify::on-bus", G_CALLBACK(on_viewer_input_changed), daemon);
+    if (daemon->desktop_session_wanted) {
+        daemon->desktop = spn_desktop_session_new();
+        g_signal_connect(daemon->desktop, "notify::active", G_CALLBACK(on_viewer_input_changed),
+                         daemon);
+    }
+    spn_mpris_start(daemon->mpris, connection);
+}
+
+static void stop_mpris(Daemon *daemon)
+{
+    if (daemon->desktop != NULL)
+        g_signal_handlers_disconnect_by_data(daemon->desktop, daemon);
+    g_clear_object(&daemon->desktop);
+    if (daemon->mpris != NULL) {
+        g_signal_handlers_disconnect_by_data(daemon->mpris, daemon);
+        spn_mpris_stop(daemon->mpris);
+    }
+    g_clear_object(&daemon->mpris);
+}
+
 static void on_name_acquired(GDBusConnection *connection, const char *name, gpointer user_data)
 {
     Daemon *daemon = user_data;
     daemon->name_owned = TRUE;
     g_debug("owns %s", name);
     spn_engine_start(daemon->engine);
+    start_mpris(daemon, connection);
 }
 
 static void on_name_lost(GDBusConnection *connection, const char *name, gpointer user_data)
@@ -126,6 +174,11 @@ static int run(const Options *options)
     g_autofree char *art_dir = spn_art_cache_default_dir(options->system);
     daemon.engine = spn_engine_new(config, state_dir, art_dir);
     daemon.service = spn_service_new(daemon.engine, options->system);
+    /* Panels and playerctl look for MPRIS players on the session bus only. */
+    if (config->mpris_enabled && !options->system) {
+        daemon.mpris = spn_mpris_new(daemon.engine, config->hide_when_local);
+        daemon.desktop_session_wanted = config->desktop_session;
+    }
 
     g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);
     g_unix_signal_add(SIGINT, on_quit_signal, &daemon);
@@ -139,6 +192,7 @@ static int run(const Options *options)
 
     g_main_loop_run(daemon.loop);
 
+    stop_mpris(&daemon);
     spn_engine_shutdown(daemon.engine);
     spn_service_unexport(daemon.service);
     g_bus_unown_name(owner_id);

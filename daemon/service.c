@@ -208,6 +208,68 @@ static gboolean on_sign_out(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *inv
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* ---- player control ---------------------------------------------------------------------- */
+
+static void on_control_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GDBusMethodInvocation *invocation = user_data;
+    g_autoptr(GError) error = NULL;
+    if (spn_engine_control_finish(SPN_ENGINE(source), result, &error))
+        g_dbus_method_invocation_return_value(invocation, NULL);
+    else
+        g_dbus_method_invocation_return_gerror(invocation, error);
+}
+
+/* The engine refuses with the reason (no scope, no Premium, signed out) when control is not
+ * possible, so the caller's error says why. */
+static void control(SpnService *self, GDBusMethodInvocation *invocation, SpnControl command,
+                    gint64 position_ms)
+{
+    spn_engine_control(self->engine, command, position_ms, NULL, on_control_done, invocation);
+}
+
+static gboolean on_play(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                        gpointer user_data)
+{
+    control(user_data, invocation, SPN_CONTROL_PLAY, 0);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean on_pause(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                         gpointer user_data)
+{
+    control(user_data, invocation, SPN_CONTROL_PAUSE, 0);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean on_next(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                        gpointer user_data)
+{
+    control(user_data, invocation, SPN_CONTROL_NEXT, 0);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean on_previous(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                            gpointer user_data)
+{
+    control(user_data, invocation, SPN_CONTROL_PREVIOUS, 0);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean on_seek(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                        gint64 offset_ms, gpointer user_data)
+{
+    SpnService *self = user_data;
+    gint64 now = g_get_real_time() / 1000;
+    gint64 current = spn_snapshot_predicted_progress(spn_engine_get_snapshot(self->engine), now);
+    /* Saturate: an offset near G_MININT64 must clamp to 0, not wrap. */
+    gint64 target;
+    if (__builtin_add_overflow(current, offset_ms, &target))
+        target = offset_ms < 0 ? 0 : G_MAXINT64;
+    control(self, invocation, SPN_CONTROL_SEEK, MAX(target, 0));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- signals ----------------------------------------------------------------------------- */
 
 static void on_changed(SpnEngine *engine, GVariant *snapshot, gpointer user_data)
@@ -238,6 +300,11 @@ SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus)
     g_signal_connect(self->skeleton, "handle-complete-sign-in", G_CALLBACK(on_complete_sign_in),
                      self);
     g_signal_connect(self->skeleton, "handle-sign-out", G_CALLBACK(on_sign_out), self);
+    g_signal_connect(self->skeleton, "handle-play", G_CALLBACK(on_play), self);
+    g_signal_connect(self->skeleton, "handle-pause", G_CALLBACK(on_pause), self);
+    g_signal_connect(self->skeleton, "handle-next", G_CALLBACK(on_next), self);
+    g_signal_connect(self->skeleton, "handle-previous", G_CALLBACK(on_previous), self);
+    g_signal_connect(self->skeleton, "handle-seek", G_CALLBACK(on_seek), self);
     g_signal_connect_object(engine, "changed", G_CALLBACK(on_changed), self, 0);
     g_signal_connect_object(engine, "status-changed", G_CALLBACK(on_status_changed), self, 0);
     g_signal_connect_object(engine, "sender-expired", G_CALLBACK(on_sender_expired), self, 0);
