@@ -11,4 +11,5 @@ ensure_packages
 builddir=${SPOTNOW_BUILDDIR:-_build}
 ensure_build "$builddir"
 export SPOTNOW_BUILDDIR="$builddir" SPOTNOW_TOP="$top"
-exec dbus-run-session -- "$top/build-aux/demo-session.sh"
+# dbus-daemon's "Failed to set fd limit" warning is harmless noise for a newcomer.
+exec dbus-run-session -- "$top/build-aux/demo-session.sh" 2> >(grep -v "Failed to set fd limit" >&2)

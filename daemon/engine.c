@@ -156,13 +156,27 @@ static void apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
 
 /* ---- the poll ---------------------------------------------------------------------------- */
 
+static void return_signed_out(SpnEngine *self, GTask *task)
+{
+    g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s",
+                            g_str_equal(engine_auth_state(self), "revoked")
+                                ? _("Spotify revoked the sign-in; sign in again")
+                                : _("Not signed in to Spotify; run “spotnow login”"));
+}
+
+/* Callers who joined a poll that ended in invalid_grant get SignedOut like any later caller:
+ * a stale snapshot with success would tell `spotnow fresh` that all is well. */
 void engine_answer_waiters(SpnEngine *self)
 {
     g_autoptr(GPtrArray) waiters = g_steal_pointer(&self->waiters);
     self->waiters = g_ptr_array_new_with_free_func(g_object_unref);
     for (guint i = 0; i < waiters->len; i++) {
         GTask *task = g_ptr_array_index(waiters, i);
-        g_task_return_pointer(task, spn_engine_dup_snapshot(self), (GDestroyNotify)g_variant_unref);
+        if (!engine_can_poll(self))
+            return_signed_out(self, task);
+        else
+            g_task_return_pointer(task, spn_engine_dup_snapshot(self),
+                                  (GDestroyNotify)g_variant_unref);
     }
 }
 
@@ -224,6 +238,8 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
     gint64 now = engine_now_ms();
     gboolean was_backing_off = self->poll_state.backoff_until > 0;
 
+    /* Before apply_snapshot: a snapshot write carries the poll bookkeeping with it. */
+    self->poll_state.last_poll_at = now;
     engine_absorb_outcome(self, outcome, now);
     switch (outcome->kind) {
         case SPN_POLL_OK:
@@ -248,7 +264,6 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
     if (outcome->kind != SPN_POLL_OK)
         g_debug("poll failed: %s", outcome->message);
 
-    self->poll_state.last_poll_at = now;
     self->poll_count++;
     /* Poll bookkeeping is persisted sparingly: when a back-off starts or ends, so a restart
      * honours a Retry-After of hours; otherwise it rides along with snapshot writes. */
@@ -408,10 +423,7 @@ void spn_engine_ensure_fresh(SpnEngine *self, GCancellable *cancellable,
     SpnSchedulerInput input = scheduler_input(self);
     switch (spn_scheduler_freshness(&self->settings, &input)) {
         case SPN_FRESHNESS_SIGNED_OUT:
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s",
-                                    g_str_equal(engine_auth_state(self), "revoked")
-                                        ? _("Spotify revoked the sign-in; sign in again")
-                                        : _("Not signed in to Spotify; run “spotnow login”"));
+            return_signed_out(self, task);
             return;
         case SPN_FRESHNESS_CACHED:
             g_task_return_pointer(task, spn_engine_dup_snapshot(self),

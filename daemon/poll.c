@@ -68,7 +68,12 @@ static void fail_with_reply(SpnPoll *self, const SpnHttpReply *reply)
 
 static void fail_transport(SpnPoll *self, const char *what, const GError *error)
 {
-    g_autofree char *message = g_strdup_printf("%s: %s", what, error->message);
+    /* An over-long or timed-out reply did reach us: "cannot reach" would send the person
+     * looking at their network instead of at Spotify. */
+    gboolean reached = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE) ||
+                       g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    g_autofree char *message =
+        reached ? g_strdup(error->message) : g_strdup_printf("%s: %s", what, error->message);
     finish(self, SPN_POLL_FAILED, NULL, 0, message);
 }
 
