@@ -55,8 +55,10 @@ class German(InstallTestCase):
         self.assertIn("Zeigt, was Sie auf Spotify abspielen, auf jedem Gerät.", result.stdout)
         self.assertIn("--format=VORLAGE", result.stdout)
         self.assertIn("Den Dienst am Systembus ansprechen", result.stdout)
-        self.assertIn("Befehle:", result.stdout)
-        self.assertIn("seek ±SEKUNDEN", result.stdout)
+        self.assertIn("\nBefehle:\n  now             Ausgeben, was gerade läuft", result.stdout)
+        self.assertIn("\n  seek ±SEKUNDEN  Um SEKUNDEN vorspulen (+)", result.stdout)
+        # gettext("") is the catalogue's header: an empty string must never be looked up.
+        self.assertNotIn("Project-Id-Version", result.stdout)
         self.assertIn("Exit-Status: 0 Wiedergabe läuft", result.stdout)
 
     def test_cli_usage_error(self):
@@ -66,6 +68,12 @@ class German(InstallTestCase):
             result.stderr,
             "spotnow: seek braucht einen Versatz in Sekunden, etwa +30 oder -10\n"
             "Weitere Informationen erhalten Sie mit „spotnow seek --help“.\n")
+
+    def test_cli_template_error(self):
+        result = self.run_installed("bindir", "spotnow", "--format", "{{trunc(title)}}")
+        self.assertEqual(result.returncode, EXIT_USAGE, result.stderr)
+        self.assertEqual(result.stderr.splitlines()[0],
+                         "spotnow: Vorlage: Spalte 3: ‘trunc’ erwartet 2 Argumente, nicht 1")
 
     def test_cli_daemon_not_running(self):
         # A session bus that cannot start the daemon: the user is told how to, in German.
