@@ -316,8 +316,10 @@ static char *commands_description(void)
 {
     g_autoptr(GString) text = g_string_new(_("Commands:"));
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+        /* Not _(""): gettext returns the catalogue's header for the empty string. */
+        const char *parameters = commands[i].parameters;
         g_autofree char *name =
-            g_strdup_printf("%s %s", commands[i].name, _(commands[i].parameters));
+            g_strdup_printf("%s %s", commands[i].name, parameters[0] != '\0' ? _(parameters) : "");
         /* Pad by characters: "±" is two bytes. */
         int pad = MAX(1, 16 - (int)g_utf8_strlen(name, -1));
         g_string_append_printf(text, "\n  %s%*s%s", name, pad, "", _(commands[i].summary));

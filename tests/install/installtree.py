@@ -151,7 +151,7 @@ def unit_exec_start(tree, dir_name):
     raise AssertionError("no ExecStart= in spotnowd.service")
 
 
-# ---- a private system bus ----------------------------------------------------------------------
+# ---- private buses -----------------------------------------------------------------------------
 
 DROPPED_BUS_ELEMENTS = {
     "user", "fork", "pidfile", "syslog", "listen", "include", "includedir", "servicedir",
@@ -208,6 +208,101 @@ class SystemBus:
             return bus_warnings(f.read())
 
     def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SessionBus:
+    """A private session bus for one test, with a home of its own. With @activation it reads
+    the installed services directory, so the first call to the name starts the installed daemon
+    (without systemd the bus runs Exec= itself); without, the name has no owner and nothing
+    can start one: a session where the daemon is not running."""
+
+    def __init__(self, tree, activation=True):
+        self.tree = tree
+        self.dir = tempfile.mkdtemp(prefix="spotnow-session-")
+        self.home = os.path.join(self.dir, "home")
+        os.makedirs(self.home)
+        servicedir = ""
+        if activation:
+            staged = tree.staged(tree.dirs["dbus_session_services_dir"])
+            servicedir = f"<servicedir>{staged}</servicedir>"
+        config = os.path.join(self.dir, "session.conf")
+        with open(config, "w", encoding="utf-8") as f:
+            f.write(f"""<busconfig>
+  <type>session</type>
+  <listen>unix:path={self.dir}/bus</listen>
+  <auth>EXTERNAL</auth>
+  {servicedir}
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+""")
+        # The bus passes its environment to what it activates.
+        self.env = {
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "LANG": "C.UTF-8",
+            "HOME": self.home,
+            "XDG_CONFIG_HOME": os.path.join(self.home, ".config"),
+            "XDG_STATE_HOME": os.path.join(self.home, ".local", "state"),
+            "XDG_CACHE_HOME": os.path.join(self.home, ".cache"),
+            "GIO_USE_PROXY_RESOLVER": "dummy",
+            "GSETTINGS_BACKEND": "memory",
+        }
+        self.log = open(os.path.join(self.dir, "dbus-daemon.log"), "w")
+        # In the tree's namespace, so Exec= finds the daemon at its installed path.
+        self.proc = subprocess.Popen(
+            in_tree(tree, ["dbus-daemon", f"--config-file={config}", "--nofork",
+                           "--print-address=1"]),
+            stdout=subprocess.PIPE, stderr=self.log, text=True, env=self.env)
+        address = self.proc.stdout.readline().strip()
+        if not address:
+            self.stop()
+            raise RuntimeError("dbus-daemon did not start")
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = address
+
+    @property
+    def state_dir(self):
+        """Where a session spotnowd keeps state.ini."""
+        return os.path.join(self.env["XDG_STATE_HOME"], "spotnow")
+
+    def gdbus(self, *args):
+        return subprocess.run(["gdbus", "call", "--session", "--timeout", "20"] + list(args),
+                              env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, timeout=30)
+
+    def spotnow(self, *args, language=None):
+        """The installed CLI on this bus, with LANGUAGE=@language when given."""
+        env = dict(self.env)
+        if language is not None:
+            env["LANGUAGE"] = language
+        argv = [self.tree.path("bindir", "spotnow")] + list(args)
+        return subprocess.run(in_tree(self.tree, argv), env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+
+    def daemon_pid(self):
+        """The pid of whoever owns BUS_NAME, or None."""
+        result = self.gdbus("--dest", "org.freedesktop.DBus", "--object-path",
+                            "/org/freedesktop/DBus", "--method",
+                            "org.freedesktop.DBus.GetConnectionUnixProcessID", f"'{BUS_NAME}'")
+        if result.returncode != 0:
+            return None
+        return int(result.stdout.strip("()\n ,").split()[-1])
+
+    def stop(self):
+        pid = self.daemon_pid() if self.proc.poll() is None else None
+        if pid is not None:
+            os.kill(pid, 15)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
+                time.sleep(0.05)
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=10)

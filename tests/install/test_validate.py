@@ -15,6 +15,9 @@ from installtree import (BUS_NAME, INTERFACE, InstallTestCase, SystemBus,  # noq
                          in_tree, main, make_users_root, passwd_entry, uncommented_example_config)
 
 
+# Optional parts this build has (tests/install/meson.build).
+FEATURES = set(os.environ.get("SPN_INSTALL_FEATURES", "").split())
+
 # systemd-analyze security's overall exposure, times ten, above which the system unit fails.
 SECURITY_THRESHOLD = 15
 
@@ -56,8 +59,12 @@ class Validate(InstallTestCase):
             (lambda p: p.endswith("/config.ini.example"), self.check_example_config),
             (lambda p: p.startswith(d["localedir"] + "/") and p.endswith(".mo"),
              self.check_translation),
+            (lambda p: p.startswith(d["mandir"] + "/"), self.check_man_page),
+            (lambda p: p.startswith(d["bash_completion_dir"] + "/"), self.check_bash_completion),
+            # The applet's files (expected-files.txt, [applet]): these rules are ready for them.
             (lambda p: p.endswith(".desktop"), self.check_desktop_file),
             (lambda p: p.endswith((".metainfo.xml", ".appdata.xml")), self.check_metainfo),
+            (lambda p: p.startswith(d["icondir"] + "/"), self.check_icon),
         ]
 
     def test_every_installed_file(self):
@@ -110,13 +117,16 @@ class Validate(InstallTestCase):
     def check_unit(self, path, user):
         with tempfile.TemporaryDirectory() as runtime_dir:
             os.chmod(runtime_dir, 0o700)
-            argv = ["systemd-analyze"] + (["--user"] if user else []) + ["verify", path]
+            # verify runs `man` on each Documentation= page: a build without scdoc has none.
+            man = [] if "man" in FEATURES else ["--man=no"]
+            argv = ["systemd-analyze"] + (["--user"] if user else []) + ["verify"] + man + [path]
             env = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir, SYSTEMD_LOG_LEVEL="notice")
             result = run(in_tree(self.tree, argv), env=env)
         # verify reports some problems with exit status 0: any output is a failure too.
         self.assertEqual((result.returncode, result.stdout), (0, ""))
         keyfile = self.keyfile(path)
         self.assertEqual(keyfile.get_string("Service", "Type"), "dbus")
+        self.check_documentation(keyfile)
         if not user:
             # Keeps the sandbox from eroding: 1.1 ("OK") when written; 0 is best, 10 worst.
             result = run(in_tree(self.tree, ["systemd-analyze", "security", "--offline=true",
@@ -124,6 +134,18 @@ class Validate(InstallTestCase):
                                              path]))
             self.assertEqual(result.returncode, 0, result.stdout)
         self.assertEqual(keyfile.get_string("Service", "BusName"), BUS_NAME)
+
+    def check_documentation(self, keyfile):
+        # `systemctl help spotnowd` opens these: each must be a page this package installs.
+        pages = keyfile.get_string("Unit", "Documentation").split()
+        self.assertIn("man:spotnowd(8)", pages)
+        for page in pages:
+            match = re.fullmatch(r"man:([\w.-]+)\((\d)\)", page)
+            self.assertIsNotNone(match, f"Documentation={page} is not a man page")
+            name, section = match.groups()
+            if "man" in FEATURES:
+                installed = self.tree.path("mandir", f"man{section}", f"{name}.{section}")
+                self.assertIn(installed, self.tree.files(), f"Documentation={page}")
 
     def check_policy(self, path):
         result = run(["xmllint", "--noout", self.tree.staged(path)])
@@ -162,6 +184,98 @@ class Validate(InstallTestCase):
         self.assertEqual(result.returncode, 0, result.stdout)
         self.assertIn("msgid", result.stdout)
 
+    def check_man_page(self, path):
+        staged = self.tree.staged(path)
+        name, section = os.path.basename(path).rsplit(".", 1)
+        self.assertEqual(os.path.basename(os.path.dirname(path)), f"man{section}")
+        # The title line names this page and carries the one version from meson.build.
+        with open(staged, encoding="utf-8") as f:
+            title = re.search(r'(?m)^\.TH "([^"]+)" "([^"]+)" "[^"]*" "([^"]*)"', f.read())
+        self.assertIsNotNone(title, "no .TH line")
+        self.assertEqual(title.groups(),
+                         (name, section, f"spotnow {os.environ['SPN_VERSION']}"))
+        # groff with every warning; -k runs preconv first, as man does: the pages are UTF-8.
+        result = subprocess.run(["groff", "-k", "-man", "-Tutf8", "-ww", "-z", staged],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual((result.returncode, result.stderr), (0, ""))
+        # And man itself, as a user in a UTF-8 locale reads it.
+        env = dict(os.environ, LC_ALL="C.UTF-8", MANWIDTH="80")
+        env.pop("MANPAGER", None)
+        env.pop("PAGER", None)
+        result = subprocess.run(["man", "--warnings", "-l", staged], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual((result.returncode, result.stderr), (0, ""))
+        self.assertRegex(result.stdout, r"(?m)^NAME$")
+        # mandb indexes it: apropos and whatis find the page by its NAME line.
+        result = run(["lexgrog", staged])
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertRegex(result.stdout, rf'"{re.escape(name)} - \S')
+
+    # ---- bash completion -----------------------------------------------------------------------
+
+    def installed_cli_help(self, *args):
+        """The verbs and the long options `spotnow [ARGS] --help` of the installed CLI lists."""
+        env = dict(os.environ, LANG="C.UTF-8")
+        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            env.pop(name, None)
+        result = run(in_tree(self.tree, [self.tree.path("bindir", "spotnow")] + list(args)
+                             + ["--help"]), env=env)
+        self.assertEqual(result.returncode, 0, result.stdout)
+        options, commands = result.stdout.split("\nCommands:\n", 1)
+        verbs = re.findall(r"(?m)^  ([a-z]+)\b", commands.split("\n\n", 1)[0])
+        return set(verbs), set(re.findall(r"(?m)^\s+(?:-\w, )?(--[a-z0-9-]+)", options))
+
+    def complete(self, staged, *words):
+        """What the completion offers for the command line @words (the last being the word under
+        the cursor), called the way bash calls the function `complete -p spotnow` names."""
+        script = r"""
+source "$1" || exit 1
+spec=$(complete -p spotnow) || exit 1
+func=${spec#*-F }
+func=${func%% *}
+shift
+COMP_WORDS=("$@")
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+COMP_LINE="${COMP_WORDS[*]}"
+COMP_POINT=${#COMP_LINE}
+COMPREPLY=()
+"$func" spotnow "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+"""
+        result = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "bash", staged,
+                                 "spotnow"] + list(words),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                timeout=30)
+        self.assertEqual((result.returncode, result.stderr), (0, ""), words)
+        return {line for line in result.stdout.splitlines() if line}
+
+    def check_bash_completion(self, path):
+        # bash-completion loads completions/NAME the first time NAME is completed.
+        self.assertEqual(os.path.basename(path), "spotnow")
+        self.assertIn(self.tree.path("bindir", "spotnow"), self.tree.files())
+        staged = self.tree.staged(path)
+        result = run(["bash", "-n", staged])
+        self.assertEqual((result.returncode, result.stdout), (0, ""))
+
+        # It offers what the installed CLI accepts: its verbs, and each verb's options.
+        verbs, options = self.installed_cli_help()
+        self.assertIn("status", verbs)
+        self.assertEqual(self.complete(staged, ""), verbs)
+        self.assertEqual(self.complete(staged, "--json", ""), verbs)
+        self.assertEqual(self.complete(staged, "st"), {v for v in verbs if v.startswith("st")})
+        self.assertEqual(self.complete(staged, "--"), options)
+        for verb in sorted(verbs):
+            with self.subTest(verb=verb):
+                self.assertEqual(self.complete(staged, verb, "--"),
+                                 self.installed_cli_help(verb)[1])
+        # seek takes a signed number of seconds, not an option.
+        offsets = self.complete(staged, "seek", "")
+        self.assertTrue(offsets)
+        for offset in offsets:
+            self.assertRegex(offset, r"^[+-]\d+$")
+
+    # ---- the applet's files --------------------------------------------------------------------
+
     def check_desktop_file(self, path):
         result = run(["desktop-file-validate", self.tree.staged(path)])
         self.assertEqual((result.returncode, result.stdout), (0, ""))
@@ -170,21 +284,21 @@ class Validate(InstallTestCase):
         result = run(["appstreamcli", "validate", "--no-net", self.tree.staged(path)])
         self.assertEqual(result.returncode, 0, result.stdout)
 
-    # ---- the translation pipeline, end to end --------------------------------------------------
-
-    def test_daemon_speaks_german_from_the_install_tree(self):
-        spotnowd = self.tree.path("libexecdir", "spotnowd")
-        env = dict(os.environ, LANG="C.UTF-8", LANGUAGE="de")
-        env.pop("LC_ALL", None)
-        env.pop("LC_MESSAGES", None)
-        result = run(in_tree(self.tree, [spotnowd, "--help"]), env=env)
-        self.assertEqual(result.returncode, 0, result.stdout)
-        self.assertIn("Den Systembus verwenden", result.stdout)
-        self.assertIn("--config=DATEI", result.stdout)
-        # And the error path: a message built at run time.
-        result = run(in_tree(self.tree, [spotnowd, "--session", "--system"]), env=env)
-        self.assertNotEqual(result.returncode, 0)
-        self.assertIn("--session und --system schließen einander aus", result.stdout)
+    def check_icon(self, path):
+        # hicolor/SIZE/apps/NAME.png must be SIZE pixels square; scalable/ icons are SVG.
+        staged = self.tree.staged(path)
+        size = path.split("/hicolor/", 1)[1].split("/", 1)[0]
+        if path.endswith(".svg"):
+            self.assertEqual(size, "scalable")
+            result = run(["xmllint", "--noout", staged])
+            self.assertEqual((result.returncode, result.stdout), (0, ""))
+            return
+        self.assertTrue(path.endswith(".png"), "icons are PNG or SVG")
+        with open(staged, "rb") as f:
+            header = f.read(24)
+        self.assertEqual(header[:8], b"\x89PNG\r\n\x1a\n")
+        width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+        self.assertEqual(f"{width}x{height}", size)
 
 
 if __name__ == "__main__":
