@@ -166,9 +166,22 @@ void engine_on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpoint
     self->poll_state.failures = 0;
     self->poll_state.backoff_until = 0;
     engine_set_last_error(self, NULL);
+    /* Signing in again while signed in changes no status field, yet whoever waits for the
+     * sign-in (spotnow login) must hear of it. */
+    g_clear_pointer(&self->status_signature, g_free);
     engine_maybe_emit_status_changed(self);
     engine_maybe_emit_control_changed(self);
     engine_start_poll(self);
+}
+
+/* A sign-in that failed at the browser's callback has no D-Bus caller to tell: the error
+ * state says it, so `spotnow login` and `spotnow status` can. */
+void engine_on_sign_in_failed(SpnSignIn *sign_in, const char *message, gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    g_autofree char *error = g_strdup_printf(_("Sign-in failed: %s"), message);
+    engine_set_last_error(self, error);
+    engine_maybe_emit_status_changed(self);
 }
 
 char *spn_engine_begin_sign_in(SpnEngine *self, GError **error)
@@ -204,6 +217,7 @@ gboolean spn_engine_sign_out(SpnEngine *self, GError **error)
 {
     abandon_poll(self);
     g_clear_pointer(&self->credentials, spn_credentials_free);
+    engine_forget_playing(self);
     self->poll_state.failures = 0;
     self->poll_state.backoff_until = 0;
     engine_set_last_error(self, NULL);

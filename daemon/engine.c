@@ -187,6 +187,15 @@ void engine_apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
     emit_change(self, change == SPN_CHANGE_SEEK);
 }
 
+void engine_forget_playing(SpnEngine *self)
+{
+    if (!self->snapshot->is_playing)
+        return;
+    SpnSnapshot *fresh = spn_snapshot_copy(self->snapshot);
+    fresh->is_playing = FALSE;
+    engine_apply_snapshot(self, fresh);
+}
+
 /* ---- the poll ---------------------------------------------------------------------------- */
 
 static void return_signed_out(SpnEngine *self, GTask *task)
@@ -246,6 +255,7 @@ void engine_absorb_outcome(SpnEngine *self, const SpnPollOutcome *outcome, gint6
                 engine_save_credentials(self);
             }
             engine_set_last_error(self, outcome->message);
+            engine_forget_playing(self);
             break;
         default:
             break;
@@ -512,6 +522,7 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir, const 
     self->poll = spn_poll_new(self->config, self->api);
     self->sign_in = spn_sign_in_new(self->config, self->api);
     g_signal_connect_object(self->sign_in, "signed-in", G_CALLBACK(engine_on_signed_in), self, 0);
+    g_signal_connect_object(self->sign_in, "failed", G_CALLBACK(engine_on_sign_in_failed), self, 0);
     load_files(self);
     self->last_can_control = spn_engine_can_control(self);
     self->status_signature = g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, engine_auth_state(self),
@@ -524,6 +535,8 @@ void spn_engine_start(SpnEngine *self)
     /* The persisted snapshot may name art that was evicted, or never fetched. */
     engine_resolve_art(self, self->snapshot);
     g_clear_pointer(&self->snapshot_variant, g_variant_unref);
+    if (!engine_can_poll(self))
+        engine_forget_playing(self);
     engine_reschedule(self);
 }
 

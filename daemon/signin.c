@@ -120,7 +120,7 @@ struct _SpnSignIn {
     gboolean exchanging;                 /* a code is being exchanged: a second one is refused */
 };
 
-enum { SIGNAL_SIGNED_IN, N_SIGNALS };
+enum { SIGNAL_SIGNED_IN, SIGNAL_FAILED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE(SpnSignIn, spn_sign_in, G_TYPE_OBJECT)
@@ -303,8 +303,10 @@ static void on_callback_completed(GObject *source, GAsyncResult *result, gpointe
     if (spn_sign_in_complete_finish(SPN_SIGN_IN(source), result, &error))
         answer_browser(message, SOUP_STATUS_OK, _("Signed in to Spotify"),
                        _("spotnow can now show what you play. You can close this tab."));
-    else
+    else {
         answer_browser(message, SOUP_STATUS_BAD_REQUEST, _("Sign-in failed"), error->message);
+        g_signal_emit(source, signals[SIGNAL_FAILED], 0, error->message);
+    }
     soup_server_message_unpause(message);
 }
 
@@ -399,6 +401,10 @@ static void spn_sign_in_class_init(SpnSignInClass *klass)
     signals[SIGNAL_SIGNED_IN] =
         g_signal_new("signed-in", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                      G_TYPE_NONE, 1, G_TYPE_POINTER);
+    /* (const char *message): a sign-in failed at the browser's callback (a pasted URL's
+     * failure goes back to its D-Bus caller instead). */
+    signals[SIGNAL_FAILED] = g_signal_new("failed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void spn_sign_in_init(SpnSignIn *self)

@@ -190,8 +190,10 @@ class SpotnowTestCase(unittest.TestCase):
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address,
                    G_MESSAGES_DEBUG="all", GIO_USE_PROXY_RESOLVER="dummy",
                    XDG_CACHE_HOME=os.path.join(self.workdir, "cache"),
-                   # The host's logind must not count as a viewer in these tests.
-                   DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent/spotnow-test")
+                   # The host's logind must not count as a viewer in these tests; a test that
+                   # brings its own system bus (python-dbusmock's logind) sets the variable.
+                   DBUS_SYSTEM_BUS_ADDRESS=os.environ.get(
+                       "DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/spotnow-test"))
         self.daemon_log_path = os.path.join(self.workdir, f"spotnowd-{time.time():.3f}.log")
         self.daemon_log = open(self.daemon_log_path, "w")
         self.daemon = subprocess.Popen(

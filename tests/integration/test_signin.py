@@ -145,10 +145,12 @@ class SignIn(SpotnowTestCase):
         error = self.assertDBusError("io.github.spotnow.Error.SignedOut", "CompleteSignIn",
                                      GLib.Variant("(s)", (callback,)))
         self.assertIn("access_denied", error.message)
-        # The browser path shows the reason on the page.
+        # The browser path shows the reason on the page, and on the bus for `spotnow login`.
         status, page = browse(callback)
         self.assertEqual(status, 400)
         self.assertIn("access_denied", page)
+        self.wait_for(lambda: any(n == "StatusChanged" and "access_denied" in s["lastError"]
+                                  for (_, n, s) in self.signals), what="StatusChanged")
         self.assertFalse(os.path.exists(self.credentials_path()))
 
     def test_missing_code_and_not_a_url(self):
@@ -190,6 +192,15 @@ class SignIn(SpotnowTestCase):
             self.assertEqual(f.read(), before)
         self.assertEqual(self.status()["authState"], "signed-in")
 
+    def test_signing_in_again_is_announced(self):
+        self.complete(authorize(self.begin()))
+        self.assert_signed_in()
+        self.pump(0.3)
+        before = len([1 for (_, n, _s) in self.signals if n == "StatusChanged"])
+        self.complete(authorize(self.begin()))
+        self.wait_for(lambda: len([1 for (_, n, _s) in self.signals if n == "StatusChanged"])
+                      > before, what="StatusChanged for the second sign-in")
+
     def test_sign_out_keeps_snapshot_and_stops_polling(self):
         self.complete(authorize(self.begin()))
         self.assert_signed_in()
@@ -198,7 +209,10 @@ class SignIn(SpotnowTestCase):
         status = self.status()
         self.assertEqual(status["authState"], "signed-out")
         self.assertEqual(status["nextPollAt"], 0)
-        self.assertEqual(self.snapshot()["trackName"], "First Song")
+        # The last track stays, as "last played": nothing reports playback any more.
+        snap = self.snapshot()
+        self.assertEqual(snap["trackName"], "First Song")
+        self.assertFalse(snap["isPlaying"])
         self.wait_for(lambda: any(n == "StatusChanged" and s["authState"] == "signed-out"
                                   for (_, n, s) in self.signals), what="StatusChanged")
         self.assertDBusError("io.github.spotnow.Error.SignedOut", "EnsureFresh")

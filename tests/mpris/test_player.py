@@ -1,6 +1,7 @@
 """spotnow's MPRIS player as playerctl and panels read it: metadata, status, position, types,
 and signals only for real changes."""
 
+import os
 import time
 import xml.etree.ElementTree as ET
 
@@ -76,9 +77,13 @@ class Player(MprisTestCase):
                          "'/io/github/spotnow/track/t1'\n")
         self.assertEqual(self.spotnow("metadata", "xesam:url").stdout,
                          "https://open.spotify.com/track/t1\n")
-        # The largest of the three images the fake lists small to large.
-        self.assertRegex(self.spotnow("metadata", "mpris:artUrl").stdout,
-                         r"^http://127\.0\.0\.1:\d+/image/t1\.png\?s=640\n$")
+        # GNOME Shell loads art as a file: the daemon's cached copy of the largest of the
+        # three images the fake lists small to large, as a file:// URI.
+        snap = self.wait_for_snapshot(lambda s: "albumArtFile" in s, what="cached art")
+        self.assertIn("s=640", snap["albumArt"])
+        self.assertEqual(self.spotnow("metadata", "mpris:artUrl").stdout,
+                         GLib.filename_to_uri(snap["albumArtFile"]) + "\n")
+        self.assertTrue(os.path.isfile(snap["albumArtFile"]))
         # Position: extrapolated at read time, so it moves between polls and matches the
         # timeline (30 s in at the step's start).
         first = float(self.spotnow("position").stdout)
@@ -197,9 +202,9 @@ class Follow(MprisTestCase):
     polling = {"fresh-playing-s": "0.25"}
 
     def test_one_update_per_track_change(self):
-        # The first poll's change (nothing seen → First Song) is real news, but it is over
-        # before we listen.
-        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
+        # The first poll's change (nothing seen → First Song, with its art) is real news, but
+        # it is over before we listen.
+        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song" and "albumArtFile" in s)
         self.wait_for_player()
         self.watch_player_signals()
         follow = self.spawn_playerctl("--follow", "metadata", "--format",
@@ -237,7 +242,7 @@ class Seeked(MprisTestCase):
     polling = {"fresh-playing-s": "0.25"}
 
     def test_scrub_is_seeked(self):
-        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
+        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song" and "albumArtFile" in s)
         self.wait_for_player()
         self.watch_player_signals()
         self.get_all()  # a viewer: poll often
