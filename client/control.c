@@ -6,10 +6,8 @@
 
 #include <glib/gi18n.h>
 
+#include "args.h"
 #include "bus.h"
-
-/* Seeking further than a day is a typo, not a wish; it also keeps the ms in range. */
-#define MAX_SEEK_SECONDS (24.0 * 3600.0)
 
 static int report_failure(GDBusConnection *connection, const GError *error, gboolean system)
 {
@@ -21,11 +19,10 @@ static int report_failure(GDBusConnection *connection, const GError *error, gboo
         case SPN_BUS_FAILURE_NO_ANSWER:
             return spn_bus_report_unreachable(failure, system, error);
         case SPN_BUS_FAILURE_SIGNED_OUT:
+        case SPN_BUS_FAILURE_NOT_SUPPORTED:
+            /* Both are cured (if at all) by signing in again, with the control scope. */
             g_printerr("spotnow: %s\n", message);
             return SPN_EXIT_SIGNED_OUT;
-        case SPN_BUS_FAILURE_NOT_SUPPORTED:
-            g_printerr("spotnow: %s\n", message);
-            return SPN_EXIT_USAGE;
         case SPN_BUS_FAILURE_OTHER:
         default:
             g_printerr("spotnow: %s\n", message);
@@ -33,45 +30,30 @@ static int report_failure(GDBusConnection *connection, const GError *error, gboo
     }
 }
 
-/* "Pause" when something plays, else "Play". NULL with @error on failure. */
-static const char *toggle_method(GDBusConnection *connection, GError **error)
+/* Whether something plays now, for toggle. FALSE with @error set on failure. */
+static gboolean query_playing(GDBusConnection *connection, gboolean *playing, GError **error)
 {
     g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
         connection, SPN_BUS_NAME, SPN_OBJECT_PATH, SPN_INTERFACE, "CurrentlyPlaying", NULL,
         G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
     if (reply == NULL) {
-        return NULL;
+        return FALSE;
     }
     g_autoptr(GVariant) snapshot = g_variant_get_child_value(reply, 0);
-    gboolean playing = FALSE;
-    g_variant_lookup(snapshot, "isPlaying", "b", &playing);
-    return playing ? "Pause" : "Play";
+    *playing = FALSE;
+    g_variant_lookup(snapshot, "isPlaying", "b", playing);
+    return TRUE;
 }
 
-static const char *method_for(const char *verb)
-{
-    static const char *const map[][2] = {
-        {"play", "Play"}, {"pause", "Pause"},       {"next", "Next"},
-        {"seek", "Seek"}, {"previous", "Previous"},
-    };
-    for (gsize i = 0; i < G_N_ELEMENTS(map); i++) {
-        if (g_str_equal(map[i][0], verb)) {
-            return map[i][1];
-        }
-    }
-    return NULL;
-}
-
-int spn_control_run(GDBusConnection *connection, const char *verb, double seconds, gboolean system)
+int spn_control_run(GDBusConnection *connection, const char *verb, gint64 offset_ms,
+                    gboolean system)
 {
     g_autoptr(GError) error = NULL;
-    const char *method = method_for(verb);
-    if (g_str_equal(verb, "toggle")) {
-        method = toggle_method(connection, &error);
-        if (method == NULL) {
-            return report_failure(connection, error, system);
-        }
+    gboolean playing = FALSE;
+    if (g_str_equal(verb, "toggle") && !query_playing(connection, &playing, &error)) {
+        return report_failure(connection, error, system);
     }
+    const char *method = spn_args_control_method(verb, playing);
     g_return_val_if_fail(method != NULL, SPN_EXIT_USAGE);
 
     if (!spn_bus_has_method(connection, method, &error)) {
@@ -83,12 +65,7 @@ int spn_control_run(GDBusConnection *connection, const char *verb, double second
         return SPN_EXIT_USAGE;
     }
 
-    GVariant *parameters = NULL;
-    if (g_str_equal(method, "Seek")) {
-        double clamped = CLAMP(seconds, -MAX_SEEK_SECONDS, MAX_SEEK_SECONDS);
-        gint64 offset_ms = (gint64)(clamped * 1000.0 + (clamped >= 0 ? 0.5 : -0.5));
-        parameters = g_variant_new("(x)", offset_ms);
-    }
+    GVariant *parameters = g_str_equal(method, "Seek") ? g_variant_new("(x)", offset_ms) : NULL;
     g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
         connection, SPN_BUS_NAME, SPN_OBJECT_PATH, SPN_INTERFACE, method, parameters, NULL,
         G_DBUS_CALL_FLAGS_NONE, SPN_BUS_FRESH_TIMEOUT_MS, NULL, &error);

@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "bus.h"
 #include "control.h"
 #include "follow.h"
 #include "render.h"
+#include "signin.h"
 
 typedef struct {
     gboolean json;
@@ -156,6 +158,22 @@ static gboolean build_output(const Command *command, const Options *options, Spn
     return TRUE;
 }
 
+/* Why the line above is old, and what to do about it. */
+static void print_signed_out_note(GVariant *status, GVariant *snapshot)
+{
+    const char *auth = "";
+    g_variant_lookup(status, "authState", "&s", &auth);
+    if (g_str_equal(auth, "revoked")) {
+        g_printerr("%s\n", _("spotnow: Spotify no longer accepts spotnow's sign-in; sign in again "
+                             "with “spotnow login”."));
+    } else if (spn_render_state(snapshot) == SPN_STATE_STOPPED) {
+        g_printerr("%s\n", _("spotnow: not signed in to Spotify; sign in with “spotnow login”."));
+    } else {
+        g_printerr("%s\n", _("spotnow: signed out of Spotify, so this is the last known state; "
+                             "sign in with “spotnow login”."));
+    }
+}
+
 static int run_now(const Command *command, Options *options, gboolean fresh)
 {
     int exit_code = SPN_EXIT_OK;
@@ -197,7 +215,7 @@ static int run_now(const Command *command, Options *options, gboolean fresh)
     print_line(text);
 
     if (status != NULL && spn_render_is_signed_out(status)) {
-        g_printerr("%s\n", _("spotnow: signed out of Spotify; this is the last known state."));
+        print_signed_out_note(status, snapshot);
         return SPN_EXIT_SIGNED_OUT;
     }
     return spn_render_state(snapshot) == SPN_STATE_PLAYING ? SPN_EXIT_OK : SPN_EXIT_NOTHING_PLAYING;
@@ -261,21 +279,40 @@ static int cmd_status(const Command *command, Options *options, const char *argu
     return spn_render_is_signed_out(status) ? SPN_EXIT_SIGNED_OUT : SPN_EXIT_OK;
 }
 
-static int cmd_sign_in(const Command *command, Options *options, const char *argument)
+static int cmd_login(const Command *command, Options *options, const char *argument)
 {
-    g_printerr("%s\n", _("spotnow: sign-in is not available in this version yet."));
-    return SPN_EXIT_USAGE;
+    int exit_code = SPN_EXIT_OK;
+    g_autoptr(GDBusConnection) connection = connect_or_report(options, &exit_code);
+    if (connection == NULL) {
+        return exit_code;
+    }
+    exit_code = spn_signin_login(connection, options->paste, options->wait, options->system);
+    if (exit_code != SPN_EXIT_OK) {
+        return exit_code;
+    }
+    /* The daemon polls right after a sign-in; EnsureFresh joins that poll. Whatever plays, the
+     * sign-in worked, so the exit status says that. */
+    run_now(command, options, TRUE);
+    return SPN_EXIT_OK;
+}
+
+static int cmd_logout(const Command *command, Options *options, const char *argument)
+{
+    int exit_code = SPN_EXIT_OK;
+    g_autoptr(GDBusConnection) connection = connect_or_report(options, &exit_code);
+    if (connection == NULL) {
+        return exit_code;
+    }
+    return spn_signin_logout(connection, options->wait, options->system);
 }
 
 static int cmd_control(const Command *command, Options *options, const char *argument)
 {
-    double seconds = 0;
+    gint64 offset_ms = 0;
     if (g_str_equal(command->name, "seek")) {
-        char *end = NULL;
-        seconds = argument != NULL ? g_ascii_strtod(argument, &end) : 0;
-        if (argument == NULL || end == argument || *end != '\0') {
-            return print_usage_error(command->name,
-                                     _("seek needs an offset in seconds, such as +30 or -10"));
+        g_autoptr(GError) error = NULL;
+        if (!spn_args_parse_seek(argument, &offset_ms, &error)) {
+            return print_usage_error(command->name, error->message);
         }
     }
     int exit_code = SPN_EXIT_OK;
@@ -283,7 +320,7 @@ static int cmd_control(const Command *command, Options *options, const char *arg
     if (connection == NULL) {
         return exit_code;
     }
-    return spn_control_run(connection, command->name, seconds, options->system);
+    return spn_control_run(connection, command->name, offset_ms, options->system);
 }
 
 static const Command commands[] = {
@@ -292,8 +329,9 @@ static const Command commands[] = {
      TRUE},
     {"status", "", N_("Show the daemon's state: account, viewers, polls, back-off, errors"),
      cmd_status, FALSE},
-    {"login", "", N_("Sign in to Spotify"), cmd_sign_in, FALSE},
-    {"logout", "", N_("Sign out of Spotify"), cmd_sign_in, FALSE},
+    {"login", "", N_("Sign in to Spotify (in a browser, or --paste the redirect)"), cmd_login,
+     FALSE},
+    {"logout", "", N_("Sign out of Spotify; the last played track stays"), cmd_logout, FALSE},
     {"play", "", N_("Resume playback"), cmd_control, FALSE},
     {"pause", "", N_("Pause playback"), cmd_control, FALSE},
     {"toggle", "", N_("Pause if playing, else resume"), cmd_control, FALSE},
@@ -325,41 +363,10 @@ static char *commands_description(void)
         g_string_append_printf(text, "\n  %s%*s%s", name, pad, "", _(commands[i].summary));
     }
     g_string_append_printf(text, "\n\n%s",
-                           _("Exit status: 0 playing, 1 nothing playing, 2 usage error, "
-                             "3 daemon not reachable, 4 signed out."));
+                           _("Exit status: 0 playing (or done), 1 nothing playing, 2 usage error, "
+                             "3 daemon not reachable, 4 signed out (or the sign-in failed), "
+                             "130 login cancelled."));
     return g_string_free(g_steal_pointer(&text), FALSE);
-}
-
-static gboolean is_number(const char *arg)
-{
-    return g_regex_match_simple("^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)$", arg, 0, 0);
-}
-
-/* Finds the command word (skipping option values) and, for seek, takes out its offset before
- * GOption sees it: "-10" would otherwise read as an unknown option. */
-static const char *split_arguments(GPtrArray *args, char **argument)
-{
-    const char *verb = NULL;
-    for (guint i = 1; i < args->len; i++) {
-        const char *arg = g_ptr_array_index(args, i);
-        if (g_str_equal(arg, "--")) {
-            break;
-        }
-        if (g_str_equal(arg, "--format") || g_str_equal(arg, "-f")) {
-            i++;
-            continue;
-        }
-        if (verb == NULL && arg[0] != '-') {
-            verb = arg;
-            continue;
-        }
-        if (verb != NULL && g_str_equal(verb, "seek") && *argument == NULL && is_number(arg)) {
-            *argument = g_strdup(arg);
-            g_ptr_array_remove_index(args, i);
-            i--;
-        }
-    }
-    return verb;
 }
 
 int main(int argc, char **argv)
@@ -374,7 +381,7 @@ int main(int argc, char **argv)
         g_ptr_array_add(args, g_strdup(argv[i]));
     }
     g_autofree char *argument = NULL;
-    g_autofree char *verb_name = g_strdup(split_arguments(args, &argument));
+    g_autofree char *verb_name = g_strdup(spn_args_split(args, &argument));
     const Command *command = find_command(verb_name != NULL ? verb_name : "now");
     if (command == NULL) {
         g_autofree char *message = g_strdup_printf(_("unknown command “%s”"), verb_name);
@@ -408,7 +415,7 @@ int main(int argc, char **argv)
     };
     const GOptionEntry login_entries[] = {
         {"paste", 0, 0, G_OPTION_ARG_NONE, &options.paste,
-         N_("Paste the redirected URL instead of opening a browser"), NULL},
+         N_("Read the address the browser was redirected to from stdin"), NULL},
         {NULL},
     };
 
@@ -444,10 +451,6 @@ int main(int argc, char **argv)
     if (options.version) {
         print_line("spotnow " SPOTNOW_VERSION);
         return SPN_EXIT_OK;
-    }
-    if (g_str_equal(command->name, "seek") && argument == NULL) {
-        return print_usage_error(command->name,
-                                 _("seek needs an offset in seconds, such as +30 or -10"));
     }
     /* What GOption leaves: the program, the command word (unless implicit), nothing else. */
     gboolean verb_seen = verb_name == NULL;

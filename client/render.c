@@ -388,9 +388,25 @@ char *spn_render_i3blocks(GVariant *snapshot, GVariant *status, const char *text
                            i3blocks_colour(panel_class(snapshot, status)));
 }
 
+/* Signed out, the daemon no longer learns what plays: its cached isPlaying (true when the
+ * credentials went) is history, so show it as last played, frozen where it was last seen. */
+static GVariant *as_last_played(GVariant *snapshot)
+{
+    g_auto(GVariantDict) dict;
+    g_variant_dict_init(&dict, snapshot);
+    g_variant_dict_insert(&dict, SPN_KEY_IS_PLAYING, "b", FALSE);
+    return g_variant_ref_sink(g_variant_dict_end(&dict));
+}
+
 char *spn_render_output(const SpnOutput *output, GVariant *snapshot, GVariant *status,
                         gint64 now_ms, GError **error)
 {
+    g_autoptr(GVariant) last_played = NULL;
+    if (output->mode != SPN_OUTPUT_JSON && spn_render_is_signed_out(status) &&
+        get_bool(snapshot, SPN_KEY_IS_PLAYING)) {
+        last_played = as_last_played(snapshot);
+        snapshot = last_played;
+    }
     g_autofree char *text = NULL;
     if (output->tmpl != NULL && output->mode != SPN_OUTPUT_LINE &&
         output->mode != SPN_OUTPUT_JSON) {

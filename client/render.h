@@ -69,7 +69,9 @@ char *spn_render_waybar(GVariant *snapshot, GVariant *status, const char *text, 
 char *spn_render_i3blocks(GVariant *snapshot, GVariant *status, const char *text, gint64 now_ms);
 
 /* The output @output asks for. In a --follow stream, the human line leaves out the progress and
- * i3blocks prints the full text only (its persist mode reads one line per update). Fails only
+ * i3blocks prints the full text only (its persist mode reads one line per update). When @status
+ * says signed out, every output but JSON (the daemon's data as is) shows the snapshot as last
+ * played, since nobody learns any more whether it still plays. Fails only
  * when the template fails to render (SPN_TEMPLATE_ERROR_EVAL). */
 char *spn_render_output(const SpnOutput *output, GVariant *snapshot, GVariant *status,
                         gint64 now_ms, GError **error);

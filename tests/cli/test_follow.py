@@ -1,0 +1,138 @@
+"""`spotnow --follow`: a line on start and one per change, over a scripted timeline, as a panel
+reads it from a pipe; SIGTERM, a killed daemon, and --wait across a restart."""
+
+import json
+import signal
+import time
+
+from clitest import CliTestCase
+from harness import main
+
+
+def track(step_s, tid, name, duration, **extra):
+    keys = " ".join(f"{k}={v}" for k, v in extra.items())
+    return (f'{step_s} track id={tid} name="{name}" artists="The Testers" album="Album {tid}" '
+            f'duration={duration} {keys}\n')
+
+
+WARM_UP = track(1000, "w", "Warm Up", 1000)
+THREE_TRACKS = (track(2.5, "a", "Song A", 2.5) + track(2.5, "b", "Song B", 2.5) +
+                track(1000, "c", "Song C", 1000))
+
+
+class Follow(CliTestCase):
+    timeline = WARM_UP
+    # A viewer keeps the cache this fresh: a changed timeline shows within a second.
+    polling = {"fresh-playing-s": "1"}
+
+    def setUp(self):
+        super().setUp()
+        self.wait_for_snapshot(lambda s: s["trackName"] == "Warm Up")
+
+    def test_one_line_per_change_and_sigterm(self):
+        follow = self.spawn("--follow")
+        self.assertEqual(follow.line(), "▶ The Testers — Warm Up")
+        # It reports itself as a viewer, so the daemon keeps polling while it runs.
+        self.wait_for(lambda: self.status()["viewers"] == 1, what="the viewer")
+        self.pump(0.2)
+        self.signals.clear()
+
+        self.fake.timeline(THREE_TRACKS)
+        lines = [follow.line(10) for _ in range(3)]
+        self.assertEqual(lines, ["▶ The Testers — Song A", "▶ The Testers — Song B",
+                                 "▶ The Testers — Song C"])
+        self.pump(2.5)  # Song C plays on: polls, but no change, so no line
+        self.assertEqual(follow.pending_lines(), [])
+        self.assertEqual([s["trackName"] for s in self.changed_signals()],
+                         ["Song A", "Song B", "Song C"])
+
+        follow.signal(signal.SIGTERM)
+        self.assertEqual(self.wait_exit(follow), 0)
+        self.assertEqual(follow.pending_lines(), [])
+        self.assertEqual(follow.stderr(), "")
+
+    def test_sigint_exits_0(self):
+        follow = self.spawn("--follow", "--json")
+        data = json.loads(follow.line())
+        self.assertEqual(data["trackName"], "Warm Up")
+        follow.signal(signal.SIGINT)
+        self.assertEqual(self.wait_exit(follow), 0)
+
+    def test_daemon_killed_exits_3(self):
+        follow = self.spawn("--follow", "--waybar")
+        data = json.loads(follow.line())
+        self.assertEqual((data["text"], data["class"]), ("The Testers — Warm Up", "playing"))
+        self.stop(signal.SIGKILL)
+        self.assertEqual(self.wait_exit(follow), 3)
+        self.assertEqual(follow.pending_lines(), [])
+
+    def test_wait_survives_a_restart(self):
+        follow = self.spawn("--follow", "--wait")
+        self.assertEqual(follow.line(), "▶ The Testers — Warm Up")
+        self.assertEqual(self.stop(), 0)
+        time.sleep(1.0)
+        self.assertIsNone(follow.proc.poll(), follow.stderr())
+        self.fake.timeline(track(1000, "d", "Back Again", 1000))
+        self.start()
+        self.assertEqual(follow.line(10), "▶ The Testers — Back Again")
+        follow.signal(signal.SIGTERM)
+        self.assertEqual(self.wait_exit(follow), 0)
+
+    def test_position_template_ticks_while_playing_only(self):
+        follow = self.spawn("--follow", "--format", "{{ status }} {{ duration(position) }}")
+        seconds = []
+        for _ in range(3):
+            status, clock = follow.line().split(" ")
+            self.assertEqual(status, "Playing")
+            minutes, secs = clock.split(":")
+            seconds.append(int(minutes) * 60 + int(secs))
+        self.assertEqual(seconds, [seconds[0], seconds[0] + 1, seconds[0] + 2])
+        self.fake.timeline(track(1000, "w", "Warm Up", 1000, progress=30, playing="false"))
+        self.assertEqual(follow.line(10), "Paused 0:30")
+        time.sleep(2.5)  # paused: no timer, no line
+        self.assertEqual(follow.pending_lines(), [])
+        follow.signal(signal.SIGTERM)
+        self.assertEqual(self.wait_exit(follow), 0)
+
+    def test_waybar_shows_sign_out(self):
+        follow = self.spawn("--follow", "--waybar")
+        self.assertEqual(json.loads(follow.line())["class"], "playing")
+        self.call("SignOut")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            data = json.loads(follow.line(10))
+            if data["class"] == "signed-out":
+                break
+        self.assertEqual(data["class"], "signed-out")
+        self.assertTrue(data["tooltip"].startswith("⏸ The Testers — Warm Up (last played)"),
+                        data["tooltip"])
+
+    def test_i3blocks_persist_prints_one_line_per_update(self):
+        follow = self.spawn("--follow", "--i3blocks")
+        self.assertEqual(follow.line(), "▶ The Testers — Warm Up")
+        self.fake.timeline(track(1000, "x", "Next One", 1000))
+        self.assertEqual(follow.line(10), "▶ The Testers — Next One")
+        follow.signal(signal.SIGTERM)
+        self.assertEqual(self.wait_exit(follow), 0)
+
+
+class FollowWithoutDaemon(CliTestCase):
+    start_daemon = False
+
+    def test_exits_3_with_the_hint(self):
+        result = self.spotnow("--follow")
+        self.assertExit(result, 3)
+        self.assertIn("the spotnow daemon is not running", result.stderr)
+
+    def test_wait_starts_when_the_daemon_does(self):
+        follow = self.spawn("--follow", "--wait")
+        time.sleep(0.5)
+        self.assertIsNone(follow.proc.poll())
+        self.start()
+        self.assertEqual(follow.line(10), "▶ The Testers — First Song")
+        follow.signal(signal.SIGTERM)
+        self.assertEqual(self.wait_exit(follow), 0)
+
+
+if __name__ == "__main__":
+    main()

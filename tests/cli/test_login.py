@@ -1,0 +1,281 @@
+"""`spotnow login [--paste]` and `spotnow logout` against the daemon's real sign-in and the fake
+accounts service: the browser's part is played by this test, over real HTTP. Also the control
+commands' arguments as far as the daemon at hand lets them go."""
+
+import os
+import re
+import shlex
+import signal
+import stat
+import subprocess
+import time
+import unittest
+
+from clitest import CliTestCase, authorize, browse, free_port
+from harness import TOKEN_PATH, main
+
+FULL_SCOPE = ("user-read-currently-playing user-read-playback-state "
+              "user-modify-playback-state")
+NOW_LINE = re.compile(r"^▶ The Testers — First Song \(\d+:\d\d/\d+:\d\d\)$")
+
+
+class Login(CliTestCase):
+    credentials = False
+
+    def setUp(self):
+        self.port = free_port()
+        self.spotify = {"redirect-port": str(self.port), "sign-in-timeout-s": "60"}
+        super().setUp()
+
+    def credentials_path(self):
+        return os.path.join(self.state_dir, "credentials.ini")
+
+    def assertAuthorizeUrl(self, url):
+        self.assertTrue(url.startswith(f"{self.fake.url}/authorize?"), url)
+        self.assertIn("redirect_uri=http%3A%2F%2F127.0.0.1%3A" + str(self.port), url)
+
+    def assertSignedIn(self, stdout_lines):
+        self.assertEqual(stdout_lines[0], "Signed in.")
+        self.assertRegex(stdout_lines[1], NOW_LINE)
+        self.assertEqual(len(stdout_lines), 2, stdout_lines)
+        self.assertEqual(stat.S_IMODE(os.stat(self.credentials_path()).st_mode), 0o600)
+        self.assertEqual(self.status()["authState"], "signed-in")
+        self.assertEqual(self.fake.requests(TOKEN_PATH), 1)
+
+    def login_paste(self, transform=lambda location: location):
+        """spotnow login --paste, with the redirect as a browser would land on it."""
+        login = self.spawn("login", "--paste", stdin=subprocess.PIPE)
+        url = login.line()
+        self.assertAuthorizeUrl(url)
+        login.write(transform(authorize(url)) + "\n")
+        login.close_stdin()
+        code = self.wait_exit(login, 30)
+        return login, code
+
+    def test_paste(self):
+        login, code = self.login_paste()
+        self.assertEqual(code, 0, login.stderr())
+        self.assertSignedIn(login.pending_lines())
+        # stdin is no terminal: no prompt in the way of a script.
+        self.assertEqual(login.stderr(), "")
+
+    def test_paste_prompts_on_a_terminal(self):
+        master, slave = os.openpty()
+        try:
+            login = self.spawn("login", "--paste", stdin=slave)
+            url = login.line()
+            self.wait_for(lambda: login.stderr().endswith("Redirected address: "),
+                          what="the prompt")
+            self.assertIn(f"starting with http://127.0.0.1:{self.port}/callback", login.stderr())
+            os.write(master, (authorize(url) + "\n").encode())
+            self.assertEqual(self.wait_exit(login, 30), 0, login.stderr())
+        finally:
+            os.close(master)
+            os.close(slave)
+        self.assertSignedIn(login.pending_lines())
+
+    def test_paste_access_denied(self):
+        self.fake.control("authorize", outcome="access_denied")
+        login, code = self.login_paste()
+        self.assertEqual(code, 4)
+        self.assertEqual(login.pending_lines(), [])
+        self.assertEqual(login.stderr(),
+                         "spotnow: Access was declined on Spotify's page (access_denied)\n")
+        self.assertFalse(os.path.exists(self.credentials_path()))
+
+    def test_paste_wrong_state(self):
+        login, code = self.login_paste(lambda location: location.replace("state=", "state=x"))
+        self.assertEqual(code, 4)
+        self.assertIn("state mismatch", login.stderr())
+        self.assertFalse(os.path.exists(self.credentials_path()))
+
+    def test_paste_nothing(self):
+        login = self.spawn("login", "--paste", stdin=subprocess.PIPE)
+        login.line()
+        login.close_stdin()
+        self.assertEqual(self.wait_exit(login), 4)
+        self.assertEqual(login.stderr(), "spotnow: no address was pasted; not signed in.\n")
+
+    def test_browser_loopback(self):
+        # No browser here (empty XDG dirs): the URL is printed and the test plays the browser.
+        login = self.spawn("login")
+        url = login.line()
+        self.assertAuthorizeUrl(url)
+        status, page = browse(authorize(url))
+        self.assertEqual(status, 200, page)
+        self.assertEqual(self.wait_exit(login, 20), 0, login.stderr())
+        self.assertSignedIn(login.pending_lines())
+        self.assertIn("could not open a browser", login.stderr())
+        self.assertIn("spotnow login --paste", login.stderr())
+
+    def test_opens_the_default_browser(self):
+        # A browser registered for http the freedesktop way, which notes what it was asked to open.
+        data = os.path.join(self.workdir, "xdg-data")
+        config = os.path.join(self.workdir, "xdg-config")
+        opened = os.path.join(self.workdir, "opened-url")
+        os.makedirs(os.path.join(data, "applications"))
+        os.makedirs(config)
+        script = os.path.join(self.workdir, "fake-browser")
+        with open(script, "w") as f:
+            f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" > "{opened}.tmp" && mv "{opened}.tmp" '
+                    f'"{opened}"\n')
+        os.chmod(script, 0o755)
+        with open(os.path.join(data, "applications", "fake-browser.desktop"), "w") as f:
+            f.write("[Desktop Entry]\nType=Application\nName=Fake Browser\n"
+                    f"Exec={script} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n")
+        with open(os.path.join(config, "mimeapps.list"), "w") as f:
+            f.write("[Default Applications]\nx-scheme-handler/http=fake-browser.desktop\n"
+                    "x-scheme-handler/https=fake-browser.desktop\n")
+        login = self.spawn("login", env=self.cli_env(XDG_DATA_HOME=data, XDG_CONFIG_HOME=config))
+        url = login.line()
+        self.wait_for(lambda: os.path.exists(opened), what="the browser to be opened")
+        with open(opened) as f:
+            self.assertEqual(f.read(), url + "\n")
+        browse(authorize(url))
+        self.assertEqual(self.wait_exit(login, 20), 0, login.stderr())
+        self.assertSignedIn(login.pending_lines())
+        self.assertIn("opened the address above in your browser", login.stderr())
+
+    def test_ctrl_c_cancels(self):
+        login = self.spawn("login")
+        login.line()
+        time.sleep(0.3)  # into the wait
+        login.signal(signal.SIGINT)
+        self.assertEqual(self.wait_exit(login), 130)
+        self.assertIn("sign-in cancelled", login.stderr())
+        self.assertEqual(login.pending_lines(), [])
+
+    def test_daemon_leaving_ends_the_wait(self):
+        login = self.spawn("login")
+        login.line()
+        self.stop()
+        self.assertEqual(self.wait_exit(login), 3)
+        self.assertIn("stopped before the sign-in finished", login.stderr())
+
+    def test_port_taken(self):
+        import socket
+        with socket.socket() as blocker:
+            blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            blocker.bind(("127.0.0.1", self.port))
+            blocker.listen(1)
+            result = self.spotnow("login")
+        self.assertExit(result, 4)
+        self.assertEqual(result.stdout, "")
+        self.assertIn(f"Port {self.port} on 127.0.0.1 is in use", result.stderr)
+
+
+class LoginWithoutClientId(CliTestCase):
+    credentials = False
+
+    def write_config(self, **overrides):
+        super().write_config(**overrides)
+        with open(self.config_path) as f:
+            text = f.read().replace("client-id = test-client\n", "")
+        with open(self.config_path, "w") as f:
+            f.write(text)
+
+    def test_explains_the_three_steps(self):
+        for args in (["login"], ["login", "--paste"]):
+            result = self.spotnow(*args)
+            self.assertExit(result, 4)
+            self.assertEqual(result.stdout, "")
+            self.assertTrue(result.stderr.startswith(
+                "spotnow: No Spotify client id is configured. 1. Create an app at "
+                "https://developer.spotify.com/dashboard. 2. Add the redirect URI "
+                "http://127.0.0.1:8898/callback to it. 3. Put its client id in "), result.stderr)
+            self.assertIn("[spotify] client-id=", result.stderr)
+
+
+class Logout(CliTestCase):
+    def test_logout_keeps_the_last_played(self):
+        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
+        result = self.spotnow("logout")
+        self.assertExit(result, 0)
+        self.assertEqual((result.stdout, result.stderr), ("Signed out.\n", ""))
+        self.assertFalse(os.path.exists(os.path.join(self.state_dir, "credentials.ini")))
+        self.assertEqual(self.status()["authState"], "signed-out")
+        result = self.spotnow()
+        self.assertExit(result, 4)
+        self.assertEqual(result.stdout, "⏸ The Testers — First Song (last played)\n")
+        # Signing out twice is no error.
+        self.assertExit(self.spotnow("logout"), 0)
+
+
+class Control(CliTestCase):
+    """The control commands' arguments. Until the daemon has Play, Pause, Next, Previous and
+    Seek, each says so (exit 2); once it has them, the fake records the command."""
+
+    timeline = ('1000 track id=t1 name="First Song" artists="The Testers" album="Test Album" '
+                'duration=1000 progress=100\n')
+    fake_args = ("--scope", FULL_SCOPE)
+
+    def write_credentials(self, **kwargs):
+        super().write_credentials(**{"scope": FULL_SCOPE, **kwargs})
+
+    def setUp(self):
+        super().setUp()
+        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
+
+    def test_bad_seek_arguments(self):
+        for args, message in ((["seek"], "seek needs an offset in seconds, such as +30 or -10"),
+                              (["seek", "abc"], "unexpected argument “abc”"),
+                              (["seek", "1e3"], "unexpected argument “1e3”"),
+                              (["seek", "+90000"], "seek moves at most 86400 seconds either way"),
+                              (["seek", "5", "6"], "unexpected argument “6”"),
+                              (["pause", "now"], "unexpected argument “now”")):
+            result = self.spotnow(*args)
+            self.assertExit(result, 2)
+            self.assertEqual(result.stderr.splitlines()[0], f"spotnow: {message}", args)
+
+    def test_verbs(self):
+        if not self.daemon_has_method("Seek"):
+            for args in (["play"], ["pause"], ["toggle"], ["next"], ["previous"], ["seek", "-5"],
+                         ["seek", "+10"], ["--wait", "seek", "30"]):
+                result = self.spotnow(*args)
+                self.assertExit(result, 2)
+                self.assertEqual(result.stderr, "spotnow: playback control is not available in "
+                                                "this version of the daemon yet.\n")
+            return
+        self.fake.control("reset-stats")
+        for args, recorded in ((["pause"], "pause"), (["play"], "play"), (["toggle"], "pause"),
+                               (["next"], "next"), (["previous"], "previous")):
+            result = self.spotnow(*args)
+            self.assertExit(result, 0)
+            self.wait_for(lambda: self.fake.stats()["controls"][-1:] == [recorded],
+                          what=f"{recorded} at the fake")
+        before = self.fake.stats()["controls"]
+        result = self.spotnow("seek", "-5")
+        self.assertExit(result, 0)
+        self.wait_for(lambda: len(self.fake.stats()["controls"]) > len(before), what="the seek")
+        self.assertTrue(self.fake.stats()["controls"][-1].startswith("seek "))
+
+
+class Completion(unittest.TestCase):
+    """data/spotnow.bash-completion as bash runs it on Tab."""
+
+    PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data",
+                        "spotnow.bash-completion")
+
+    def complete(self, *words):
+        script = (f"source {shlex.quote(self.PATH)}; "
+                  f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)}); "
+                  f"COMP_CWORD={len(words) - 1}; _spotnow; printf '%s\\n' \"${{COMPREPLY[@]}}\"")
+        out = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
+                             text=True, check=True).stdout
+        return sorted(line for line in out.splitlines() if line)
+
+    def test_sign_in_words(self):
+        self.assertEqual(self.complete("spotnow", "lo"), ["login", "logout"])
+        self.assertEqual(self.complete("spotnow", "login", "--p"), ["--paste"])
+        self.assertEqual(self.complete("spotnow", "logout", "--p"), [])
+        self.assertEqual(self.complete("spotnow", "--system", "login", "--"),
+                         ["--help", "--paste", "--system", "--version", "--wait"])
+
+    def test_control_words(self):
+        self.assertEqual(self.complete("spotnow", "p"), ["pause", "play", "previous"])
+        self.assertEqual(self.complete("spotnow", "seek", "+"), ["+10", "+30"])
+        self.assertEqual(self.complete("spotnow", "seek", "-1"), ["-10"])
+
+
+if __name__ == "__main__":
+    main()
