@@ -137,7 +137,14 @@ World *world_new(void)
     g_assert_no_error(error);
     world->config_path = g_build_filename(world->dir, "config.ini", NULL);
     world->state_dir = g_build_filename(world->dir, "state", NULL);
-    world->art_path = g_build_filename(world->dir, "cover.png", NULL);
+    /* The daemon resolves albumArtFile from its art cache (named by the SHA-256 of the image
+     * URL), so the test's cover sits there, as if the daemon had fetched it. */
+    g_autofree char *key =
+        g_compute_checksum_for_string(G_CHECKSUM_SHA256, HARNESS_ALBUM_ART_URL, -1);
+    g_autofree char *art_dir = g_build_filename(world->dir, "cache", "spotnow", "art", NULL);
+    g_autofree char *art_name = g_strconcat(key, ".png", NULL);
+    world->art_path = g_build_filename(art_dir, art_name, NULL);
+    g_assert_cmpint(g_mkdir_with_parents(art_dir, 0755), ==, 0);
     g_assert_cmpint(g_mkdir(world->state_dir, 0700), ==, 0);
     write_cover(world->art_path);
     world->polling = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -244,6 +251,9 @@ void world_start_daemon(World *world)
     g_autoptr(GError) error = NULL;
     write_config(world);
     g_autoptr(GSubprocessLauncher) launcher = launcher_new(G_SUBPROCESS_FLAGS_NONE);
+    /* The daemon's art cache is the test's, never the user's. */
+    g_autofree char *cache_home = g_build_filename(world->dir, "cache", NULL);
+    g_subprocess_launcher_setenv(launcher, "XDG_CACHE_HOME", cache_home, TRUE);
     world->daemon =
         g_subprocess_launcher_spawn(launcher, &error, env_path("SPOTNOWD"), "--config",
                                     world->config_path, "--state-dir", world->state_dir, NULL);

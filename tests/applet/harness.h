@@ -9,6 +9,9 @@
 
 G_BEGIN_DECLS
 
+/* The album art URL of the test track; its cover is pre-cached for the daemon. */
+#define HARNESS_ALBUM_ART_URL "https://i.scdn.co/image/ab67616d0000b273ce4f1737bc8a646c8c4bd25a"
+
 /* Starts Xvfb (a display no other test run shares) and the private bus; call once from main()
  * before g_test_run(), and harness_shutdown() after it. */
 void harness_init(void);

@@ -12,15 +12,16 @@
 
 #include "harness.h"
 
-#define TRACK                                                                     \
-    "trackName=Bohemian Rhapsody\n"                                               \
-    "artistName=Queen\n"                                                          \
-    "albumName=A Night at the Opera\n"                                            \
-    "albumArt=https://i.scdn.co/image/ab67616d0000b273ce4f1737bc8a646c8c4bd25a\n" \
-    "albumArtFile=@ART@\n"                                                        \
-    "trackUrl=https://open.spotify.com/track/4u7EnebtmKWzUH433cf5Qv\n"            \
-    "trackId=4u7EnebtmKWzUH433cf5Qv\n"                                            \
-    "durationMs=354000\n"                                                         \
+#define TRACK                                                          \
+    "trackName=Bohemian Rhapsody\n"                                    \
+    "artistName=Queen\n"                                               \
+    "albumName=A Night at the Opera\n"                                 \
+    "albumArt=" HARNESS_ALBUM_ART_URL                                  \
+    "\n"                                                               \
+    "albumArtFile=@ART@\n"                                             \
+    "trackUrl=https://open.spotify.com/track/4u7EnebtmKWzUH433cf5Qv\n" \
+    "trackId=4u7EnebtmKWzUH433cf5Qv\n"                                 \
+    "durationMs=354000\n"                                              \
     "fetchedAt=@NOW@\n"
 
 #define PLAYING "isPlaying=true\nitemType=track\nprogressMs=83000\n" TRACK
