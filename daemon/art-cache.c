@@ -3,6 +3,8 @@
 
 #include "art-cache.h"
 
+#include "paths.h"
+
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -517,14 +519,8 @@ char *spn_art_cache_default_dir(gboolean system_bus)
 {
     if (!system_bus)
         return g_build_filename(g_get_user_cache_dir(), "spotnow", "art", NULL);
-    /* systemd's CacheDirectory= may list several, colon-separated: ours is the first. */
-    const char *env = g_getenv("CACHE_DIRECTORY");
-    if (env != NULL && *env != '\0') {
-        g_auto(GStrv) dirs = g_strsplit(env, ":", 2);
-        if (dirs[0] != NULL && *dirs[0] != '\0')
-            return g_build_filename(dirs[0], "art", NULL);
-    }
-    return g_strdup("/var/cache/spotnow/art");
+    g_autofree char *dir = spn_systemd_directory("CACHE_DIRECTORY");
+    return g_build_filename(dir != NULL ? dir : "/var/cache/spotnow", "art", NULL);
 }
 
 SpnArtCache *spn_art_cache_new(const char *cache_dir, guint64 max_bytes)

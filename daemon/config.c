@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "paths.h"
 #include "spn-error.h"
 
 #define DEFAULT_API_BASE_URL "https://api.spotify.com"
@@ -353,27 +354,13 @@ SpnConfig *spn_config_load(const char *path, GError **error)
     return spn_config_from_key_file(key_file, path, error);
 }
 
-/* systemd's *_DIRECTORY variables may list several directories; the first is ours. */
-static char *first_env_dir(const char *variable)
-{
-    const char *value = g_getenv(variable);
-    const char *colon;
-
-    if (value == NULL || *value == '\0')
-        return NULL;
-    colon = strchr(value, ':');
-    if (colon == value)
-        return NULL;
-    return colon != NULL ? g_strndup(value, colon - value) : g_strdup(value);
-}
-
 char *spn_config_default_path(gboolean system_bus)
 {
     g_autofree char *dir = NULL;
 
     if (!system_bus)
         return g_build_filename(g_get_user_config_dir(), "spotnow", "config.ini", NULL);
-    dir = first_env_dir("CONFIGURATION_DIRECTORY");
+    dir = spn_systemd_directory("CONFIGURATION_DIRECTORY");
     if (dir != NULL)
         return g_build_filename(dir, "config.ini", NULL);
     return g_strdup("/etc/spotnow/config.ini");

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "mpris-metadata.h"
+#include "service.h"
 #include "spn-error.h"
 #include "spn-mpris-dbus.h"
 
@@ -179,22 +180,12 @@ static void handle_properties(SpnMpris *self, const char *method, GVariant *para
 
 /* ---- methods ----------------------------------------------------------------------------- */
 
-static void on_control_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    GDBusMethodInvocation *invocation = user_data;
-    g_autoptr(GError) error = NULL;
-    if (spn_engine_control_finish(SPN_ENGINE(source), result, &error))
-        g_dbus_method_invocation_return_value(invocation, NULL);
-    else
-        g_dbus_method_invocation_return_gerror(invocation, error);
-}
-
 /* Commands go to the engine even when CanControl is false: its refusal carries the reason
  * (no scope, no Premium, signed out) that the caller's error message should show. */
 static void control(SpnMpris *self, GDBusMethodInvocation *invocation, SpnControl command,
                     gint64 position_ms)
 {
-    spn_engine_control(self->engine, command, position_ms, NULL, on_control_done, invocation);
+    spn_service_control(self->engine, invocation, command, position_ms);
 }
 
 static void handle_seek(SpnMpris *self, GVariant *parameters, GDBusMethodInvocation *invocation)

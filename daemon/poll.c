@@ -133,36 +133,50 @@ static void refresh_token(SpnPoll *self)
                                   self->cancellable, on_token_reply, g_object_ref(self));
 }
 
+/* Every reply's first steps: a cancelled chain ends silently, a transport failure fails the
+ * chain, and a 401 refreshes the token once and retries once (rule 5: the token died early,
+ * from a revoked session or clock skew). Returns TRUE when @reply is the caller's to read. */
+static gboolean reply_to_read(SpnPoll *self, const SpnHttpReply *reply, const GError *error)
+{
+    if (cancelled(self, error))
+        return FALSE;
+    if (reply == NULL) {
+        fail_transport(self, _("Cannot reach Spotify"), error);
+        return FALSE;
+    }
+    if (reply->status == 401 && !self->retried_after_401) {
+        self->retried_after_401 = TRUE;
+        refresh_token(self);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean succeeded(const SpnHttpReply *reply)
+{
+    return reply->status >= 200 && reply->status < 300;
+}
+
 static void on_currently_playing(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(SpnPoll) self = user_data;
     g_autoptr(GError) error = NULL;
     g_autoptr(SpnHttpReply) reply =
         spn_spotify_api_get_currently_playing_finish(SPN_SPOTIFY_API(source), result, &error);
-    if (cancelled(self, error))
+    if (!reply_to_read(self, reply, error))
         return;
-    if (reply == NULL) {
-        fail_transport(self, _("Cannot reach Spotify"), error);
-        return;
-    }
-    if (reply->status >= 200 && reply->status < 300) {
-        /* 204, or any empty 2xx: nothing is playing (rule 7). */
-        g_autoptr(SpnSnapshot) snapshot =
-            spn_snapshot_normalise(self->previous, g_bytes_get_data(reply->body, NULL),
-                                   g_bytes_get_size(reply->body), now_ms(), &error);
-        if (snapshot == NULL)
-            finish(self, SPN_POLL_FAILED, NULL, 0, error->message);
-        else
-            finish(self, SPN_POLL_OK, snapshot, 0, NULL);
+    if (!succeeded(reply)) {
+        fail_with_reply(self, reply);
         return;
     }
-    if (reply->status == 401 && !self->retried_after_401) {
-        /* Rule 5: the token died early (revoked session, clock skew): refresh once, retry once. */
-        self->retried_after_401 = TRUE;
-        refresh_token(self);
-        return;
-    }
-    fail_with_reply(self, reply);
+    /* 204, or any empty 2xx: nothing is playing (rule 7). */
+    g_autoptr(SpnSnapshot) snapshot =
+        spn_snapshot_normalise(self->previous, g_bytes_get_data(reply->body, NULL),
+                               g_bytes_get_size(reply->body), now_ms(), &error);
+    if (snapshot == NULL)
+        finish(self, SPN_POLL_FAILED, NULL, 0, error->message);
+    else
+        finish(self, SPN_POLL_OK, snapshot, 0, NULL);
 }
 
 static void on_command_reply(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -171,29 +185,18 @@ static void on_command_reply(GObject *source, GAsyncResult *result, gpointer use
     g_autoptr(GError) error = NULL;
     g_autoptr(SpnHttpReply) reply =
         spn_spotify_api_player_command_finish(SPN_SPOTIFY_API(source), result, &error);
-    if (cancelled(self, error))
+    if (!reply_to_read(self, reply, error))
         return;
-    if (reply == NULL) {
-        fail_transport(self, _("Cannot reach Spotify"), error);
-        return;
-    }
-    if (reply->status >= 200 && reply->status < 300) {
+    if (succeeded(reply)) {
         finish(self, SPN_POLL_OK, NULL, 0, NULL);
-        return;
-    }
-    if (reply->status == 401 && !self->retried_after_401) {
-        self->retried_after_401 = TRUE;
-        refresh_token(self);
-        return;
-    }
-    if (reply->status == 403) {
+    } else if (reply->status == 403) {
         g_autofree char *message = spn_upstream_describe_error(reply->status, reply->reason,
                                                                g_bytes_get_data(reply->body, NULL),
                                                                g_bytes_get_size(reply->body));
         finish(self, SPN_POLL_FORBIDDEN, NULL, 0, message);
-        return;
+    } else {
+        fail_with_reply(self, reply);
     }
-    fail_with_reply(self, reply);
 }
 
 static void send_request(SpnPoll *self)

@@ -220,12 +220,16 @@ static void on_control_done(GObject *source, GAsyncResult *result, gpointer user
         g_dbus_method_invocation_return_gerror(invocation, error);
 }
 
-/* The engine refuses with the reason (no scope, no Premium, signed out) when control is not
- * possible, so the caller's error says why. */
+void spn_service_control(SpnEngine *engine, GDBusMethodInvocation *invocation, SpnControl command,
+                         gint64 position_ms)
+{
+    spn_engine_control(engine, command, position_ms, NULL, on_control_done, invocation);
+}
+
 static void control(SpnService *self, GDBusMethodInvocation *invocation, SpnControl command,
                     gint64 position_ms)
 {
-    spn_engine_control(self->engine, command, position_ms, NULL, on_control_done, invocation);
+    spn_service_control(self->engine, invocation, command, position_ms);
 }
 
 static gboolean on_play(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,

@@ -17,6 +17,12 @@ G_DECLARE_FINAL_TYPE(SpnService, spn_service, SPN, SERVICE, GObject)
 /* On the system bus (@system_bus) the sign-in members are root's only: the bus policy says so,
  * and the service checks the caller's uid too, so a missing policy cannot open them up. */
 SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus);
+/* Runs a player command for a D-Bus caller and answers it: an empty reply, or the engine's
+ * error, which says why control is not possible (no scope, no Premium, signed out). Shared by
+ * our interface and MPRIS. */
+void spn_service_control(SpnEngine *engine, GDBusMethodInvocation *invocation, SpnControl command,
+                         gint64 position_ms);
+
 gboolean spn_service_export(SpnService *self, GDBusConnection *connection, GError **error);
 void spn_service_unexport(SpnService *self);
 

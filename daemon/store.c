@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "paths.h"
 #include "spn-error.h"
 
 #define STATE_FILE "state.ini"
@@ -35,27 +36,13 @@ static const char *const item_types[] = {"track", "episode", "ad", "unknown", "n
 
 /* ---- paths -------------------------------------------------------------------------------- */
 
-/* systemd's *_DIRECTORY variables may list several directories; the first is ours. */
-static char *first_env_dir(const char *variable)
-{
-    const char *value = g_getenv(variable);
-    const char *colon;
-
-    if (value == NULL || *value == '\0')
-        return NULL;
-    colon = strchr(value, ':');
-    if (colon == value)
-        return NULL;
-    return colon != NULL ? g_strndup(value, colon - value) : g_strdup(value);
-}
-
 char *spn_store_default_state_dir(gboolean system_bus)
 {
     char *dir;
 
     if (!system_bus)
         return g_build_filename(g_get_user_state_dir(), "spotnow", NULL);
-    dir = first_env_dir("STATE_DIRECTORY");
+    dir = spn_systemd_directory("STATE_DIRECTORY");
     return dir != NULL ? dir : g_strdup("/var/lib/spotnow");
 }
 
