@@ -10,6 +10,9 @@ import subprocess
 
 from installtree import InstallTestCase, SessionBus, in_tree, main, write_state
 
+# Optional parts this build has (tests/install/meson.build).
+FEATURES = set(os.environ.get("SPN_INSTALL_FEATURES", "").split())
+
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_SIGNED_OUT = 4
@@ -101,6 +104,27 @@ class German(InstallTestCase):
         self.assertEqual(lines["Konto"].strip(), "abgemeldet")
         self.assertIn("Letzter Fehler", lines)
         self.assertIn("Abfragen", lines)
+
+    # ---- spotnow-applet ------------------------------------------------------------------------
+
+    def test_applet_help(self):
+        applet = self.tree.path("bindir", "spotnow-applet")
+        if "applet" not in FEATURES:
+            # Built without GTK: nothing to translate, and nothing half-installed.
+            self.assertNotIn(applet, self.tree.files())
+            return
+        # --help is handled before GTK opens a display, so this needs no X server.
+        env = german_env()
+        env.pop("DISPLAY", None)
+        env.pop("WAYLAND_DISPLAY", None)
+        result = subprocess.run(in_tree(self.tree, [applet, "--help"]), env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("Was Sie auf Spotify abspielen, auf jedem Gerät, in einem kleinen Fenster.",
+                      result.stdout)
+        self.assertIn("--screenshot=DATEI", result.stdout)
+        self.assertIn("Den spotnow-Dienst am Systembus ansprechen", result.stdout)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ PO_DIR = os.path.join(SOURCE_ROOT, "po")
 KEYWORDS = ["_", "N_", "C_:1c,2", "NC_:1c,2", "g_dcgettext:2", "g_dngettext:2,3",
             "g_dpgettext2:2c,3"]
 MARKED = re.compile(r"\b(?:N?C?_|g_dn?gettext|g_dcgettext|g_dpgettext2)\(\s*\"")
+UI_MARKED = re.compile(r'translatable="yes"')
 SOURCE_DIRS = ("daemon", "client")
+# Files i18n.merge_file translates at build time: all their strings are for translation.
+MERGED_SUFFIXES = (".desktop.in", ".metainfo.xml")
 
 
 def read_list(name):
@@ -28,12 +31,16 @@ class Translations(unittest.TestCase):
         for top in SOURCE_DIRS:
             for root, _, files in os.walk(os.path.join(SOURCE_ROOT, top)):
                 for name in files:
-                    if not name.endswith(".c"):
+                    pattern = {".c": MARKED, ".ui": UI_MARKED}.get(os.path.splitext(name)[1])
+                    if pattern is None:
                         continue
                     path = os.path.join(root, name)
                     with open(path, encoding="utf-8") as f:
-                        if MARKED.search(f.read()):
+                        if pattern.search(f.read()):
                             marked.add(os.path.relpath(path, SOURCE_ROOT))
+        for name in os.listdir(os.path.join(SOURCE_ROOT, "data")):
+            if name.endswith(MERGED_SUFFIXES):
+                marked.add(os.path.join("data", name))
         self.assertTrue(marked)
         self.assertEqual(sorted(marked - listed), [], "add these to po/POTFILES")
 

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import xml.etree.ElementTree as ET
 
 import gi
 
@@ -18,8 +19,18 @@ from installtree import (BUS_NAME, INTERFACE, InstallTestCase, SystemBus,  # noq
 # Optional parts this build has (tests/install/meson.build).
 FEATURES = set(os.environ.get("SPN_INSTALL_FEATURES", "").split())
 
+# The applet's application id: its .desktop, metainfo and icon names.
+APPLET_ID = "io.github.spotnow.Applet"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
 # systemd-analyze security's overall exposure, times ten, above which the system unit fails.
 SECURITY_THRESHOLD = 15
+
+
+def po_languages():
+    """The languages po/LINGUAS lists: the installed launcher and metainfo carry each."""
+    with open(os.path.join(os.environ["SPN_SOURCE_ROOT"], "po", "LINGUAS"), encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip() and not line.startswith("#")]
 
 
 def run(argv, **kwargs):
@@ -276,22 +287,83 @@ printf '%s\n' "${COMPREPLY[@]}"
 
     # ---- the applet's files --------------------------------------------------------------------
 
+    def installed_desktop_files(self):
+        applications = self.tree.path("datadir", "applications") + "/"
+        return sorted(p for p in self.tree.files()
+                      if p.startswith(applications) and p.endswith(".desktop"))
+
     def check_desktop_file(self, path):
         result = run(["desktop-file-validate", self.tree.staged(path)])
         self.assertEqual((result.returncode, result.stdout), (0, ""))
+        keyfile = GLib.KeyFile()
+        keyfile.load_from_file(self.tree.staged(path), GLib.KeyFileFlags.KEEP_TRANSLATIONS)
+        group = "Desktop Entry"
+        # The shell matches a running GtkApplication to its launcher by the application id.
+        app_id = os.path.basename(path)[:-len(".desktop")]
+        self.assertEqual(app_id, APPLET_ID)
+        # A bare Exec= program is looked up in PATH: it must be the installed one in bindir.
+        exec_argv = GLib.shell_parse_argv(keyfile.get_string(group, "Exec"))[1]
+        self.assertNotIn("/", exec_argv[0])
+        self.assertIn(self.tree.path("bindir", exec_argv[0]), self.tree.files())
+        # The menu shows this package's icon, not a generic one.
+        icon = keyfile.get_string(group, "Icon")
+        self.assertIn(self.tree.path("icondir", "scalable", "apps", f"{icon}.svg"),
+                      self.tree.files())
+        # Translated from po/ at build time: a German menu shows German words.
+        keys = set(keyfile.get_keys(group)[0])
+        for language in po_languages():
+            for key in ("Name", "GenericName", "Comment", "Keywords"):
+                with self.subTest(language=language, key=key):
+                    self.assertIn(f"{key}[{language}]", keys)
+            for key in ("GenericName", "Comment", "Keywords"):
+                with self.subTest(language=language, key=key):
+                    self.assertNotEqual(keyfile.get_locale_string(group, key, language),
+                                        keyfile.get_string(group, key))
 
     def check_metainfo(self, path):
-        result = run(["appstreamcli", "validate", "--no-net", self.tree.staged(path)])
+        staged = self.tree.staged(path)
+        result = run(["appstreamcli", "validate", "--no-net", staged])
         self.assertEqual(result.returncode, 0, result.stdout)
+        root = ET.parse(staged).getroot()
+        component_id = root.findtext("id")
+        self.assertEqual(component_id, APPLET_ID)
+        self.assertEqual(os.path.basename(path), f"{component_id}.metainfo.xml")
+        # Software centres launch and list what this names: it must be installed.
+        launchable = root.findtext("launchable[@type='desktop-id']")
+        self.assertIn(self.tree.path("datadir", "applications", launchable), self.tree.files())
+        for binary in root.findall("provides/binary"):
+            self.assertIn(self.tree.path("bindir", binary.text), self.tree.files())
+        # Translated from po/ at build time, like the launcher.
+        english = root.find("summary").text
+        for language in po_languages():
+            with self.subTest(language=language):
+                summary = root.find(f"summary[@{XML_LANG}='{language}']")
+                self.assertIsNotNone(summary)
+                self.assertNotEqual(summary.text, english)
+                # Every paragraph of the description, not only the summary.
+                paragraphs = root.findall("description/p")
+                untranslated = [p for p in paragraphs if XML_LANG not in p.attrib]
+                translated = [p for p in paragraphs if p.get(XML_LANG) == language]
+                self.assertTrue(untranslated)
+                self.assertEqual(len(translated), len(untranslated))
 
     def check_icon(self, path):
-        # hicolor/SIZE/apps/NAME.png must be SIZE pixels square; scalable/ icons are SVG.
+        # hicolor/SIZE/apps/NAME.png must be SIZE pixels square; SVGs are in scalable/, and in
+        # symbolic/ when named NAME-symbolic.svg (the one-colour variant panels use).
         staged = self.tree.staged(path)
-        size = path.split("/hicolor/", 1)[1].split("/", 1)[0]
+        size, context, name = path.split("/hicolor/", 1)[1].split("/")
+        self.assertEqual(context, "apps")
+        # Each icon is the one a launcher names: an icon nothing names is never shown.
+        named = {self.keyfile(d).get_string("Desktop Entry", "Icon")
+                 for d in self.installed_desktop_files()}
+        stem = os.path.splitext(name)[0]
+        self.assertIn(stem[:-len("-symbolic")] if size == "symbolic" else stem, named)
         if path.endswith(".svg"):
-            self.assertEqual(size, "scalable")
+            self.assertIn(size, ("scalable", "symbolic"))
+            self.assertEqual(size == "symbolic", stem.endswith("-symbolic"))
             result = run(["xmllint", "--noout", staged])
             self.assertEqual((result.returncode, result.stdout), (0, ""))
+            self.assertEqual(ET.parse(staged).getroot().tag, "{http://www.w3.org/2000/svg}svg")
             return
         self.assertTrue(path.endswith(".png"), "icons are PNG or SVG")
         with open(staged, "rb") as f:
