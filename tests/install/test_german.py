@@ -95,7 +95,7 @@ class German(InstallTestCase):
         self.assertEqual(result.returncode, EXIT_SIGNED_OUT, result.stderr)
         self.assertIn("The Packagers — Activated Song", result.stdout)
         self.assertIn("(zuletzt gespielt)", result.stdout)
-        self.assertIn("spotnow: Bei Spotify abgemeldet; dies ist der letzte bekannte Stand.",
+        self.assertIn("spotnow: Bei Spotify abgemeldet, dies ist also der letzte bekannte Stand",
                       result.stderr)
 
         result = bus.spotnow("status", language="de")
