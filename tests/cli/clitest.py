@@ -8,49 +8,14 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 
-from harness import BUS_NAME, INTERFACE, OBJECT_PATH, SpotnowTestCase
+from harness import BUS_NAME, INTERFACE, OBJECT_PATH, SpotnowTestCase, free_port
 
 SPOTNOW = os.environ["SPOTNOW"]
 NOT_RUNNING_HINT = "the spotnow daemon is not running; start it with"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-def authorize(url):
-    """What a browser does with the authorize URL: returns the Location it is sent to."""
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        opener.open(url, timeout=5)
-    except urllib.error.HTTPError as reply:
-        if reply.code in (301, 302, 303, 307):
-            return reply.headers["Location"]
-        raise
-    raise AssertionError("the authorize page did not redirect")
-
-
-def browse(url):
-    """GET @url like a browser: (status, page text)."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as reply:
-            return reply.status, reply.read().decode()
-    except urllib.error.HTTPError as reply:
-        return reply.code, reply.read().decode()
 
 
 def clock_to_s(text):

@@ -11,7 +11,8 @@ import subprocess
 import time
 import unittest
 
-from clitest import CliTestCase, authorize, browse, free_port
+from clitest import CliTestCase
+from harness import authorize, browse, free_port
 from harness import TOKEN_PATH, main
 
 FULL_SCOPE = ("user-read-currently-playing user-read-playback-state "

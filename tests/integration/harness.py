@@ -10,10 +10,12 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 import gi
@@ -43,6 +45,39 @@ FAST_POLLING = {
 
 def now_ms():
     return int(time.time() * 1000)
+
+
+def free_port():
+    """A loopback port nobody listens on now (for [spotify] redirect-port)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def authorize(url):
+    """What a browser does with the authorize URL: returns the Location it is sent to."""
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(url, timeout=5)
+    except urllib.error.HTTPError as reply:
+        if reply.code in (301, 302, 303, 307):
+            return reply.headers["Location"]
+        raise
+    raise AssertionError("the authorize page did not redirect")
+
+
+def browse(url):
+    """GET @url like a browser: (status, page text)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as reply:
+        return reply.code, reply.read().decode()
 
 
 class FakeSpotify:

@@ -10,41 +10,11 @@ import urllib.request
 
 from gi.repository import GLib
 
-from harness import CP_PATH, TOKEN_PATH, SpotnowTestCase, main
+from harness import (CP_PATH, TOKEN_PATH, SpotnowTestCase, authorize, browse, free_port,
+                     main)
 
 SCOPE = "user-read-currently-playing user-read-playback-state user-modify-playback-state"
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-def authorize(url):
-    """What a browser does with the authorize URL: returns the Location it is sent to."""
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        opener.open(url, timeout=5)
-    except urllib.error.HTTPError as reply:
-        if reply.code in (301, 302, 303, 307):
-            return reply.headers["Location"]
-        raise
-    raise AssertionError("the authorize page did not redirect")
-
-
-def browse(url):
-    """GET @url like a browser: (status, page text)."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as reply:
-            return reply.status, reply.read().decode()
-    except urllib.error.HTTPError as reply:
-        return reply.code, reply.read().decode()
 
 
 class SignIn(SpotnowTestCase):
