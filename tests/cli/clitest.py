@@ -171,5 +171,5 @@ class CliTestCase(SpotnowTestCase):
                                  f"stderr: {process.stderr()}")
 
 
-__all__ = ["CliTestCase", "CliProcess", "authorize", "browse", "free_port", "clock_to_s",
+__all__ = ["CliTestCase", "CliProcess", "clock_to_s",
            "NOT_RUNNING_HINT", "signal"]
