@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 
-from harness import BUS_NAME, INTERFACE, OBJECT_PATH, SpotnowTestCase, free_port
+from harness import BUS_NAME, INTERFACE, OBJECT_PATH, SpotnowTestCase
 
 SPOTNOW = os.environ["SPOTNOW"]
 NOT_RUNNING_HINT = "the spotnow daemon is not running; start it with"
