@@ -10,6 +10,7 @@
 
 enum {
     SIGNAL_CHANGED,
+    SIGNAL_UPDATED,
     SIGNAL_SEEKED,
     SIGNAL_STATUS_CHANGED,
     SIGNAL_SENDER_EXPIRED,
@@ -135,6 +136,13 @@ GVariant *spn_engine_dup_snapshot(SpnEngine *self)
     return g_variant_ref(self->snapshot_variant);
 }
 
+/* Every update of the in-memory snapshot, news or not (fetchedAt moves with each poll). */
+static void snapshot_replaced(SpnEngine *self)
+{
+    g_autoptr(GVariant) snapshot = spn_engine_dup_snapshot(self);
+    g_signal_emit(self, signals[SIGNAL_UPDATED], 0, snapshot);
+}
+
 /* Announces the current snapshot: Changed, and Seeked when the change was a jump. */
 static void emit_change(SpnEngine *self, gboolean seek)
 {
@@ -171,20 +179,24 @@ void engine_apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
     spn_snapshot_free(self->snapshot);
     self->snapshot = fresh;
     g_clear_pointer(&self->snapshot_variant, g_variant_unref);
-    if (change == SPN_CHANGE_NONE)
-        return;
-    g_debug("snapshot changed (%s)", change == SPN_CHANGE_SEEK ? "seek" : "metadata");
-    engine_save_state(self);
-    if (awaiting_art && change == SPN_CHANGE_METADATA) {
-        /* A change already held is superseded by this one: one Changed for both, within the
-         * first one's deadline, so a burst of skips cannot postpone it for ever. */
-        if (!self->change_held) {
-            self->change_held = TRUE;
-            self->change_hold_source = g_timeout_add(SPN_ART_HOLD_MS, on_change_hold_expired, self);
+    if (change != SPN_CHANGE_NONE) {
+        g_debug("snapshot changed (%s)", change == SPN_CHANGE_SEEK ? "seek" : "metadata");
+        engine_save_state(self);
+        if (awaiting_art && change == SPN_CHANGE_METADATA) {
+            /* A change already held is superseded by this one: one Changed for both, within
+             * the first one's deadline, so a burst of skips cannot postpone it for ever. */
+            if (!self->change_held) {
+                self->change_held = TRUE;
+                self->change_hold_source =
+                    g_timeout_add(SPN_ART_HOLD_MS, on_change_hold_expired, self);
+            }
+        } else {
+            emit_change(self, change == SPN_CHANGE_SEEK);
         }
-        return;
     }
-    emit_change(self, change == SPN_CHANGE_SEEK);
+    /* Last: a reader served off the main loop (fast-read.c) must never see a snapshot before
+     * the Changed that announces it has gone out. */
+    snapshot_replaced(self);
 }
 
 void engine_forget_playing(SpnEngine *self)
@@ -376,6 +388,7 @@ static guint delay_until(gint64 when, gint64 now)
 /* One timer, re-armed after anything that changes the answer: an idle daemon sleeps until it. */
 void engine_reschedule(SpnEngine *self)
 {
+    spn_spotify_api_set_keep_alive(self->api, viewer_count(self) > 0);
     g_clear_handle_id(&self->poll_source, g_source_remove);
     self->next_poll_at = 0;
     if (spn_poll_is_running(self->poll))
@@ -535,6 +548,7 @@ void spn_engine_start(SpnEngine *self)
     /* The persisted snapshot may name art that was evicted, or never fetched. */
     engine_resolve_art(self, self->snapshot);
     g_clear_pointer(&self->snapshot_variant, g_variant_unref);
+    snapshot_replaced(self);
     if (!engine_can_poll(self))
         engine_forget_playing(self);
     engine_reschedule(self);
@@ -584,6 +598,9 @@ static void spn_engine_class_init(SpnEngineClass *klass)
     signals[SIGNAL_STATUS_CHANGED] =
         g_signal_new("status-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 1, G_TYPE_VARIANT);
+    /* (GVariant *snapshot): the in-memory snapshot was replaced, news or not; for caches of it. */
+    signals[SIGNAL_UPDATED] = g_signal_new("updated", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_VARIANT);
     /* (gint64 progress_ms): a poll found progress off its prediction (a scrub elsewhere). */
     signals[SIGNAL_SEEKED] = g_signal_new("seeked", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                           NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);

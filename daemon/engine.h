@@ -26,7 +26,8 @@ void spn_engine_start(SpnEngine *self);
 /* Persists the poll bookkeeping and cancels any request in flight. */
 void spn_engine_shutdown(SpnEngine *self);
 
-/* Signals: "changed" (GVariant *snapshot) on a meaningful change; "seeked" (gint64 progress_ms)
+/* Signals: "changed" (GVariant *snapshot) on a meaningful change; "updated" (GVariant *snapshot)
+ * on every replacement of the in-memory snapshot; "seeked" (gint64 progress_ms)
  * when that change was a jump of progress; "status-changed" (GVariant *status);
  * "sender-expired" (char *unique_name); "control-changed" (). */
 

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fast-read.h"
 #include "spn-dbus.h"
 #include "spn-error.h"
 
@@ -14,6 +15,7 @@ struct _SpnService {
     SpnNowPlaying1 *skeleton;
     GDBusConnection *connection;
     GHashTable *sender_watches; /* unique name -> watch id */
+    SpnFastRead *fast_read;     /* CurrentlyPlaying on GDBus's worker thread */
     gboolean system_bus;
 };
 
@@ -36,25 +38,24 @@ static gboolean on_get_status(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *i
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* A handled invocation is ours to answer: the answer consumes the reference GDBus gave us. */
 static void on_fresh(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    g_autoptr(GDBusMethodInvocation) invocation = user_data;
+    GDBusMethodInvocation *invocation = user_data;
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) snapshot =
         spn_engine_ensure_fresh_finish(SPN_ENGINE(source), result, &error);
-    if (snapshot == NULL) {
-        g_dbus_method_invocation_return_gerror(g_steal_pointer(&invocation), error);
-        return;
-    }
-    g_dbus_method_invocation_return_value(g_steal_pointer(&invocation),
-                                          g_variant_new("(@a{sv})", snapshot));
+    if (snapshot == NULL)
+        g_dbus_method_invocation_return_gerror(invocation, error);
+    else
+        g_dbus_method_invocation_return_value(invocation, g_variant_new("(@a{sv})", snapshot));
 }
 
 static gboolean on_ensure_fresh(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
                                 gpointer user_data)
 {
     SpnService *self = user_data;
-    spn_engine_ensure_fresh(self->engine, NULL, on_fresh, g_object_ref(invocation));
+    spn_engine_ensure_fresh(self->engine, NULL, on_fresh, invocation);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -276,6 +277,13 @@ static gboolean on_seek(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocat
 
 /* ---- signals ----------------------------------------------------------------------------- */
 
+static void on_updated(SpnEngine *engine, GVariant *snapshot, gpointer user_data)
+{
+    SpnService *self = user_data;
+    if (self->fast_read != NULL)
+        spn_fast_read_publish(self->fast_read, snapshot);
+}
+
 static void on_changed(SpnEngine *engine, GVariant *snapshot, gpointer user_data)
 {
     SpnService *self = user_data;
@@ -310,6 +318,7 @@ SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus)
     g_signal_connect(self->skeleton, "handle-previous", G_CALLBACK(on_previous), self);
     g_signal_connect(self->skeleton, "handle-seek", G_CALLBACK(on_seek), self);
     g_signal_connect_object(engine, "changed", G_CALLBACK(on_changed), self, 0);
+    g_signal_connect_object(engine, "updated", G_CALLBACK(on_updated), self, 0);
     g_signal_connect_object(engine, "status-changed", G_CALLBACK(on_status_changed), self, 0);
     g_signal_connect_object(engine, "sender-expired", G_CALLBACK(on_sender_expired), self, 0);
     return self;
@@ -318,6 +327,10 @@ SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus)
 gboolean spn_service_export(SpnService *self, GDBusConnection *connection, GError **error)
 {
     g_set_object(&self->connection, connection);
+    self->fast_read =
+        spn_fast_read_new(connection, SPN_OBJECT_PATH, SPN_BUS_NAME, "CurrentlyPlaying");
+    g_autoptr(GVariant) snapshot = spn_engine_dup_snapshot(self->engine);
+    spn_fast_read_publish(self->fast_read, snapshot);
     return g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(self->skeleton), connection,
                                             SPN_OBJECT_PATH, error);
 }
@@ -337,6 +350,7 @@ static void spn_service_finalize(GObject *object)
 {
     SpnService *self = SPN_SERVICE(object);
     g_clear_pointer(&self->sender_watches, g_hash_table_unref);
+    g_clear_pointer(&self->fast_read, spn_fast_read_free);
     g_clear_object(&self->skeleton);
     g_clear_object(&self->engine);
     g_clear_object(&self->connection);

@@ -16,6 +16,7 @@ struct _SpnSpotifyApi {
     char *accounts_base_url;
     guint timeout_ms;
     guint64 request_count;
+    gboolean keep_alive;
 };
 
 G_DEFINE_TYPE(SpnSpotifyApi, spn_spotify_api, G_TYPE_OBJECT)
@@ -46,6 +47,12 @@ static void spn_spotify_api_class_init(SpnSpotifyApiClass *klass)
 
 static void spn_spotify_api_init(SpnSpotifyApi *self)
 {
+    self->keep_alive = TRUE;
+}
+
+void spn_spotify_api_set_keep_alive(SpnSpotifyApi *self, gboolean keep_alive)
+{
+    self->keep_alive = keep_alive;
 }
 
 SpnSpotifyApi *spn_spotify_api_new(const char *api_base_url, const char *accounts_base_url,
@@ -218,6 +225,9 @@ static void send_request(SpnSpotifyApi *self, SoupMessage *message, gpointer sou
     request->deadline_source = g_timeout_add(self->timeout_ms, on_deadline, request);
     g_task_set_task_data(task, request, (GDestroyNotify)request_free);
 
+    if (!self->keep_alive)
+        soup_message_headers_replace(soup_message_get_request_headers(message), "Connection",
+                                     "close");
     self->request_count++;
     soup_session_send_async(self->session, message, G_PRIORITY_DEFAULT, request->cancellable,
                             on_sent, task);

@@ -64,6 +64,11 @@ void spn_spotify_api_exchange_code(SpnSpotifyApi *self, const char *code, const 
 SpnHttpReply *spn_spotify_api_exchange_code_finish(SpnSpotifyApi *self, GAsyncResult *result,
                                                    GError **error);
 
+/* Whether to keep connections open between requests (default TRUE). When the next request is
+ * minutes away (no viewers: only the safety poll), a kept-alive connection only buys a wake-up
+ * when libsoup closes it on its idle timeout; with FALSE each reply closes its connection. */
+void spn_spotify_api_set_keep_alive(SpnSpotifyApi *self, gboolean keep_alive);
+
 /* HTTP requests sent since creation (API and accounts), for GetStatus().upstreamRequests. */
 guint64 spn_spotify_api_get_request_count(SpnSpotifyApi *self);
 
