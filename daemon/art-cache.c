@@ -413,7 +413,11 @@ static Fetch *fetch_start(SpnArtCache *self, const char *url, GUri *uri)
     g_hash_table_insert(self->fetches, fetch->url, fetch);
 
     g_autoptr(SoupMessage) message = soup_message_new_from_uri(SOUP_METHOD_GET, uri);
-    soup_message_headers_append(soup_message_get_request_headers(message), "Accept", "image/*");
+    SoupMessageHeaders *headers = soup_message_get_request_headers(message);
+    soup_message_headers_append(headers, "Accept", "image/*");
+    /* One image per track change: a kept-alive connection would only cost a wake-up when
+     * libsoup closes it on its idle timeout, in a daemon that otherwise sleeps for minutes. */
+    soup_message_headers_replace(headers, "Connection", "close");
     g_debug("fetching %s", url);
     soup_session_send_async(self->session, message, G_PRIORITY_LOW, fetch->cancellable, on_sent,
                             fetch);
