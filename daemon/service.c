@@ -36,25 +36,26 @@ static gboolean on_get_status(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *i
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* @user_data is the handler's own reference to the invocation, which the reply consumes: one
+ * more ref would leak every EnsureFresh call's message. */
 static void on_fresh(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    g_autoptr(GDBusMethodInvocation) invocation = user_data;
+    GDBusMethodInvocation *invocation = user_data;
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) snapshot =
         spn_engine_ensure_fresh_finish(SPN_ENGINE(source), result, &error);
     if (snapshot == NULL) {
-        g_dbus_method_invocation_return_gerror(g_steal_pointer(&invocation), error);
+        g_dbus_method_invocation_return_gerror(invocation, error);
         return;
     }
-    g_dbus_method_invocation_return_value(g_steal_pointer(&invocation),
-                                          g_variant_new("(@a{sv})", snapshot));
+    g_dbus_method_invocation_return_value(invocation, g_variant_new("(@a{sv})", snapshot));
 }
 
 static gboolean on_ensure_fresh(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
                                 gpointer user_data)
 {
     SpnService *self = user_data;
-    spn_engine_ensure_fresh(self->engine, NULL, on_fresh, g_object_ref(invocation));
+    spn_engine_ensure_fresh(self->engine, NULL, on_fresh, invocation);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
