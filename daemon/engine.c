@@ -189,16 +189,20 @@ void engine_maybe_emit_control_changed(SpnEngine *self)
     g_signal_emit(self, signals[SIGNAL_CONTROL_CHANGED], 0);
 }
 
-/* What every chain's outcome means for the engine, poll or command alike: new credentials are
- * kept, a 429 backs everything off (it is one quota), invalid_grant stops polling. */
+/* Rule 5: a rotated refresh token is only usable once, and Spotify has forgotten the old one: it
+ * goes to disk now, before the request it was refreshed for, not when the chain ends. */
+static void on_credentials_refreshed(SpnPoll *poll, gpointer credentials, gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    spn_credentials_free(self->credentials);
+    self->credentials = spn_credentials_copy(credentials);
+    engine_save_credentials(self);
+}
+
+/* What every chain's outcome means for the engine, poll or command alike: a 429 backs everything
+ * off (it is one quota), invalid_grant stops polling. */
 void engine_absorb_outcome(SpnEngine *self, const SpnPollOutcome *outcome, gint64 now)
 {
-    if (outcome->credentials != NULL) {
-        /* A rotated refresh token is only usable once: persist it before anything else. */
-        spn_credentials_free(self->credentials);
-        self->credentials = spn_credentials_copy(outcome->credentials);
-        engine_save_credentials(self);
-    }
     switch (outcome->kind) {
         case SPN_POLL_RATE_LIMITED:
             self->poll_state.backoff_until = spn_backoff_rate_limited_until(
@@ -475,6 +479,7 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir)
     self->api = spn_spotify_api_new(config->api_base_url, config->accounts_base_url,
                                     config->request_timeout_s);
     self->poll = spn_poll_new(self->config, self->api);
+    g_signal_connect_object(self->poll, "refreshed", G_CALLBACK(on_credentials_refreshed), self, 0);
     self->sign_in = spn_sign_in_new(self->config, self->api);
     g_signal_connect_object(self->sign_in, "signed-in", G_CALLBACK(engine_on_signed_in), self, 0);
     load_files(self);
