@@ -489,8 +489,16 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir)
     return self;
 }
 
+/* A temporary file younger than this may belong to a write in progress: the instance this one
+ * replaced saves its state as it goes. */
+#define STALE_TEMP_FILE_AGE_S 5.0
+
+/* Called once the bus name is ours, so no other instance is writing into the state dir. */
 void spn_engine_start(SpnEngine *self)
 {
+    guint removed = spn_store_remove_stale_temp_files(self->state_dir, STALE_TEMP_FILE_AGE_S);
+    if (removed > 0)
+        g_debug("removed %u temporary file(s) an interrupted write left behind", removed);
     engine_reschedule(self);
 }
 
