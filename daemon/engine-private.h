@@ -43,6 +43,7 @@ struct _SpnEngine {
     gint64 next_poll_at;
 
     gboolean disk_trouble_reported;
+    gboolean credentials_unsaved; /* the last credentials write failed: retried after each poll */
 };
 
 gint64 engine_now_ms(void);

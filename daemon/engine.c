@@ -122,7 +122,9 @@ void engine_save_state(SpnEngine *self)
 void engine_save_credentials(SpnEngine *self)
 {
     g_autoptr(GError) error = NULL;
-    if (!spn_store_save_credentials(self->state_dir, self->credentials, &error))
+    self->credentials_unsaved =
+        !spn_store_save_credentials(self->state_dir, self->credentials, &error);
+    if (self->credentials_unsaved)
         report_disk_trouble(self, "the credentials file", error);
 }
 
@@ -269,6 +271,10 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
         g_debug("poll failed: %s", outcome->message);
 
     self->poll_count++;
+    /* Credentials refreshed while the disk was full or read-only reach it once it is back, not
+     * at the next refresh an hour later: a rotated refresh token would die with a restart. */
+    if (self->credentials_unsaved && self->credentials != NULL)
+        engine_save_credentials(self);
     /* Poll bookkeeping is persisted sparingly: when a back-off starts or ends, so a restart
      * honours a Retry-After of hours; otherwise it rides along with snapshot writes. */
     if (was_backing_off != (self->poll_state.backoff_until > 0))
