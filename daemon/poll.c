@@ -45,12 +45,13 @@ static void finish(SpnPoll *self, SpnPollKind kind, const SpnSnapshot *snapshot,
         .retry_until = retry_until,
         .message = message,
     };
-    /* Idle before calling back, so the callback may start the next poll. */
+    /* Idle before calling back, so the callback may start the next poll. The chain's data lives
+     * until the callback returns; clang calls such cleanup-only locals unused. */
     g_clear_object(&self->cancellable);
-    g_autoptr(SpnCredentials) credentials = g_steal_pointer(&self->credentials);
-    g_autoptr(SpnSnapshot) previous = g_steal_pointer(&self->previous);
-    g_autofree char *command_method = g_steal_pointer(&self->command_method);
-    g_autofree char *command_path = g_steal_pointer(&self->command_path);
+    G_GNUC_UNUSED g_autoptr(SpnCredentials) credentials = g_steal_pointer(&self->credentials);
+    G_GNUC_UNUSED g_autoptr(SpnSnapshot) previous = g_steal_pointer(&self->previous);
+    G_GNUC_UNUSED g_autofree char *command_method = g_steal_pointer(&self->command_method);
+    G_GNUC_UNUSED g_autofree char *command_path = g_steal_pointer(&self->command_path);
     self->done(self, &outcome, self->done_data);
 }
 
