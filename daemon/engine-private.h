@@ -51,6 +51,7 @@ struct _SpnEngine {
     gboolean art_fetching;
     gboolean change_held; /* a Changed waits for its track's art */
     guint change_hold_source;
+    gboolean credentials_unsaved; /* the last credentials write failed: retried after each poll */
 };
 
 gint64 engine_now_ms(void);

@@ -123,7 +123,9 @@ void engine_save_state(SpnEngine *self)
 void engine_save_credentials(SpnEngine *self)
 {
     g_autoptr(GError) error = NULL;
-    if (!spn_store_save_credentials(self->state_dir, self->credentials, &error))
+    self->credentials_unsaved =
+        !spn_store_save_credentials(self->state_dir, self->credentials, &error);
+    if (self->credentials_unsaved)
         report_disk_trouble(self, "the credentials file", error);
 }
 
@@ -243,16 +245,20 @@ void engine_maybe_emit_control_changed(SpnEngine *self)
     g_signal_emit(self, signals[SIGNAL_CONTROL_CHANGED], 0);
 }
 
-/* What every chain's outcome means for the engine, poll or command alike: new credentials are
- * kept, a 429 backs everything off (it is one quota), invalid_grant stops polling. */
+/* Rule 5: a rotated refresh token is only usable once, and Spotify has forgotten the old one: it
+ * goes to disk now, before the request it was refreshed for, not when the chain ends. */
+static void on_credentials_refreshed(SpnPoll *poll, gpointer credentials, gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    spn_credentials_free(self->credentials);
+    self->credentials = spn_credentials_copy(credentials);
+    engine_save_credentials(self);
+}
+
+/* What every chain's outcome means for the engine, poll or command alike: a 429 backs everything
+ * off (it is one quota), invalid_grant stops polling. */
 void engine_absorb_outcome(SpnEngine *self, const SpnPollOutcome *outcome, gint64 now)
 {
-    if (outcome->credentials != NULL) {
-        /* A rotated refresh token is only usable once: persist it before anything else. */
-        spn_credentials_free(self->credentials);
-        self->credentials = spn_credentials_copy(outcome->credentials);
-        engine_save_credentials(self);
-    }
     switch (outcome->kind) {
         case SPN_POLL_RATE_LIMITED:
             self->poll_state.backoff_until = spn_backoff_rate_limited_until(
@@ -320,6 +326,10 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
         g_debug("poll failed: %s", outcome->message);
 
     self->poll_count++;
+    /* Credentials refreshed while the disk was full or read-only reach it once it is back, not
+     * at the next refresh an hour later: a rotated refresh token would die with a restart. */
+    if (self->credentials_unsaved && self->credentials != NULL)
+        engine_save_credentials(self);
     /* Poll bookkeeping is persisted sparingly: when a back-off starts or ends, so a restart
      * honours a Retry-After of hours; otherwise it rides along with snapshot writes. */
     if (was_backing_off != (self->poll_state.backoff_until > 0))
@@ -533,6 +543,7 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir, const 
     self->api = spn_spotify_api_new(config->api_base_url, config->accounts_base_url,
                                     config->request_timeout_s);
     self->poll = spn_poll_new(self->config, self->api);
+    g_signal_connect_object(self->poll, "refreshed", G_CALLBACK(on_credentials_refreshed), self, 0);
     self->sign_in = spn_sign_in_new(self->config, self->api);
     g_signal_connect_object(self->sign_in, "signed-in", G_CALLBACK(engine_on_signed_in), self, 0);
     g_signal_connect_object(self->sign_in, "failed", G_CALLBACK(engine_on_sign_in_failed), self, 0);
@@ -543,8 +554,16 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir, const 
     return self;
 }
 
+/* A temporary file younger than this may belong to a write in progress: the instance this one
+ * replaced saves its state as it goes. */
+#define STALE_TEMP_FILE_AGE_S 5.0
+
+/* Called once the bus name is ours, so no other instance is writing into the state dir. */
 void spn_engine_start(SpnEngine *self)
 {
+    guint removed = spn_store_remove_stale_temp_files(self->state_dir, STALE_TEMP_FILE_AGE_S);
+    if (removed > 0)
+        g_debug("removed %u temporary file(s) an interrupted write left behind", removed);
     /* The persisted snapshot may name art that was evicted, or never fetched. */
     engine_resolve_art(self, self->snapshot);
     g_clear_pointer(&self->snapshot_variant, g_variant_unref);

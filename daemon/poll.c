@@ -18,7 +18,6 @@ struct _SpnPoll {
     /* The chain in flight; cancellable == NULL when idle. */
     GCancellable *cancellable;
     SpnCredentials *credentials;
-    gboolean refreshed; /* the credentials changed during this chain */
     gboolean retried_after_401;
     SpnSnapshot *previous;
     char *command_method; /* NULL: a poll */
@@ -28,6 +27,9 @@ struct _SpnPoll {
 };
 
 G_DEFINE_TYPE(SpnPoll, spn_poll, G_TYPE_OBJECT)
+
+enum { SIGNAL_REFRESHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static gint64 now_ms(void)
 {
@@ -40,16 +42,16 @@ static void finish(SpnPoll *self, SpnPollKind kind, const SpnSnapshot *snapshot,
     SpnPollOutcome outcome = {
         .kind = kind,
         .snapshot = snapshot,
-        .credentials = self->refreshed ? self->credentials : NULL,
         .retry_until = retry_until,
         .message = message,
     };
-    /* Idle before calling back, so the callback may start the next poll. */
+    /* Idle before calling back, so the callback may start the next poll. The chain's data lives
+     * until the callback returns; clang calls such cleanup-only locals unused. */
     g_clear_object(&self->cancellable);
-    g_autoptr(SpnCredentials) credentials = g_steal_pointer(&self->credentials);
-    g_autoptr(SpnSnapshot) previous = g_steal_pointer(&self->previous);
-    g_autofree char *command_method = g_steal_pointer(&self->command_method);
-    g_autofree char *command_path = g_steal_pointer(&self->command_path);
+    G_GNUC_UNUSED g_autoptr(SpnCredentials) credentials = g_steal_pointer(&self->credentials);
+    G_GNUC_UNUSED g_autoptr(SpnSnapshot) previous = g_steal_pointer(&self->previous);
+    G_GNUC_UNUSED g_autofree char *command_method = g_steal_pointer(&self->command_method);
+    G_GNUC_UNUSED g_autofree char *command_path = g_steal_pointer(&self->command_path);
     self->done(self, &outcome, self->done_data);
 }
 
@@ -109,13 +111,12 @@ static void on_token_reply(GObject *source, GAsyncResult *result, gpointer user_
             finish(self, SPN_POLL_FAILED, NULL, 0, error->message);
         return;
     }
-    g_debug("access token refreshed%s",
-            g_strcmp0(fresh->refresh_token, self->credentials->refresh_token) != 0
-                ? " (refresh token rotated)"
-                : "");
+    gboolean rotated = g_strcmp0(fresh->refresh_token, self->credentials->refresh_token) != 0;
     spn_credentials_free(self->credentials);
     self->credentials = g_steal_pointer(&fresh);
-    self->refreshed = TRUE;
+    /* Persisted before anything else happens, and logged after: a log line means it is on disk. */
+    g_signal_emit(self, signals[SIGNAL_REFRESHED], 0, self->credentials);
+    g_debug("access token refreshed%s", rotated ? " (refresh token rotated)" : "");
     send_request(self);
 }
 
@@ -234,7 +235,6 @@ void spn_poll_run(SpnPoll *self, const SpnCredentials *credentials, const SpnSna
     self->previous = spn_snapshot_copy(previous);
     self->command_method = g_strdup(command_method);
     self->command_path = g_strdup(command_path);
-    self->refreshed = FALSE;
     self->retried_after_401 = FALSE;
     self->done = done;
     self->done_data = user_data;
@@ -280,6 +280,9 @@ static void spn_poll_finalize(GObject *object)
 static void spn_poll_class_init(SpnPollClass *klass)
 {
     G_OBJECT_CLASS(klass)->finalize = spn_poll_finalize;
+    signals[SIGNAL_REFRESHED] =
+        g_signal_new("refreshed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void spn_poll_init(SpnPoll *self)

@@ -23,8 +23,7 @@ typedef enum {
 
 typedef struct {
     SpnPollKind kind;
-    const SpnSnapshot *snapshot;       /* OK of a poll only (NULL for a command) */
-    const SpnCredentials *credentials; /* set when a refresh succeeded (persist at once) */
+    const SpnSnapshot *snapshot; /* OK of a poll only (NULL for a command) */
     gint64 retry_until;
     const char *message; /* for lastError; never contains a token */
 } SpnPollOutcome;
@@ -33,6 +32,11 @@ typedef struct {
 G_DECLARE_FINAL_TYPE(SpnPoll, spn_poll, SPN, POLL, GObject)
 
 typedef void (*SpnPollDoneFunc)(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer user_data);
+
+/* Signal "refreshed" (gpointer credentials, a const SpnCredentials *): a token refresh
+ * succeeded, in the middle of a chain. Spotify may have rotated the refresh token, and then the
+ * old one is dead already: the handler must persist the new credentials before it returns, or a
+ * crash before the chain ends signs the person out for good. */
 
 /* @config is borrowed and must outlive the poll; @api is shared with sign-in. */
 SpnPoll *spn_poll_new(const SpnConfig *config, SpnSpotifyApi *api);

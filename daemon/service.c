@@ -38,7 +38,8 @@ static gboolean on_get_status(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *i
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-/* A handled invocation is ours to answer: the answer consumes the reference GDBus gave us. */
+/* @user_data is the handler's own reference to the invocation, which the reply consumes: one
+ * more ref would leak every EnsureFresh call's message. */
 static void on_fresh(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GDBusMethodInvocation *invocation = user_data;

@@ -166,6 +166,45 @@ static gboolean write_file(const char *state_dir, const char *name, const char *
     return TRUE;
 }
 
+/* g_file_set_contents() writes "<name>.XXXXXX" (g_mkstemp's six letters and digits) and renames
+ * it over <name>. */
+static gboolean is_temp_file_of(const char *entry, const char *name)
+{
+    gsize length = strlen(name);
+    if (strncmp(entry, name, length) != 0 || entry[length] != '.' || strlen(entry) != length + 7)
+        return FALSE;
+    for (const char *p = entry + length + 1; *p != '\0'; p++) {
+        if (!g_ascii_isalnum(*p))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+guint spn_store_remove_stale_temp_files(const char *state_dir, double min_age_s)
+{
+    g_autoptr(GDir) dir = g_dir_open(state_dir, 0, NULL);
+    const char *entry;
+    guint removed = 0;
+    gint64 now_s = g_get_real_time() / G_USEC_PER_SEC;
+
+    g_return_val_if_fail(state_dir != NULL, 0);
+
+    while (dir != NULL && (entry = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *path = NULL;
+        GStatBuf st;
+
+        if (!is_temp_file_of(entry, STATE_FILE) && !is_temp_file_of(entry, CREDENTIALS_FILE))
+            continue;
+        path = g_build_filename(state_dir, entry, NULL);
+        if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+            (double)(now_s - (gint64)st.st_mtime) < min_age_s)
+            continue;
+        if (g_unlink(path) == 0)
+            removed++;
+    }
+    return removed;
+}
+
 /* ---- typed key access ---------------------------------------------------------------------- */
 
 static void set_corrupt(GError **error, const char *group, const char *key, const char *expected)

@@ -48,6 +48,12 @@ gboolean spn_store_save_credentials(const char *state_dir, const SpnCredentials 
 /* Removes credentials.ini; a missing file is success. */
 gboolean spn_store_delete_credentials(const char *state_dir, GError **error);
 
+/* Removes what a crash in the middle of an atomic write leaves in @state_dir: the temporary
+ * state.ini.XXXXXX and credentials.ini.XXXXXX (the latter holds tokens). Only files older than
+ * @min_age_s go, so a write still in progress (an instance shutting down as another takes its
+ * place) is left alone. Best effort; returns how many were removed. */
+guint spn_store_remove_stale_temp_files(const char *state_dir, double min_age_s);
+
 /* Pure halves, for unit tests and reuse: keyfile <-> structs. */
 void spn_store_snapshot_to_key_file(const SpnSnapshot *snapshot, GKeyFile *key_file);
 SpnSnapshot *spn_store_snapshot_from_key_file(GKeyFile *key_file, GError **error);

@@ -201,12 +201,33 @@ static const char *reason_phrase_for(guint status)
     return g_strcmp0(phrase, "Unknown Error") == 0 ? NULL : phrase;
 }
 
+/* A token goes into an Authorization header and into credentials.ini: visible ASCII only, as
+ * RFC 6750's b64token is. json-glib passes control characters and lone surrogates through, and
+ * libsoup refuses a header with a line break in it. */
+static gboolean is_usable_token(const char *token)
+{
+    if (token == NULL || *token == '\0')
+        return FALSE;
+    for (const char *p = token; *p != '\0'; p++) {
+        if (*p < 0x21 || *p > 0x7e)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static SpnCredentials *credentials_from_reply(JsonObject *root, const SpnCredentials *previous,
                                               gint64 now_ms, GError **error)
 {
     if (!spn_json_has_nonempty_string(root, "access_token")) {
         g_set_error_literal(error, SPN_ERROR, SPN_ERROR_UPSTREAM,
                             "Spotify's token reply has no access_token");
+        return NULL;
+    }
+    if (!is_usable_token(spn_json_get_string(root, "access_token")) ||
+        (spn_json_has_nonempty_string(root, "refresh_token") &&
+         !is_usable_token(spn_json_get_string(root, "refresh_token")))) {
+        g_set_error_literal(error, SPN_ERROR, SPN_ERROR_UPSTREAM,
+                            "Spotify's token reply has a token with characters no token has");
         return NULL;
     }
 

@@ -6,8 +6,11 @@ each other. Paths come from the environment meson sets: SPOTNOWD, FAKE_SPOTIFY, 
 """
 
 import configparser
+import glob
 import json
 import os
+import re
+import shlex
 import shutil
 import signal
 import socket
@@ -41,6 +44,13 @@ FAST_POLLING = {
     "retry-after-default-s": "30",
     "token-refresh-margin-s": "60",
 }
+
+
+# What a sanitizer or valgrind prints when it finds something in the daemon or the fake
+# (build-aux/test.sh runs the integration suite under both). ASan and UBSan (with halt_on_error)
+# also make the daemon's exit status non-zero, which stop() checks.
+MEMORY_ERROR = re.compile(r"ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:"
+                          r"|ERROR SUMMARY: [1-9]")
 
 
 def now_ms():
@@ -175,6 +185,7 @@ class SpotnowTestCase(unittest.TestCase):
             self.write_credentials()
         self.conn = self.bus.connect()
         self.daemon = None
+        self.daemon_problems = []
         self.signals = []
         self._subscription = self.conn.signal_subscribe(
             BUS_NAME, INTERFACE, None, OBJECT_PATH, None, Gio.DBusSignalFlags.NONE,
@@ -188,10 +199,25 @@ class SpotnowTestCase(unittest.TestCase):
         self.conn.close_sync(None)
         self.fake.stop()
         self.bus.stop()
-        if os.environ.get("SPN_KEEP_WORKDIR"):
+        problems = self.daemon_problems + self.memory_errors()
+        if os.environ.get("SPN_KEEP_WORKDIR") or problems:
             print("workdir kept:", self.workdir)
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        self.assertEqual(problems, [], "spotnowd or fake-spotify did not end cleanly")
+
+    def memory_errors(self):
+        """Every daemon this case started, --replace'd ones included, and the fake, by their
+        logs."""
+        found = []
+        logs = glob.glob(os.path.join(self.workdir, "spotnowd-*.log"))
+        for path in sorted(logs) + [os.path.join(self.workdir, "fake-spotify.log")]:
+            with open(path, errors="replace") as f:
+                for line in f:
+                    if MEMORY_ERROR.search(line):
+                        found.append(f"{os.path.basename(path)}: {line.strip()}")
+                        break
+        return found
 
     # ---- set-up pieces ----------------------------------------------------------------------
 
@@ -231,8 +257,10 @@ class SpotnowTestCase(unittest.TestCase):
                        "DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/spotnow-test"))
         self.daemon_log_path = os.path.join(self.workdir, f"spotnowd-{time.time():.3f}.log")
         self.daemon_log = open(self.daemon_log_path, "w")
+        # SPOTNOWD_WRAPPER runs the daemon under a tool, e.g. "valgrind --error-exitcode=1".
+        wrapper = shlex.split(os.environ.get("SPOTNOWD_WRAPPER", ""))
         self.daemon = subprocess.Popen(
-            [os.environ["SPOTNOWD"], "--config", self.config_path, "--state-dir",
+            [*wrapper, os.environ["SPOTNOWD"], "--config", self.config_path, "--state-dir",
              self.state_dir, *extra_args],
             env=env, stdout=self.daemon_log, stderr=subprocess.STDOUT)
         if wait:
@@ -241,14 +269,19 @@ class SpotnowTestCase(unittest.TestCase):
     def stop(self, sig=signal.SIGTERM):
         if self.daemon is None:
             return None
+        terminated = self.daemon.poll() is None and sig == signal.SIGTERM
         if self.daemon.poll() is None:
             self.daemon.send_signal(sig)
             try:
-                self.daemon.wait(10)
+                self.daemon.wait(30)
             except subprocess.TimeoutExpired:
                 self.daemon.kill()
                 self.daemon.wait()
         code = self.daemon.returncode
+        # A clean SIGTERM exit is 0; a sanitizer or valgrind error makes it non-zero.
+        if terminated and code != 0:
+            self.daemon_problems.append(
+                f"{os.path.basename(self.daemon_log_path)}: exit status {code} after SIGTERM")
         self.daemon_log.close()
         self.daemon = None
         return code

@@ -136,6 +136,8 @@ class Basics(SpotnowTestCase):
         self.assertGreaterEqual(self.fake.requests(CP_PATH), 1)
 
     def test_signed_out(self):
+        # The first poll must have filled state.ini (it may not have yet under valgrind).
+        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
         self.stop()
         os.unlink(os.path.join(self.state_dir, "credentials.ini"))
         self.fake.control("reset-stats")
