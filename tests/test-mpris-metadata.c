@@ -4,19 +4,15 @@
 
 #include "mpris-metadata.h"
 #include "snapshot.h"
+#include "test-util.h"
 
 #define NOW G_GINT64_CONSTANT(1700000000000)
 
 static SpnSnapshot *from_fixture(const char *name, const SpnSnapshot *previous)
 {
-    const char *dir = g_getenv("SPN_FIXTURES_DIR");
-    g_assert_nonnull(dir);
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autofree char *body = NULL;
     gsize length = 0;
+    g_autofree char *body = spn_test_load_fixture(name, &length);
     g_autoptr(GError) error = NULL;
-    g_file_get_contents(path, &body, &length, &error);
-    g_assert_no_error(error);
     g_autoptr(SpnSnapshot) empty = spn_snapshot_new();
     SpnSnapshot *snapshot =
         spn_snapshot_normalise(previous ? previous : empty, body, length, NOW, &error);

@@ -4,28 +4,17 @@
 
 #include "snapshot.h"
 #include "spn-error.h"
+#include "test-util.h"
 
 /* Local clock of every normalisation: far from any fixture's "timestamp". */
 #define NOW G_GINT64_CONSTANT(1700000000000)
 #define ART "https://i.scdn.co/image/"
 
-static char *load_fixture(const char *name, gsize *length)
-{
-    const char *dir = g_getenv("SPN_FIXTURES_DIR");
-    g_assert_nonnull(dir);
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autoptr(GError) error = NULL;
-    char *contents = NULL;
-    g_file_get_contents(path, &contents, length, &error);
-    g_assert_no_error(error);
-    return contents;
-}
-
 /* The pyrepr capture has Python's True/False and the string "None" for null; nothing else in
  * it differs from JSON, so this turns it into the body Spotify sent. */
 static char *load_pyrepr_as_json(const char *name, gsize *length)
 {
-    g_autofree char *repr = load_fixture(name, NULL);
+    g_autofree char *repr = spn_test_load_fixture(name, NULL);
     GString *json = g_string_new(repr);
     g_string_replace(json, "True", "true", 0);
     g_string_replace(json, "False", "false", 0);
@@ -37,7 +26,7 @@ static char *load_pyrepr_as_json(const char *name, gsize *length)
 /* A currently-playing envelope around a bare track object (the local-file fixture). */
 static char *load_wrapped_item(const char *name, gsize *length)
 {
-    g_autofree char *item = load_fixture(name, NULL);
+    g_autofree char *item = spn_test_load_fixture(name, NULL);
     char *body = g_strdup_printf(
         "{\"timestamp\": 1, \"progress_ms\": 61000, \"is_playing\": true,"
         " \"currently_playing_type\": \"track\", \"item\": %s}",
@@ -185,7 +174,7 @@ static void test_fixture(gconstpointer data)
     gsize length = 0;
     switch (c->kind) {
         case BODY_AS_IS:
-            body = load_fixture(c->fixture, &length);
+            body = spn_test_load_fixture(c->fixture, &length);
             break;
         case BODY_PYREPR:
             body = load_pyrepr_as_json(c->fixture, &length);
@@ -268,7 +257,7 @@ static void test_fallback_from_nothing(void)
     g_autoptr(SpnSnapshot) s = spn_snapshot_normalise(empty, NULL, 0, NOW, NULL);
     assert_last_played(s, empty, "none");
 
-    g_autofree char *ad = load_fixture("currently-playing-ad.json", NULL);
+    g_autofree char *ad = spn_test_load_fixture("currently-playing-ad.json", NULL);
     g_autoptr(SpnSnapshot) a = normalise_ok(empty, ad);
     assert_last_played(a, empty, "ad");
 }
@@ -322,9 +311,10 @@ static void test_unknown_types(void)
 
 static void test_album_art_file(void)
 {
-    g_autofree char *track = load_fixture("currently-playing-track.json", NULL);
-    g_autofree char *same_art = load_fixture("player-state-track.json", NULL);
-    g_autofree char *other_art = load_fixture("currently-playing-track-linked-from.json", NULL);
+    g_autofree char *track = spn_test_load_fixture("currently-playing-track.json", NULL);
+    g_autofree char *same_art = spn_test_load_fixture("player-state-track.json", NULL);
+    g_autofree char *other_art =
+        spn_test_load_fixture("currently-playing-track-linked-from.json", NULL);
 
     g_autoptr(SpnSnapshot) first = normalise_ok(NULL, track);
     first->album_art_file = g_strdup("/cache/art/abba.jpg");
@@ -495,7 +485,7 @@ static void test_bad_json(void)
 
 static void test_invalid_utf8(void)
 {
-    g_autofree char *track = load_fixture("currently-playing-track.json", NULL);
+    g_autofree char *track = spn_test_load_fixture("currently-playing-track.json", NULL);
     g_autoptr(GString) body = g_string_new(track);
     g_assert_cmpuint(g_string_replace(body, "Dancing Queen", "Dancing \xff\xfe Queen", 1), ==, 1);
     assert_normalise_fails(body->str, body->len);
@@ -648,22 +638,6 @@ static void assert_key_type(GVariant *dict, const char *key, const char *type)
     g_assert_cmpstr(g_variant_get_type_string(value), ==, type);
 }
 
-static void assert_snapshots_equal(const SpnSnapshot *a, const SpnSnapshot *b)
-{
-    g_assert_cmpint(a->is_playing, ==, b->is_playing);
-    g_assert_cmpstr(a->track_name, ==, b->track_name);
-    g_assert_cmpstr(a->artist_name, ==, b->artist_name);
-    g_assert_cmpstr(a->album_name, ==, b->album_name);
-    g_assert_cmpstr(a->album_art, ==, b->album_art);
-    g_assert_cmpstr(a->album_art_file, ==, b->album_art_file);
-    g_assert_cmpstr(a->track_url, ==, b->track_url);
-    g_assert_cmpstr(a->track_id, ==, b->track_id);
-    g_assert_cmpstr(a->item_type, ==, b->item_type);
-    g_assert_cmpint(a->progress_ms, ==, b->progress_ms);
-    g_assert_cmpint(a->duration_ms, ==, b->duration_ms);
-    g_assert_cmpint(a->fetched_at, ==, b->fetched_at);
-}
-
 static void test_variant_full(void)
 {
     g_autoptr(SpnSnapshot) s = previous_snapshot();
@@ -688,7 +662,7 @@ static void test_variant_full(void)
     g_assert_cmpstr(track_name, ==, "Previous Song");
 
     g_autoptr(SpnSnapshot) back = spn_snapshot_from_variant(dict);
-    assert_snapshots_equal(back, s);
+    spn_assert_snapshots_equal(back, s);
 }
 
 /* A local file before its art is cached: three keys absent, not "". */
@@ -709,7 +683,7 @@ static void test_variant_absent_keys(void)
     assert_key_type(dict, SPN_KEY_ALBUM_ART, "s"); /* "" but present */
 
     g_autoptr(SpnSnapshot) back = spn_snapshot_from_variant(dict);
-    assert_snapshots_equal(back, s);
+    spn_assert_snapshots_equal(back, s);
     g_assert_cmpint(spn_snapshot_compare(s, back), ==, SPN_CHANGE_NONE);
 }
 
@@ -719,11 +693,11 @@ static void test_variant_tolerant(void)
 
     g_autoptr(GVariant) empty = g_variant_ref_sink(g_variant_new("a{sv}", NULL));
     g_autoptr(SpnSnapshot) a = spn_snapshot_from_variant(empty);
-    assert_snapshots_equal(a, defaults);
+    spn_assert_snapshots_equal(a, defaults);
 
     g_autoptr(GVariant) not_dict = g_variant_ref_sink(g_variant_new_string("hello"));
     g_autoptr(SpnSnapshot) b = spn_snapshot_from_variant(not_dict);
-    assert_snapshots_equal(b, defaults);
+    spn_assert_snapshots_equal(b, defaults);
 
     GVariantDict wrong;
     g_variant_dict_init(&wrong, NULL);

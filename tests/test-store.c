@@ -11,6 +11,7 @@
 
 #include "spn-error.h"
 #include "store.h"
+#include "test-util.h"
 
 #define STORE_DOMAIN "spotnow-store"
 #define ACCESS_TOKEN "BQD-access-token-never-logged"
@@ -126,22 +127,6 @@ static SpnSnapshot *tricky_snapshot(void)
     return s;
 }
 
-static void assert_snapshots_equal(const SpnSnapshot *a, const SpnSnapshot *b)
-{
-    g_assert_cmpint(a->is_playing, ==, b->is_playing);
-    g_assert_cmpstr(a->track_name, ==, b->track_name);
-    g_assert_cmpstr(a->artist_name, ==, b->artist_name);
-    g_assert_cmpstr(a->album_name, ==, b->album_name);
-    g_assert_cmpstr(a->album_art, ==, b->album_art);
-    g_assert_cmpstr(a->album_art_file, ==, b->album_art_file);
-    g_assert_cmpstr(a->track_url, ==, b->track_url);
-    g_assert_cmpstr(a->track_id, ==, b->track_id);
-    g_assert_cmpstr(a->item_type, ==, b->item_type);
-    g_assert_cmpint(a->progress_ms, ==, b->progress_ms);
-    g_assert_cmpint(a->duration_ms, ==, b->duration_ms);
-    g_assert_cmpint(a->fetched_at, ==, b->fetched_at);
-}
-
 static void assert_empty_snapshot(const SpnSnapshot *s)
 {
     g_assert_false(s->is_playing);
@@ -182,7 +167,7 @@ static void test_state_round_trip(Fixture *f, gconstpointer data)
     g_assert_no_error(error);
     load_state_ok(f, &loaded, &loaded_poll);
 
-    assert_snapshots_equal(loaded, saved);
+    spn_assert_snapshots_equal(loaded, saved);
     g_assert_cmpint(loaded_poll.last_poll_at, ==, poll.last_poll_at);
     g_assert_cmpint(loaded_poll.backoff_until, ==, poll.backoff_until);
     g_assert_cmpuint(loaded_poll.failures, ==, poll.failures);
@@ -243,7 +228,7 @@ static void test_state_absent_optional(Fixture *f, gconstpointer data)
     g_assert_false(g_key_file_has_key(key_file, "now-playing", "trackId", NULL));
 
     load_state_ok(f, &loaded, NULL);
-    assert_snapshots_equal(loaded, saved);
+    spn_assert_snapshots_equal(loaded, saved);
     g_assert_null(loaded->track_url);
 }
 
@@ -406,7 +391,7 @@ static void test_state_save_creates_dir(Fixture *f, gconstpointer data)
     g_assert_no_error(error);
     g_assert_cmpuint(file_mode(nested), ==, 0700);
     g_assert_true(spn_store_load_state(nested, &loaded, NULL, &error));
-    assert_snapshots_equal(loaded, saved);
+    spn_assert_snapshots_equal(loaded, saved);
 }
 
 static void test_state_save_dir_is_file(Fixture *f, gconstpointer data)
@@ -461,7 +446,7 @@ static void test_state_save_fails_keeps_old(Fixture *f, gconstpointer data)
     entries = list_dir(f->dir);
     g_assert_cmpstr(entries, ==, "state.ini");
     load_state_ok(f, &loaded, NULL);
-    assert_snapshots_equal(loaded, old_snapshot);
+    spn_assert_snapshots_equal(loaded, old_snapshot);
 }
 
 static void test_state_pure_halves(void)
@@ -474,7 +459,7 @@ static void test_state_pure_halves(void)
     spn_store_snapshot_to_key_file(saved, key_file);
     loaded = spn_store_snapshot_from_key_file(key_file, &error);
     g_assert_no_error(error);
-    assert_snapshots_equal(loaded, saved);
+    spn_assert_snapshots_equal(loaded, saved);
     g_clear_pointer(&loaded, spn_snapshot_free);
 
     g_key_file_set_value(key_file, "now-playing", "durationMs", "long");

@@ -4,6 +4,7 @@
 #include "credentials.h"
 #include "spn-error.h"
 #include "upstream.h"
+#include "test-util.h"
 
 #define NOW G_GINT64_CONSTANT(1700000000000)
 
@@ -20,18 +21,6 @@
 #define ROTATED_REFRESH_TOKEN                                                                 \
     "PoO04alC_uRJoyd2MLhN53hHv2-sDAJs5mULPPzLW0lgdXXAvZAWEJrBqqd6NfCE4FZo7TcuKXp4grmE-9fKyMa" \
     "P6zl6g"
-
-static char *load_fixture(const char *name, gsize *length)
-{
-    const char *dir = g_getenv("SPN_FIXTURES_DIR");
-    g_assert_nonnull(dir);
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autoptr(GError) error = NULL;
-    char *contents = NULL;
-    g_file_get_contents(path, &contents, length, &error);
-    g_assert_no_error(error);
-    return contents;
-}
 
 static SpnCredentials *signed_in(void)
 {
@@ -88,7 +77,7 @@ static void test_describe_fixture(gconstpointer data)
 {
     const ErrorCase *c = data;
     gsize length = 0;
-    g_autofree char *body = load_fixture(c->fixture, &length);
+    g_autofree char *body = spn_test_load_fixture(c->fixture, &length);
     g_autofree char *text = spn_upstream_describe_error(c->status, c->reason, body, length);
     g_assert_cmpstr(text, ==, c->description);
 }
@@ -200,7 +189,7 @@ static void test_describe_hides_tokens(void)
 static SpnCredentials *parse_ok(const char *fixture, const SpnCredentials *previous)
 {
     gsize length = 0;
-    g_autofree char *body = load_fixture(fixture, &length);
+    g_autofree char *body = spn_test_load_fixture(fixture, &length);
     g_autoptr(GError) error = NULL;
     SpnCredentials *c = spn_upstream_parse_token_reply(200, body, length, previous, NOW, &error);
     g_assert_no_error(error);
@@ -320,7 +309,7 @@ static void assert_token_error_fixture(guint status, const char *fixture, gint c
                                        const char *message)
 {
     gsize length = 0;
-    g_autofree char *body = load_fixture(fixture, &length);
+    g_autofree char *body = spn_test_load_fixture(fixture, &length);
     assert_token_error(status, body, length, code, message);
 }
 

@@ -12,6 +12,7 @@
 #include "snapshot.h"
 #include "spn-error.h"
 #include "store.h"
+#include "test-util.h"
 
 #define NOW_MS G_GINT64_CONSTANT(1700000000000)
 
@@ -71,22 +72,6 @@ static void assert_well_formed(const SpnSnapshot *snapshot)
     g_assert_cmpint(snapshot->fetched_at, ==, NOW_MS);
 }
 
-static void assert_same(const SpnSnapshot *a, const SpnSnapshot *b)
-{
-    g_assert_cmpint(a->is_playing, ==, b->is_playing);
-    g_assert_cmpstr(a->track_name, ==, b->track_name);
-    g_assert_cmpstr(a->artist_name, ==, b->artist_name);
-    g_assert_cmpstr(a->album_name, ==, b->album_name);
-    g_assert_cmpstr(a->album_art, ==, b->album_art);
-    g_assert_cmpstr(a->album_art_file, ==, b->album_art_file);
-    g_assert_cmpstr(a->track_url, ==, b->track_url);
-    g_assert_cmpstr(a->track_id, ==, b->track_id);
-    g_assert_cmpstr(a->item_type, ==, b->item_type);
-    g_assert_cmpint(a->progress_ms, ==, b->progress_ms);
-    g_assert_cmpint(a->duration_ms, ==, b->duration_ms);
-    g_assert_cmpint(a->fetched_at, ==, b->fetched_at);
-}
-
 static void assert_round_trips(const SpnSnapshot *snapshot)
 {
     g_autoptr(GVariant) variant = g_variant_ref_sink(spn_snapshot_to_variant(snapshot));
@@ -99,7 +84,7 @@ static void assert_round_trips(const SpnSnapshot *snapshot)
     gsize length = 0;
 
     g_assert_true(g_variant_is_normal_form(variant));
-    assert_same(snapshot, from_variant);
+    spn_assert_snapshots_equal(snapshot, from_variant);
 
     spn_store_snapshot_to_key_file(snapshot, written);
     text = g_key_file_to_data(written, &length, NULL);
@@ -107,7 +92,7 @@ static void assert_round_trips(const SpnSnapshot *snapshot)
     g_assert_no_error(error);
     from_key_file = spn_store_snapshot_from_key_file(read, &error);
     g_assert_no_error(error);
-    assert_same(snapshot, from_key_file);
+    spn_assert_snapshots_equal(snapshot, from_key_file);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
