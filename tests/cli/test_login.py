@@ -167,13 +167,7 @@ class Login(CliTestCase):
 
 class LoginWithoutClientId(CliTestCase):
     credentials = False
-
-    def write_config(self, **overrides):
-        super().write_config(**overrides)
-        with open(self.config_path) as f:
-            text = f.read().replace("client-id = test-client\n", "")
-        with open(self.config_path, "w") as f:
-            f.write(text)
+    client_id = None
 
     def test_explains_the_three_steps(self):
         for args in (["login"], ["login", "--paste"]):

@@ -170,6 +170,7 @@ class SpotnowTestCase(unittest.TestCase):
     timeline = "1000 track id=t1 name=\"First Song\" artists=\"The Testers\" album=\"Test Album\" duration=1000\n"
     polling = {}           # overrides of FAST_POLLING
     spotify = {}           # extra [spotify] keys
+    client_id = "test-client"  # None: a config without one
     credentials = True     # write a credentials.ini before start
     fake_args = ()
     start_daemon = True
@@ -224,8 +225,10 @@ class SpotnowTestCase(unittest.TestCase):
     def write_config(self, **overrides):
         cfg = configparser.ConfigParser()
         cfg.optionxform = str
-        cfg["spotify"] = {"client-id": "test-client", "api-base-url": self.fake.url,
-                          "accounts-base-url": self.fake.url, **self.spotify}
+        cfg["spotify"] = {"api-base-url": self.fake.url, "accounts-base-url": self.fake.url,
+                          **self.spotify}
+        if self.client_id is not None:
+            cfg["spotify"]["client-id"] = self.client_id
         cfg["polling"] = {**FAST_POLLING, **self.polling, **overrides}
         with open(self.config_path, "w") as f:
             cfg.write(f)

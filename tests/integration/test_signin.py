@@ -219,13 +219,7 @@ class SignInTimeout(SpotnowTestCase):
 
 class SignInWithoutClientId(SpotnowTestCase):
     credentials = False
-
-    def write_config(self, **overrides):
-        super().write_config(**overrides)
-        with open(self.config_path) as f:
-            text = f.read().replace("client-id = test-client\n", "")
-        with open(self.config_path, "w") as f:
-            f.write(text)
+    client_id = None
 
     def test_missing_client_id_explains_the_three_steps(self):
         error = self.assertDBusError("io.github.spotnow.Error.NotSupported", "BeginSignIn")
