@@ -11,7 +11,7 @@ revoked, and nothing is sent after it.
 import time
 
 from faultcase import FaultCase
-from harness import TOKEN_PATH, FakeSpotify, main
+from harness import TOKEN_PATH, FakeSpotify, free_port, main
 
 FRESH_S = 0.1           # a viewer wants a poll this often
 BACKOFF_INITIAL_S = 0.4  # > FRESH_S, so a daemon that ignored the back-off would be caught
@@ -59,6 +59,9 @@ class FaultMatrix(FaultCase):
     spotify = {"request-timeout-s": str(TIMEOUT_S)}
 
     def setUp(self):
+        # A reserved port rather than an ephemeral one: test_connection_refused restarts the
+        # fake on the same port, which another test's outgoing connection must not take first.
+        self.fake_args = ("--port", str(free_port()))
         super().setUp()
         self.wait_first_poll()
         self.report()

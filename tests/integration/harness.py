@@ -6,9 +6,11 @@ each other. Paths come from the environment meson sets: SPOTNOWD, FAKE_SPOTIFY, 
 """
 
 import configparser
+import fcntl
 import glob
 import json
 import os
+import random
 import re
 import shlex
 import shutil
@@ -57,11 +59,48 @@ def now_ms():
     return int(time.time() * 1000)
 
 
+# Ports this process has reserved: the lock files stay open (and locked) until it exits.
+_RESERVED_PORTS = []
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(v) for v in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    """A loopback port nobody listens on now (for [spotify] redirect-port)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port for [spotify] redirect-port that nothing else will take meanwhile.
+
+    Not bind(0): that hands out an ephemeral port, which any outgoing connection of a test
+    running in parallel may take before the daemon binds it (CI saw exactly that). So the port
+    comes from below the ephemeral range, and a lock file under /tmp keeps the tests of other
+    processes off it for as long as this one runs.
+    """
+    low, high = _ephemeral_range()
+    candidates = list(range(20000, low)) if low > 21000 else list(range(high + 1, 65536))
+    lock_dir = os.path.join(tempfile.gettempdir(), "spotnow-test-ports")
+    os.makedirs(lock_dir, exist_ok=True)
+    rng = random.Random(os.getpid() ^ time.monotonic_ns())
+    for port in rng.sample(candidates, min(200, len(candidates))):
+        fd = os.open(os.path.join(lock_dir, str(port)), os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                os.close(fd)
+                continue
+        _RESERVED_PORTS.append(fd)
+        return port
+    raise RuntimeError("no free loopback port below the ephemeral range")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
