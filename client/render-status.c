@@ -82,19 +82,23 @@ static void add_row(GArray *rows, const char *label, char *value)
     g_array_append_val(rows, row);
 }
 
+/* The authState value itself comes first, untranslated, so scripts and people grepping for
+ * "signed-in" find the word the bus uses; what to do about it follows. */
 static char *account_text(const char *auth, gboolean colour)
 {
-    const char *text = auth;
+    g_autofree char *text = NULL;
     const char *ansi = ANSI_RED;
     if (g_str_equal(auth, "signed-in")) {
-        text = _("signed in");
+        text = g_strdup(auth);
         ansi = ANSI_GREEN;
     } else if (g_str_equal(auth, "signed-out")) {
-        text = _("signed out");
+        text = g_strdup_printf("%s (%s)", auth, _("sign in with “spotnow login”"));
     } else if (g_str_equal(auth, "revoked")) {
-        text = _("access revoked or expired: sign in again");
+        text = g_strdup_printf("%s (%s)", auth, _("access revoked or expired: sign in again"));
+    } else {
+        text = g_strdup(auth);
     }
-    return colour ? g_strdup_printf("%s%s%s", ansi, text, ANSI_RESET) : g_strdup(text);
+    return colour ? g_strdup_printf("%s%s%s", ansi, text, ANSI_RESET) : g_steal_pointer(&text);
 }
 
 static char *moment_text(GVariant *status, const char *key, const char *if_zero, gint64 now_ms)

@@ -5,6 +5,9 @@
 
 #include <math.h>
 
+/* The most the jitter adds to a nominal delay, as a share of it. */
+#define JITTER_SHARE 0.25
+
 gint64 spn_backoff_delay_ms(guint failures, double initial_s, double max_s, double random_unit)
 {
     if (failures == 0)
@@ -13,7 +16,7 @@ gint64 spn_backoff_delay_ms(guint failures, double initial_s, double max_s, doub
     guint doublings = MIN(failures - 1, 30u);
     double nominal_s = MIN(initial_s * ldexp(1.0, (int)doublings), max_s);
     double unit = CLAMP(random_unit, 0.0, 1.0);
-    double delay_s = nominal_s / 2.0 + (nominal_s / 2.0) * unit;
+    double delay_s = MIN(nominal_s * (1.0 + JITTER_SHARE * unit), max_s);
     return (gint64)llround(delay_s * 1000.0);
 }
 

@@ -7,9 +7,10 @@
 G_BEGIN_DECLS
 
 /* Delay in ms before the next attempt after @failures consecutive 5xx/network failures
- * (failures >= 1): initial, doubling, capped at max, then "equal jitter": half of it fixed and
- * half scaled by @random_unit in [0, 1), so many daemons that failed together do not return
- * together, yet none comes back sooner than half the nominal delay. */
+ * (failures >= 1): initial, doubling, capped at max; then jitter adds up to a quarter more
+ * (scaled by @random_unit in [0, 1)), never past max, so many daemons that failed together do
+ * not return together, yet none comes back sooner than the nominal delay ("10 s doubling to
+ * 5 min" are the shortest waits, as a user reading DESIGN.md rule 6 would expect). */
 gint64 spn_backoff_delay_ms(guint failures, double initial_s, double max_s, double random_unit);
 
 /* Until when to wait after a 429: Retry-After (already parsed to Unix ms; 0 = absent or

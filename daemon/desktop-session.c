@@ -53,11 +53,24 @@ static void set_active(SpnDesktopSession *self, gboolean active)
     g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ACTIVE]);
 }
 
+/* Only a graphical session has a panel to look at. logind elects a tty or ssh session as the
+ * user's Display when there is no graphical one, and our own session may be one: a daemon run
+ * over ssh must not poll fast for a screen nobody has. */
+static gboolean is_graphical(GDBusProxy *session)
+{
+    g_autoptr(GVariant) type = g_dbus_proxy_get_cached_property(session, "Type");
+    if (type == NULL || !g_variant_is_of_type(type, G_VARIANT_TYPE_STRING))
+        return FALSE;
+    const char *name = g_variant_get_string(type, NULL);
+    return g_str_equal(name, "x11") || g_str_equal(name, "wayland") || g_str_equal(name, "mir");
+}
+
 static void update(SpnDesktopSession *self)
 {
     /* logind before v230 has no LockedHint: treat its absence as unlocked. A session whose
      * properties could not be read at all is not known to be active. */
-    gboolean active = self->session != NULL && cached_boolean(self->session, "Active", FALSE) &&
+    gboolean active = self->session != NULL && is_graphical(self->session) &&
+                      cached_boolean(self->session, "Active", FALSE) &&
                       !cached_boolean(self->session, "LockedHint", FALSE) &&
                       !cached_boolean(self->session, "IdleHint", FALSE);
     set_active(self, active);

@@ -55,11 +55,13 @@ static void wipe_and_free(char *data, gsize length)
     g_free(data);
 }
 
-/* Reads @path into a key file. Returns FALSE only for an I/O failure (@error set).
- * Absent file: *key_file NULL, *parse_error NULL. Unparseable: *key_file NULL, *parse_error set.
+/* Reads @path into a key file. Absent file: *key_file NULL, *parse_error NULL. Unparseable or
+ * unreadable (a directory, no permission, an I/O error): *key_file NULL, *parse_error set, in
+ * G_FILE_ERROR for the unreadable kind. Either way the caller sets the file aside, so a later
+ * save cannot silently replace what could not be read.
  * @secret: the bytes may hold tokens, so wipe them once parsed. */
-static gboolean read_key_file(const char *path, gboolean secret, GKeyFile **key_file,
-                              GError **parse_error, GError **error)
+static void read_key_file(const char *path, gboolean secret, GKeyFile **key_file,
+                          GError **parse_error)
 {
     g_autoptr(GError) local_error = NULL;
     g_autoptr(GKeyFile) parsed = g_key_file_new();
@@ -69,10 +71,9 @@ static gboolean read_key_file(const char *path, gboolean secret, GKeyFile **key_
 
     *key_file = NULL;
     if (!g_file_get_contents(path, &data, &length, &local_error)) {
-        if (g_error_matches(local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-            return TRUE;
-        g_propagate_error(error, g_steal_pointer(&local_error));
-        return FALSE;
+        if (!g_error_matches(local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            g_propagate_error(parse_error, g_steal_pointer(&local_error));
+        return;
     }
 
     /* We only ever write UTF-8 text. GKeyFile stops at a NUL and would read a damaged file
@@ -90,7 +91,6 @@ static gboolean read_key_file(const char *path, gboolean secret, GKeyFile **key_
         g_free(data);
     if (ok)
         *key_file = g_steal_pointer(&parsed);
-    return TRUE;
 }
 
 /* GKeyFile's parse errors quote the offending line, which in a damaged file may be megabytes of
@@ -114,23 +114,35 @@ static char *printable_reason(const char *reason)
 }
 
 /* Renames @path to "@path.corrupt" so the next save cannot overwrite what the user may want to
- * inspect, and says so once. @reason must never contain a token. */
-static gboolean set_aside(const char *path, const char *reason, mode_t mode, GError **error)
+ * inspect, and says so once. @problem is read_key_file()'s or the loader's error; its message
+ * must never contain a token. */
+static gboolean set_aside(const char *path, const GError *problem, mode_t mode, GError **error)
 {
     g_autofree char *corrupt_path = g_strconcat(path, ".corrupt", NULL);
-    g_autofree char *printable = printable_reason(reason);
+    g_autofree char *printable = printable_reason(problem->message);
+    gboolean unreadable = problem->domain == G_FILE_ERROR;
 
     if (g_rename(path, corrupt_path) != 0) {
         int saved_errno = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
-                    _("state file %s was corrupt (%s) and could not be set aside: %s"), path,
-                    printable, g_strerror(saved_errno));
+        if (unreadable)
+            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
+                        _("state file %s could not be read (%s) nor set aside: %s"), path,
+                        printable, g_strerror(saved_errno));
+        else
+            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
+                        _("state file %s was corrupt (%s) and could not be set aside: %s"), path,
+                        printable, g_strerror(saved_errno));
         return FALSE;
     }
     /* A hand-copied credentials file may have been readable by others; the copy must not be. */
-    if (mode == CREDENTIALS_MODE)
+    if (mode == CREDENTIALS_MODE && g_file_test(corrupt_path, G_FILE_TEST_IS_REGULAR))
         g_chmod(corrupt_path, CREDENTIALS_MODE);
-    g_warning(_("state file %s was corrupt (%s); set aside as %s"), path, printable, corrupt_path);
+    if (unreadable)
+        g_warning(_("state file %s could not be read (%s); set aside as %s"), path, printable,
+                  corrupt_path);
+    else
+        g_warning(_("state file %s was corrupt (%s); set aside as %s"), path, printable,
+                  corrupt_path);
     return TRUE;
 }
 
@@ -395,15 +407,13 @@ gboolean spn_store_load_state(const char *state_dir, SpnSnapshot **snapshot,
 
     *snapshot = NULL;
     path = g_build_filename(state_dir, STATE_FILE, NULL);
-    if (!read_key_file(path, FALSE, &key_file, &corrupt, error))
-        return FALSE;
-
+    read_key_file(path, FALSE, &key_file, &corrupt);
     if (key_file != NULL) {
         loaded = spn_store_snapshot_from_key_file(key_file, &corrupt);
         if (loaded != NULL && !poll_state_from_key_file(key_file, &loaded_poll, &corrupt))
             g_clear_pointer(&loaded, spn_snapshot_free);
     }
-    if (corrupt != NULL && !set_aside(path, corrupt->message, STATE_MODE, error))
+    if (corrupt != NULL && !set_aside(path, corrupt, STATE_MODE, error))
         return FALSE;
 
     *snapshot = loaded != NULL ? g_steal_pointer(&loaded) : spn_snapshot_new();
@@ -491,16 +501,16 @@ gboolean spn_store_load_credentials(const char *state_dir, SpnCredentials **cred
 
     *credentials = NULL;
     path = g_build_filename(state_dir, CREDENTIALS_FILE, NULL);
-    if (!read_key_file(path, TRUE, &key_file, &parse_error, error))
-        return FALSE;
-
-    if (parse_error != NULL) {
+    read_key_file(path, TRUE, &key_file, &parse_error);
+    if (parse_error != NULL && parse_error->domain == G_FILE_ERROR) {
+        corrupt = g_steal_pointer(&parse_error); /* names the file and errno, never its bytes */
+    } else if (parse_error != NULL) {
         /* GKeyFile quotes the offending line, which may hold a token: keep only the gist. */
         g_set_error_literal(&corrupt, SPN_ERROR, SPN_ERROR_CORRUPT, _("not a valid key file"));
     } else if (key_file != NULL) {
         loaded = credentials_from_key_file(key_file, &corrupt);
     }
-    if (corrupt != NULL && !set_aside(path, corrupt->message, CREDENTIALS_MODE, error))
+    if (corrupt != NULL && !set_aside(path, corrupt, CREDENTIALS_MODE, error))
         return FALSE;
 
     *credentials = g_steal_pointer(&loaded);

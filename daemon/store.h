@@ -27,8 +27,9 @@ char *spn_store_default_state_dir(gboolean system_bus);
 /* state.ini = [now-playing] (snapshot keys as in DESIGN.md section 2, absent keys absent) +
  * [poll] (last-poll-at, backoff-until, failures).
  * Load: a missing file gives a new snapshot and zeroed poll state and returns TRUE. A corrupt one
- * (unparseable, or a value of the wrong type) is set aside as state.ini.corrupt, warned about, and
- * likewise gives the empty state; @error is only set for I/O failures other than "not found".
+ * (unparseable, or a value of the wrong type) or an unreadable one (a directory, no permission) is
+ * set aside as state.ini.corrupt, warned about, and likewise gives the empty state; @error is only
+ * set when it cannot be set aside.
  * Values are sanitised on load (progress clamped, itemType from the known set). */
 gboolean spn_store_load_state(const char *state_dir, SpnSnapshot **snapshot,
                               SpnPollState *poll_state, GError **error);
@@ -38,8 +39,9 @@ gboolean spn_store_save_state(const char *state_dir, const SpnSnapshot *snapshot
 
 /* credentials.ini = [credentials] access-token, refresh-token, expires-at (Unix ms), scope,
  * and revoked=true once Spotify said invalid_grant.
- * Load: a missing file sets *credentials = NULL and returns TRUE (signed out). A corrupt one is
- * set aside as credentials.ini.corrupt (mode kept 0600) and gives NULL. */
+ * Load: a missing file sets *credentials = NULL and returns TRUE (signed out). A corrupt or
+ * unreadable one is set aside as credentials.ini.corrupt (mode kept 0600) and gives NULL; @error
+ * is only set when it cannot be set aside. */
 gboolean spn_store_load_credentials(const char *state_dir, SpnCredentials **credentials,
                                     GError **error);
 /* Written with mode 0600 from the start (never briefly world-readable). */

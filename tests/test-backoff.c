@@ -1,32 +1,33 @@
-/* Back-off arithmetic: exponential with equal jitter, capped; 429 waits. */
+/* Back-off arithmetic: exponential with upward jitter, capped; 429 waits. */
 #include "backoff.h"
 
 static void test_doubles_from_initial_to_cap(void)
 {
-    /* random_unit 1.0 gives the nominal delay; 10 s doubling to 5 min (DESIGN.md rule 6). */
-    g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, 1.0), ==, 10000);
-    g_assert_cmpint(spn_backoff_delay_ms(2, 10, 300, 1.0), ==, 20000);
-    g_assert_cmpint(spn_backoff_delay_ms(3, 10, 300, 1.0), ==, 40000);
-    g_assert_cmpint(spn_backoff_delay_ms(5, 10, 300, 1.0), ==, 160000);
-    g_assert_cmpint(spn_backoff_delay_ms(6, 10, 300, 1.0), ==, 300000);
-    g_assert_cmpint(spn_backoff_delay_ms(60, 10, 300, 1.0), ==, 300000);
-    g_assert_cmpint(spn_backoff_delay_ms(G_MAXUINT, 10, 300, 1.0), ==, 300000);
+    /* random_unit 0 gives the nominal delay; 10 s doubling to 5 min (DESIGN.md rule 6). */
+    g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, 0.0), ==, 10000);
+    g_assert_cmpint(spn_backoff_delay_ms(2, 10, 300, 0.0), ==, 20000);
+    g_assert_cmpint(spn_backoff_delay_ms(3, 10, 300, 0.0), ==, 40000);
+    g_assert_cmpint(spn_backoff_delay_ms(5, 10, 300, 0.0), ==, 160000);
+    g_assert_cmpint(spn_backoff_delay_ms(6, 10, 300, 0.0), ==, 300000);
+    g_assert_cmpint(spn_backoff_delay_ms(60, 10, 300, 0.0), ==, 300000);
+    g_assert_cmpint(spn_backoff_delay_ms(G_MAXUINT, 10, 300, 0.0), ==, 300000);
 }
 
-static void test_jitter_keeps_half(void)
+static void test_jitter_adds_up_to_a_quarter(void)
 {
-    /* Equal jitter: never sooner than half the nominal delay, never later than all of it. */
-    g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, 0.0), ==, 5000);
-    g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, 0.5), ==, 7500);
-    g_assert_cmpint(spn_backoff_delay_ms(4, 10, 300, 0.0), ==, 40000);
+    /* Never sooner than the nominal delay, at most a quarter later, never past the cap. */
+    g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, 0.5), ==, 11250);
+    g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, 1.0), ==, 12500);
+    g_assert_cmpint(spn_backoff_delay_ms(5, 10, 300, 1.0), ==, 200000);
+    g_assert_cmpint(spn_backoff_delay_ms(6, 10, 300, 1.0), ==, 300000);
     for (int i = 0; i < 1000; i++) {
         gint64 d = spn_backoff_delay_ms(3, 10, 300, g_random_double());
-        g_assert_cmpint(d, >=, 20000);
-        g_assert_cmpint(d, <=, 40000);
+        g_assert_cmpint(d, >=, 40000);
+        g_assert_cmpint(d, <=, 50000);
     }
     /* Out-of-range draws are clamped, not trusted. */
-    g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, 7.0), ==, 10000);
-    g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, -1.0), ==, 5000);
+    g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, 7.0), ==, 12500);
+    g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, -1.0), ==, 10000);
 }
 
 static void test_no_failures_no_delay(void)
@@ -37,8 +38,8 @@ static void test_no_failures_no_delay(void)
 static void test_fractional_intervals(void)
 {
     /* Tests replay minutes in seconds: fractions must survive. */
-    g_assert_cmpint(spn_backoff_delay_ms(1, 0.2, 1.0, 1.0), ==, 200);
-    g_assert_cmpint(spn_backoff_delay_ms(4, 0.2, 1.0, 1.0), ==, 1000);
+    g_assert_cmpint(spn_backoff_delay_ms(1, 0.2, 1.0, 0.0), ==, 200);
+    g_assert_cmpint(spn_backoff_delay_ms(4, 0.2, 1.0, 0.0), ==, 1000);
 }
 
 static void test_rate_limited(void)
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/backoff/doubles-to-cap", test_doubles_from_initial_to_cap);
-    g_test_add_func("/backoff/jitter-keeps-half", test_jitter_keeps_half);
+    g_test_add_func("/backoff/jitter-adds-up-to-a-quarter", test_jitter_adds_up_to_a_quarter);
     g_test_add_func("/backoff/no-failures", test_no_failures_no_delay);
     g_test_add_func("/backoff/fractions", test_fractional_intervals);
     g_test_add_func("/backoff/rate-limited", test_rate_limited);

@@ -363,21 +363,33 @@ static void test_state_corrupt_wrong_type(Fixture *f, gconstpointer data)
     }
 }
 
+/* DESIGN.md section 5: an unreadable file is set aside like a corrupt one, so the next save
+ * cannot replace what could not be read. Tests run as root, where chmod 000 blocks nothing; a
+ * directory cannot be read either. */
 static void test_state_unreadable(Fixture *f, gconstpointer data)
 {
     g_autoptr(SpnSnapshot) loaded = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr(SpnSnapshot) saved = tricky_snapshot();
+    g_autofree char *corrupt_path = g_strconcat(f->state_path, ".corrupt", NULL);
     g_autofree char *entries = NULL;
+    g_autoptr(GError) error = NULL;
 
-    /* Tests run as root, where chmod 000 blocks nothing; a directory cannot be read either. */
     g_assert_cmpint(g_mkdir(f->state_path, 0700), ==, 0);
-    g_assert_false(spn_store_load_state(f->dir, &loaded, NULL, &error));
-    g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
-    g_assert_null(loaded);
-
+    g_test_expect_message(STORE_DOMAIN, G_LOG_LEVEL_WARNING,
+                          "state file */state.ini could not be read (*); set aside as "
+                          "*/state.ini.corrupt");
+    load_state_ok(f, &loaded, NULL);
+    g_test_assert_expected_messages();
+    assert_empty_snapshot(loaded);
     entries = list_dir(f->dir);
-    g_assert_cmpstr(entries, ==, "state.ini");
-    g_assert_true(g_file_test(f->state_path, G_FILE_TEST_IS_DIR));
+    g_assert_cmpstr(entries, ==, "state.ini.corrupt");
+    g_assert_true(g_file_test(corrupt_path, G_FILE_TEST_IS_DIR));
+
+    /* Saving works again, next to what was set aside. */
+    g_assert_true(spn_store_save_state(f->dir, saved, NULL, &error));
+    g_assert_no_error(error);
+    g_assert_true(g_file_test(f->state_path, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpint(g_rmdir(corrupt_path), ==, 0);
 }
 
 static void test_state_save_creates_dir(Fixture *f, gconstpointer data)
@@ -615,14 +627,44 @@ static void test_credentials_unreadable(Fixture *f, gconstpointer data)
 {
     g_autoptr(SpnCredentials) loaded = NULL;
     g_autoptr(GError) error = NULL;
+    g_autofree char *corrupt_path = g_strconcat(f->credentials_path, ".corrupt", NULL);
     g_autofree char *entries = NULL;
 
     g_assert_cmpint(g_mkdir(f->credentials_path, 0700), ==, 0);
-    g_assert_false(spn_store_load_credentials(f->dir, &loaded, &error));
-    g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
+    g_test_expect_message(STORE_DOMAIN, G_LOG_LEVEL_WARNING,
+                          "state file */credentials.ini could not be read (*); set aside as "
+                          "*/credentials.ini.corrupt");
+    g_assert_true(spn_store_load_credentials(f->dir, &loaded, &error));
+    g_test_assert_expected_messages();
+    g_assert_no_error(error);
     g_assert_null(loaded);
     entries = list_dir(f->dir);
-    g_assert_cmpstr(entries, ==, "credentials.ini");
+    g_assert_cmpstr(entries, ==, "credentials.ini.corrupt");
+    g_assert_cmpuint(file_mode(corrupt_path), ==, 0700);
+    g_assert_cmpint(g_rmdir(corrupt_path), ==, 0);
+}
+
+/* Nowhere to set an unreadable file aside (the directory is read-only, which binds root too
+ * once the fs is mounted read-only; here: the .corrupt name is taken by a non-empty directory):
+ * the load fails and says why, and the file stays where it is. */
+static void test_credentials_unreadable_cannot_set_aside(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnCredentials) loaded = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *corrupt_path = g_strconcat(f->credentials_path, ".corrupt", NULL);
+    g_autofree char *blocker = g_build_filename(corrupt_path, "keep", NULL);
+
+    g_assert_cmpint(g_mkdir(f->credentials_path, 0700), ==, 0);
+    g_assert_cmpint(g_mkdir(corrupt_path, 0700), ==, 0);
+    write_file(blocker, "x", -1);
+    g_assert_false(spn_store_load_credentials(f->dir, &loaded, &error));
+    g_assert_nonnull(error);
+    g_assert_true(strstr(error->message, "could not be read") != NULL);
+    g_assert_null(loaded);
+    g_assert_true(g_file_test(f->credentials_path, G_FILE_TEST_IS_DIR));
+    g_unlink(blocker);
+    g_rmdir(corrupt_path);
+    g_rmdir(f->credentials_path);
 }
 
 static void test_credentials_save_signed_out(Fixture *f, gconstpointer data)
@@ -721,6 +763,7 @@ int main(int argc, char **argv)
     ADD("credentials/missing", test_credentials_missing);
     ADD("credentials/corrupt", test_credentials_corrupt);
     ADD("credentials/unreadable", test_credentials_unreadable);
+    ADD("credentials/unreadable-cannot-set-aside", test_credentials_unreadable_cannot_set_aside);
     ADD("credentials/save-signed-out", test_credentials_save_signed_out);
     ADD("credentials/delete", test_credentials_delete);
     g_test_add_func("/store/default-state-dir", test_default_state_dir);

@@ -425,7 +425,7 @@ static void test_status_text(void)
     g_autoptr(GVariant) status = make_status("signed-in");
     g_autofree char *text = spn_render_status(status, FETCHED_AT, FALSE);
     g_assert_cmpstr(text, ==,
-                    "Account:    signed in\n"
+                    "Account:    signed-in\n"
                     "Viewers:    2\n"
                     "Last poll:  12 s ago\n"
                     "Next poll:  in 4 min\n"
@@ -439,7 +439,7 @@ static void test_status_text(void)
         "exceeded'>}"));
     g_autofree char *failing_text = spn_render_status(failing, FETCHED_AT, FALSE);
     g_assert_cmpstr(failing_text, ==,
-                    "Account:    access revoked or expired: sign in again\n"
+                    "Account:    revoked (access revoked or expired: sign in again)\n"
                     "Last poll:  never\n"
                     "Next poll:  none scheduled\n"
                     "Back-off:   ends in 3 min\n"

@@ -160,7 +160,7 @@ class Track(Outputs):
         result = self.spotnow("status")
         self.assertExit(result, 0)
         lines = result.stdout.splitlines()
-        self.assertEqual(lines[0], "Account:    signed in")
+        self.assertEqual(lines[0], "Account:    signed-in")
         self.assertEqual(lines[1], "Viewers:    0")
         self.assertRegex(lines[2], r"^Last poll:  \d s ago$")
         self.assertRegex(lines[3], r"^Next poll:  in (4|5) min$")
@@ -283,7 +283,8 @@ class NeverSignedIn(Outputs):
         self.assertExit(self.spotnow("fresh"), 4)
         result = self.spotnow("status")
         self.assertExit(result, 4)
-        self.assertEqual(result.stdout.splitlines()[0], "Account:    signed out")
+        self.assertEqual(result.stdout.splitlines()[0],
+                         "Account:    signed-out (sign in with “spotnow login”)")
         self.assertEqual(self.fake.stats()["total"], 0)
 
 

@@ -28,9 +28,9 @@ SIGNED_OUT = "io.github.spotnow.Error.SignedOut"
 
 def backoff_gap(failures):
     """The shortest wait rule 6 allows after the n-th failure in a row: the nominal delay
-    (doubling from the initial one, capped) less its jitter, which takes at most half."""
+    (doubling from the initial one, capped); jitter only ever adds to it."""
     nominal = min(BACKOFF_INITIAL_S * 2 ** (failures - 1), BACKOFF_MAX_S)
-    return nominal / 2 * TIMER_SLACK
+    return nominal * TIMER_SLACK
 
 
 def max_polls(elapsed_s, failed_polls, gap_after_failure=backoff_gap):

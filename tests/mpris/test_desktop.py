@@ -78,10 +78,12 @@ class DesktopSession(DesktopTestCase, dbusmock.DBusTestCase):
             self.logind.wait(5)
             self.logind = None
 
-    def add_session(self, active=True, display=True):
+    def add_session(self, active=True, display=True, session_type="wayland"):
         """The user's graphical session c1, named as the user's Display like logind does."""
         path = self.manager.AddSession("c1", "seat0", dbus.UInt32(os.getuid()), "tester", active,
                                        dbus_interface=dbusmock.MOCK_IFACE)
+        self.system.get_object(LOGIND, path).UpdateProperties(
+            SESSION_IFACE, {"Type": session_type}, dbus_interface=dbusmock.MOCK_IFACE)
         if display:
             user = self.system.get_object(LOGIND, f"/org/freedesktop/login1/user/{os.getuid()}")
             user.Set(USER_IFACE, "Display", dbus.Struct(("c1", dbus.ObjectPath(path)),
@@ -122,6 +124,17 @@ class DesktopSession(DesktopTestCase, dbusmock.DBusTestCase):
                                f'ret = "{SESSION_PATH}"')
         self.add_session(display=False)
         self.start()
+        self.assert_fast_polling()
+
+    def test_terminal_session_is_no_viewer(self):
+        """Logged in over ssh (or on a text console): logind names that session the Display,
+        but there is no panel to look at, so only the safety poll runs."""
+        self.start_logind()
+        session = self.add_session(session_type="tty")
+        self.start()
+        self.wait_for_player()
+        self.assert_safety_polling_only()
+        self.set_session(session, Type="x11")
         self.assert_fast_polling()
 
     def test_logind_arriving_and_leaving_is_followed(self):
