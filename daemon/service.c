@@ -107,7 +107,10 @@ static gboolean on_report_viewer_presence(SpnNowPlaying1 *skeleton,
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-/* ---- sign-in members, root only on the system bus ---------------------------------------- */
+/* ---- sign-in and control members, root only on the system bus ---------------------------- */
+
+/* The installed policy already keeps these for root; this guard holds on a bus whose policy
+ * lets everyone call everything (a hand-written system.d file, a test bus). */
 
 typedef void (*PrivilegedFunc)(SpnService *self, GDBusMethodInvocation *invocation);
 
@@ -126,12 +129,16 @@ static void on_caller_uid(GObject *source, GAsyncResult *result, gpointer user_d
     guint32 uid = G_MAXUINT32;
     if (reply != NULL)
         g_variant_get(reply, "(u)", &uid);
-    if (uid == 0)
+    if (uid == 0) {
         call->func(call->self, call->invocation);
-    else
+    } else {
+        /* TRANSLATORS: %s is a D-Bus method name such as BeginSignIn or Pause. */
+        g_autofree char *message =
+            g_strdup_printf(_("Only root may call %s on the system bus"),
+                            g_dbus_method_invocation_get_method_name(call->invocation));
         g_dbus_method_invocation_return_dbus_error(
-            call->invocation, "org.freedesktop.DBus.Error.AccessDenied",
-            _("Only root may sign spotnow in or out on the system bus"));
+            call->invocation, "org.freedesktop.DBus.Error.AccessDenied", message);
+    }
     g_object_unref(call->self);
     g_free(call);
 }
@@ -228,52 +235,43 @@ void spn_service_control(SpnEngine *engine, GDBusMethodInvocation *invocation, S
     spn_engine_control(engine, command, position_ms, NULL, on_control_done, invocation);
 }
 
-static void control(SpnService *self, GDBusMethodInvocation *invocation, SpnControl command,
-                    gint64 position_ms)
+/* Seek's target is worked out here, after the privilege check, from the position then. */
+static void control(SpnService *self, GDBusMethodInvocation *invocation)
 {
-    spn_service_control(self->engine, invocation, command, position_ms);
+    const char *method = g_dbus_method_invocation_get_method_name(invocation);
+    if (g_str_equal(method, "Play")) {
+        spn_service_control(self->engine, invocation, SPN_CONTROL_PLAY, 0);
+    } else if (g_str_equal(method, "Pause")) {
+        spn_service_control(self->engine, invocation, SPN_CONTROL_PAUSE, 0);
+    } else if (g_str_equal(method, "Next")) {
+        spn_service_control(self->engine, invocation, SPN_CONTROL_NEXT, 0);
+    } else if (g_str_equal(method, "Previous")) {
+        spn_service_control(self->engine, invocation, SPN_CONTROL_PREVIOUS, 0);
+    } else {
+        gint64 offset_ms = 0;
+        g_variant_get(g_dbus_method_invocation_get_parameters(invocation), "(x)", &offset_ms);
+        gint64 now = g_get_real_time() / 1000;
+        gint64 current =
+            spn_snapshot_predicted_progress(spn_engine_get_snapshot(self->engine), now);
+        /* Saturate: an offset near G_MININT64 must clamp to 0, not wrap. */
+        gint64 target;
+        if (__builtin_add_overflow(current, offset_ms, &target))
+            target = offset_ms < 0 ? 0 : G_MAXINT64;
+        spn_service_control(self->engine, invocation, SPN_CONTROL_SEEK, MAX(target, 0));
+    }
 }
 
-static gboolean on_play(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
-                        gpointer user_data)
+static gboolean on_control(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                           gpointer user_data)
 {
-    control(user_data, invocation, SPN_CONTROL_PLAY, 0);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean on_pause(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
-                         gpointer user_data)
-{
-    control(user_data, invocation, SPN_CONTROL_PAUSE, 0);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean on_next(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
-                        gpointer user_data)
-{
-    control(user_data, invocation, SPN_CONTROL_NEXT, 0);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean on_previous(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
-                            gpointer user_data)
-{
-    control(user_data, invocation, SPN_CONTROL_PREVIOUS, 0);
+    run_privileged(user_data, invocation, control);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean on_seek(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
                         gint64 offset_ms, gpointer user_data)
 {
-    SpnService *self = user_data;
-    gint64 now = g_get_real_time() / 1000;
-    gint64 current = spn_snapshot_predicted_progress(spn_engine_get_snapshot(self->engine), now);
-    /* Saturate: an offset near G_MININT64 must clamp to 0, not wrap. */
-    gint64 target;
-    if (__builtin_add_overflow(current, offset_ms, &target))
-        target = offset_ms < 0 ? 0 : G_MAXINT64;
-    control(self, invocation, SPN_CONTROL_SEEK, MAX(target, 0));
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return on_control(skeleton, invocation, user_data);
 }
 
 /* ---- signals ----------------------------------------------------------------------------- */
@@ -313,10 +311,10 @@ SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus)
     g_signal_connect(self->skeleton, "handle-complete-sign-in", G_CALLBACK(on_complete_sign_in),
                      self);
     g_signal_connect(self->skeleton, "handle-sign-out", G_CALLBACK(on_sign_out), self);
-    g_signal_connect(self->skeleton, "handle-play", G_CALLBACK(on_play), self);
-    g_signal_connect(self->skeleton, "handle-pause", G_CALLBACK(on_pause), self);
-    g_signal_connect(self->skeleton, "handle-next", G_CALLBACK(on_next), self);
-    g_signal_connect(self->skeleton, "handle-previous", G_CALLBACK(on_previous), self);
+    g_signal_connect(self->skeleton, "handle-play", G_CALLBACK(on_control), self);
+    g_signal_connect(self->skeleton, "handle-pause", G_CALLBACK(on_control), self);
+    g_signal_connect(self->skeleton, "handle-next", G_CALLBACK(on_control), self);
+    g_signal_connect(self->skeleton, "handle-previous", G_CALLBACK(on_control), self);
     g_signal_connect(self->skeleton, "handle-seek", G_CALLBACK(on_seek), self);
     g_signal_connect_object(engine, "changed", G_CALLBACK(on_changed), self, 0);
     g_signal_connect_object(engine, "updated", G_CALLBACK(on_updated), self, 0);

@@ -101,7 +101,7 @@ class German(InstallTestCase):
         result = bus.spotnow("status", language="de")
         self.assertEqual(result.returncode, EXIT_SIGNED_OUT, result.stderr)
         lines = dict(line.split(":", 1) for line in result.stdout.splitlines())
-        self.assertEqual(lines["Konto"].strip(), "abgemeldet")
+        self.assertEqual(lines["Konto"].strip(), "signed-out (mit „spotnow login“ anmelden)")
         self.assertIn("Letzter Fehler", lines)
         self.assertIn("Abfragen", lines)
 

@@ -138,11 +138,14 @@ class SystemBusPolicy(InstallTestCase):
         self.assertEqual(dbus_error(self.call("Frobnicate", user="root")),
                          "org.freedesktop.DBus.Error.UnknownMethod")
 
-    def test_playback_control_is_everyones(self):
+    def test_playback_control_is_roots(self):
         self.start_daemon("root")
         for call in PLAYBACK_CALLS:
             with self.subTest(member=call[0]):
-                self.assertNotEqual(dbus_error(self.call(*call, user="nobody")), ACCESS_DENIED)
+                self.assertEqual(dbus_error(self.call(*call, user="nobody")), ACCESS_DENIED)
+                # Root passes the policy; the daemon then says nobody is signed in.
+                self.assertEqual(dbus_error(self.call(*call, user="root")),
+                                 "io.github.spotnow.Error.SignedOut")
 
     def test_nobody_cannot_take_the_name(self):
         self.start_daemon("root")

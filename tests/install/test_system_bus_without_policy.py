@@ -59,12 +59,14 @@ class SignInWithoutPolicy(unittest.TestCase):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def test_nobody_is_refused_by_the_daemon_itself(self):
-        for call in (("BeginSignIn",), ("CompleteSignIn", "'?code=c&state=s'"), ("SignOut",)):
+        calls = [("BeginSignIn",), ("CompleteSignIn", "'?code=c&state=s'"), ("SignOut",),
+                 ("Play",), ("Pause",), ("Next",), ("Previous",), ("Seek", "int64 5000")]
+        for call in calls:
             with self.subTest(member=call[0]):
                 result = gdbus_call(self.address, *call, user="nobody")
                 self.assertEqual(dbus_error(result), "org.freedesktop.DBus.Error.AccessDenied")
                 # The daemon's own words, not the bus's: the policy let the call through.
-                self.assertIn("Only root", result.stderr)
+                self.assertIn(f"Only root may call {call[0]}", result.stderr)
         # Reads stay open to everyone, and root still gets past the guard.
         self.assertEqual(gdbus_call(self.address, "CurrentlyPlaying", user="nobody").returncode, 0)
         root = gdbus_call(self.address, "CompleteSignIn", "'?code=c&state=s'", user="root")
