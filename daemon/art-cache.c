@@ -184,7 +184,19 @@ static int compare_entries(gconstpointer a, gconstpointer b)
     return strcmp(x->path, y->path);
 }
 
-/* Oldest first until the directory fits in @max_bytes; @keep (the file just written) stays even
+/* "<sha256 hex>.<ext>": a file this cache wrote. The system cache is $CACHE_DIRECTORY itself,
+ * so anything else there (an admin's note, another tool's file) is neither counted nor removed. */
+static gboolean is_cache_name(const char *name)
+{
+    const gsize key_length = 64;
+    for (gsize i = 0; i < key_length; i++) {
+        if (!g_ascii_isxdigit(name[i]))
+            return FALSE;
+    }
+    return name[key_length] == '.' && name[key_length + 1] != '\0';
+}
+
+/* Oldest first until the cache fits in @max_bytes; @keep (the file just written) stays even
  * if it alone is larger, since the caller is about to show it. */
 static void evict(const char *dir, guint64 max_bytes, const char *keep)
 {
@@ -196,6 +208,8 @@ static void evict(const char *dir, guint64 max_bytes, const char *keep)
     guint64 total = 0;
     const char *name;
     while ((name = g_dir_read_name(handle)) != NULL) {
+        if (!is_cache_name(name))
+            continue;
         g_autofree char *path = g_build_filename(dir, name, NULL);
         GStatBuf st;
         if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
@@ -523,8 +537,10 @@ char *spn_art_cache_default_dir(gboolean system_bus)
 {
     if (!system_bus)
         return g_build_filename(g_get_user_cache_dir(), "spotnow", "art", NULL);
+    /* DESIGN.md section 5: the system cache directory is the art cache itself; the unit gives
+     * it to nothing else. */
     g_autofree char *dir = spn_systemd_directory("CACHE_DIRECTORY");
-    return g_build_filename(dir != NULL ? dir : "/var/cache/spotnow", "art", NULL);
+    return g_strdup(dir != NULL ? dir : "/var/cache/spotnow");
 }
 
 SpnArtCache *spn_art_cache_new(const char *cache_dir, guint64 max_bytes)

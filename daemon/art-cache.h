@@ -37,8 +37,8 @@ void spn_art_cache_fetch(SpnArtCache *self, const char *url, GCancellable *cance
 /* Returns the local path (free it), or NULL with @error set. */
 char *spn_art_cache_fetch_finish(SpnArtCache *self, GAsyncResult *result, GError **error);
 
-/* $XDG_CACHE_HOME/spotnow/art; for the system bus $CACHE_DIRECTORY/art (first entry) when
- * systemd sets it, else /var/cache/spotnow/art. */
+/* $XDG_CACHE_HOME/spotnow/art; for the system bus $CACHE_DIRECTORY (first entry) when systemd
+ * sets it, else /var/cache/spotnow. */
 char *spn_art_cache_default_dir(gboolean system_bus);
 
 G_END_DECLS

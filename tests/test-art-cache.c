@@ -199,6 +199,9 @@ static char *fetch_sync(SpnArtCache *cache, const char *url, GError **error)
     return result.path;
 }
 
+#define FOREIGN_FILE "README.admin"
+
+/* Bytes and count of the cache's own files (not the FOREIGN_FILE a test plants). */
 static guint64 dir_total(const char *path, guint *files)
 {
     g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
@@ -206,6 +209,8 @@ static guint64 dir_total(const char *path, guint *files)
     const char *name;
     *files = 0;
     while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+        if (g_str_equal(name, FOREIGN_FILE))
+            continue;
         g_autofree char *child = g_build_filename(path, name, NULL);
         GStatBuf st;
         g_assert_cmpint(g_stat(child, &st), ==, 0);
@@ -302,6 +307,12 @@ static void test_eviction_keeps_bound(Fixture *f, gconstpointer data)
     char *paths[G_N_ELEMENTS(names)] = {NULL};
     g_autoptr(GError) error = NULL;
     guint files = 0;
+    /* Someone else's file, older and larger than the bound: neither counted nor removed. */
+    g_autofree char *foreign = g_build_filename(f->cache_dir, FOREIGN_FILE, NULL);
+    g_autofree char *big = g_strnfill(max * 2, 'x');
+    g_assert_cmpint(g_mkdir_with_parents(f->cache_dir, 0700), ==, 0);
+    g_assert_true(g_file_set_contents(foreign, big, -1, NULL));
+    g_usleep(MTIME_STEP_US);
 
     for (guint i = 0; i < 3; i++) {
         g_autofree char *url = url_for(f, names[i]);
@@ -314,6 +325,7 @@ static void test_eviction_keeps_bound(Fixture *f, gconstpointer data)
     g_assert_false(g_file_test(paths[0], G_FILE_TEST_EXISTS));
     g_assert_true(g_file_test(paths[1], G_FILE_TEST_EXISTS));
     g_assert_true(g_file_test(paths[2], G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(foreign, G_FILE_TEST_EXISTS));
     g_assert_cmpuint(files, ==, 2);
 
     /* Looking b up (it is on screen) makes c the oldest: d evicts c, not b. */
@@ -430,10 +442,10 @@ static void test_default_dir(void)
 
     g_setenv("CACHE_DIRECTORY", "/var/cache/custom:/var/cache/other", TRUE);
     g_autofree char *systemd = spn_art_cache_default_dir(TRUE);
-    g_assert_cmpstr(systemd, ==, "/var/cache/custom/art");
+    g_assert_cmpstr(systemd, ==, "/var/cache/custom");
     g_unsetenv("CACHE_DIRECTORY");
     g_autofree char *system = spn_art_cache_default_dir(TRUE);
-    g_assert_cmpstr(system, ==, "/var/cache/spotnow/art");
+    g_assert_cmpstr(system, ==, "/var/cache/spotnow");
 }
 
 int main(int argc, char **argv)

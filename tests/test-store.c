@@ -116,7 +116,7 @@ static SpnSnapshot *tricky_snapshot(void)
     s->album_name = g_strdup("# not a comment = not a key ; [not a group] \\back\\slash");
     g_free(s->album_art);
     s->album_art = g_strdup("https://i.scdn.co/image/ab67616d0000b273?x=1&y=2#frag");
-    s->album_art_file = g_strdup("/var/cache/spotnow/art/0123abcd.jpg");
+    s->album_art_file = g_strdup("/var/cache/spotnow/0123abcd.jpg");
     s->track_url = g_strdup("https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC");
     s->track_id = g_strdup("4uLU6hMCjMI75M1A2tKUQC");
     g_free(s->item_type);

@@ -55,7 +55,7 @@ static GVariant *make_snapshot(Kind kind)
         g_variant_dict_insert(&dict, "artistName", "s", "Queen");
         g_variant_dict_insert(&dict, "albumName", "s", "A Night at the Opera");
         g_variant_dict_insert(&dict, "albumArt", "s", "https://i.scdn.co/image/ab67616d");
-        g_variant_dict_insert(&dict, "albumArtFile", "s", "/var/cache/spotnow/art/ab 67.jpg");
+        g_variant_dict_insert(&dict, "albumArtFile", "s", "/var/cache/spotnow/ab 67.jpg");
         g_variant_dict_insert(&dict, "trackUrl", "s",
                               "https://open.spotify.com/track/7tFiyTwD0nx5a1eklYtX2J");
         g_variant_dict_insert(&dict, "trackId", "s", "7tFiyTwD0nx5a1eklYtX2J");
@@ -146,7 +146,7 @@ static void test_variables(void)
     g_assert_cmpstr(lookup_str(vars, "xesam:url"), ==,
                     "https://open.spotify.com/track/7tFiyTwD0nx5a1eklYtX2J");
     g_assert_cmpstr(lookup_str(vars, "mpris:artUrl"), ==,
-                    "file:///var/cache/spotnow/art/ab%2067.jpg");
+                    "file:///var/cache/spotnow/ab%2067.jpg");
     g_assert_cmpstr(lookup_str(vars, "status"), ==, "Playing");
     g_assert_cmpstr(lookup_str(vars, "playerName"), ==, "spotnow");
     g_assert_cmpstr(lookup_str(vars, "trackId"), ==, "7tFiyTwD0nx5a1eklYtX2J");
