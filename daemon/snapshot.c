@@ -217,8 +217,12 @@ SpnSnapshot *spn_snapshot_normalise(const SpnSnapshot *previous, const char *bod
 
     const char *type = currently_playing_type(root);
     JsonObject *item = spn_json_get_object(root, "item");
-    /* An ad carries no metadata worth showing, whatever Spotify puts in item. */
-    if (item != NULL && !g_str_equal(type, "ad")) {
+    /* An ad carries no metadata worth showing, whatever Spotify puts in item; nor does what
+     * Spotify itself calls "unknown" (DESIGN.md rule 7: ad/unknown keep the last metadata).
+     * A type newer than we know is judged by its item below. */
+    gboolean spotify_says_unknown =
+        g_strcmp0(spn_json_get_string(root, "currently_playing_type"), "unknown") == 0;
+    if (item != NULL && !g_str_equal(type, "ad") && !spotify_says_unknown) {
         const char *shape = item_shape(item, type);
         if (shape != NULL)
             return from_item(previous, root, item, shape, now_ms);

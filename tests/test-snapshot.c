@@ -292,14 +292,21 @@ static void test_unknown_types(void)
                      "\"item\":{\"type\":\"chapter\",\"name\":\"Chapter 1\"}}");
     assert_last_played(b, previous, "unknown");
 
-    /* The item says what it is even when the envelope does not know. */
+    /* The item says what it is when the envelope has a type newer than ours... */
     g_autoptr(SpnSnapshot) c =
         normalise_ok(previous,
-                     "{\"currently_playing_type\":\"unknown\",\"is_playing\":true,"
+                     "{\"currently_playing_type\":\"audiobook\",\"is_playing\":true,"
                      "\"item\":{\"type\":\"track\",\"name\":\"Song\"}}");
     g_assert_cmpstr(c->item_type, ==, "track");
     g_assert_cmpstr(c->track_name, ==, "Song");
     g_assert_true(c->is_playing);
+
+    /* ...but when Spotify itself says "unknown", the last metadata stays (rule 7). */
+    g_autoptr(SpnSnapshot) e =
+        normalise_ok(previous,
+                     "{\"currently_playing_type\":\"unknown\",\"is_playing\":true,"
+                     "\"item\":{\"type\":\"track\",\"name\":\"Song\"}}");
+    assert_last_played(e, previous, "unknown");
 
     /* An ad with an item is still an ad. */
     g_autoptr(SpnSnapshot) d =
