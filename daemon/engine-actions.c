@@ -217,7 +217,6 @@ gboolean spn_engine_sign_out(SpnEngine *self, GError **error)
 {
     abandon_poll(self);
     g_clear_pointer(&self->credentials, spn_credentials_free);
-    engine_forget_playing(self);
     self->poll_state.failures = 0;
     self->poll_state.backoff_until = 0;
     engine_set_last_error(self, NULL);

@@ -88,8 +88,4 @@ void engine_run_next_command(SpnEngine *self);
 void engine_on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpointer user_data);
 void engine_on_sign_in_failed(SpnSignIn *sign_in, const char *message, gpointer user_data);
 
-/* Without usable credentials nothing reports playback any more: the snapshot stays as
- * "last played" (isPlaying false), announced with Changed if it said playing. */
-void engine_forget_playing(SpnEngine *self);
-
 G_END_DECLS

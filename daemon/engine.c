@@ -47,6 +47,12 @@ gboolean engine_can_poll(SpnEngine *self)
     return g_str_equal(engine_auth_state(self), "signed-in");
 }
 
+gboolean spn_engine_is_signed_in(SpnEngine *self)
+{
+    g_return_val_if_fail(SPN_IS_ENGINE(self), FALSE);
+    return engine_can_poll(self);
+}
+
 /* ---- status ----------------------------------------------------------------------------- */
 
 GVariant *spn_engine_dup_status(SpnEngine *self)
@@ -201,15 +207,6 @@ void engine_apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
     snapshot_replaced(self);
 }
 
-void engine_forget_playing(SpnEngine *self)
-{
-    if (!self->snapshot->is_playing)
-        return;
-    SpnSnapshot *fresh = spn_snapshot_copy(self->snapshot);
-    fresh->is_playing = FALSE;
-    engine_apply_snapshot(self, fresh);
-}
-
 /* ---- the poll ---------------------------------------------------------------------------- */
 
 static void return_signed_out(SpnEngine *self, GTask *task)
@@ -273,7 +270,6 @@ void engine_absorb_outcome(SpnEngine *self, const SpnPollOutcome *outcome, gint6
                 engine_save_credentials(self);
             }
             engine_set_last_error(self, outcome->message);
-            engine_forget_playing(self);
             break;
         default:
             break;
@@ -568,8 +564,6 @@ void spn_engine_start(SpnEngine *self)
     engine_resolve_art(self, self->snapshot);
     g_clear_pointer(&self->snapshot_variant, g_variant_unref);
     snapshot_replaced(self);
-    if (!engine_can_poll(self))
-        engine_forget_playing(self);
     engine_reschedule(self);
 }
 

@@ -60,6 +60,10 @@ gboolean spn_engine_complete_sign_in_finish(SpnEngine *self, GAsyncResult *resul
  * Fails only when the file cannot be deleted; the daemon is signed out in memory anyway. */
 gboolean spn_engine_sign_out(SpnEngine *self, GError **error);
 
+/* authState is "signed-in": the snapshot is being kept up to date. Otherwise it stays as last
+ * known, and clients present it as "last played". */
+gboolean spn_engine_is_signed_in(SpnEngine *self);
+
 /* The scope granted at sign-in includes @scope (e.g. user-modify-playback-state). */
 gboolean spn_engine_has_scope(SpnEngine *self, const char *scope);
 

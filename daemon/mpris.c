@@ -66,6 +66,16 @@ static void set_on_bus(SpnMpris *self, gboolean on_bus)
 
 /* ---- properties -------------------------------------------------------------------------- */
 
+/* The snapshot as panels should see it: signed out or revoked, nobody updates it, so however
+ * it was left it is "last played" (Paused, position frozen), never a song playing forever. */
+static SpnSnapshot *presented(SpnMpris *self)
+{
+    SpnSnapshot *snapshot = spn_snapshot_copy(spn_engine_get_snapshot(self->engine));
+    if (!spn_engine_is_signed_in(self->engine))
+        snapshot->is_playing = FALSE;
+    return snapshot;
+}
+
 static GVariant *root_property(SpnMpris *self, const char *name)
 {
     if (g_str_equal(name, "CanQuit") || g_str_equal(name, "CanRaise") ||
@@ -82,7 +92,7 @@ static GVariant *root_property(SpnMpris *self, const char *name)
 
 static GVariant *player_property(SpnMpris *self, const char *name)
 {
-    const SpnSnapshot *snapshot = spn_engine_get_snapshot(self->engine);
+    g_autoptr(SpnSnapshot) snapshot = presented(self);
     if (g_str_equal(name, "PlaybackStatus"))
         return g_variant_new_string(spn_mpris_playback_status(snapshot));
     if (g_str_equal(name, "Metadata"))
@@ -231,8 +241,8 @@ static void handle_player_method(SpnMpris *self, const char *method, GVariant *p
         /* Spotify has no stop; pausing keeps the item, which is what a panel's stop means. */
         control(self, invocation, SPN_CONTROL_PAUSE, 0);
     } else if (g_str_equal(method, "PlayPause")) {
-        gboolean playing = spn_engine_get_snapshot(self->engine)->is_playing;
-        control(self, invocation, playing ? SPN_CONTROL_PAUSE : SPN_CONTROL_PLAY, 0);
+        g_autoptr(SpnSnapshot) snapshot = presented(self);
+        control(self, invocation, snapshot->is_playing ? SPN_CONTROL_PAUSE : SPN_CONTROL_PLAY, 0);
     } else if (g_str_equal(method, "Next")) {
         control(self, invocation, SPN_CONTROL_NEXT, 0);
     } else if (g_str_equal(method, "Previous")) {
@@ -269,7 +279,7 @@ static const GDBusInterfaceVTable vtable = {.method_call = method_call};
 
 static void remember_state(SpnMpris *self)
 {
-    const SpnSnapshot *snapshot = spn_engine_get_snapshot(self->engine);
+    g_autoptr(SpnSnapshot) snapshot = presented(self);
     g_free(self->status);
     self->status = g_strdup(spn_mpris_playback_status(snapshot));
     g_clear_pointer(&self->metadata, g_variant_unref);
@@ -278,9 +288,8 @@ static void remember_state(SpnMpris *self)
 
 /* playerctld makes whichever player signals the active one: PropertiesChanged goes out only
  * for a property whose value differs from what clients last saw, never for a mere poll. */
-static void on_changed(SpnEngine *engine, GVariant *snapshot_variant, gpointer user_data)
+static void signal_changes(SpnMpris *self)
 {
-    SpnMpris *self = user_data;
     g_autofree char *old_status = g_steal_pointer(&self->status);
     g_autoptr(GVariant) old_metadata = g_steal_pointer(&self->metadata);
     remember_state(self);
@@ -312,12 +321,24 @@ static void on_changed(SpnEngine *engine, GVariant *snapshot_variant, gpointer u
         g_debug("cannot emit PropertiesChanged: %s", error->message);
 }
 
+static void on_changed(SpnEngine *engine, GVariant *snapshot_variant, gpointer user_data)
+{
+    signal_changes(user_data);
+}
+
+/* Signing out (or a revoked sign-in) turns a playing snapshot into "last played". */
+static void on_status_changed(SpnEngine *engine, GVariant *status, gpointer user_data)
+{
+    signal_changes(user_data);
+}
+
 static void on_seeked(SpnEngine *engine, gint64 progress_ms, gpointer user_data)
 {
     SpnMpris *self = user_data;
     if (!is_exported(self))
         return;
-    gint64 position = spn_mpris_position_us(spn_engine_get_snapshot(self->engine), now_ms());
+    g_autoptr(SpnSnapshot) snapshot = presented(self);
+    gint64 position = spn_mpris_position_us(snapshot, now_ms());
     g_autoptr(GError) error = NULL;
     if (!g_dbus_connection_emit_signal(self->connection, NULL, SPN_MPRIS_OBJECT_PATH,
                                        PLAYER_INTERFACE, "Seeked", g_variant_new("(x)", position),
@@ -463,6 +484,7 @@ SpnMpris *spn_mpris_new(SpnEngine *engine, gboolean hide_when_local)
     remember_state(self);
     g_signal_connect_object(engine, "changed", G_CALLBACK(on_changed), self, 0);
     g_signal_connect_object(engine, "seeked", G_CALLBACK(on_seeked), self, 0);
+    g_signal_connect_object(engine, "status-changed", G_CALLBACK(on_status_changed), self, 0);
     g_signal_connect_object(engine, "control-changed", G_CALLBACK(on_control_changed), self, 0);
     return self;
 }

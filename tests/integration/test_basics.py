@@ -88,6 +88,28 @@ class Basics(SpotnowTestCase):
         self.assertEqual(snap["trackName"], "First Song")
         self.assertEqual(snap["artistName"], "The Testers")
 
+    def test_restart_signed_out_serves_the_snapshot_as_it_was(self):
+        """DESIGN.md section 5: a restart shows the last snapshot at once. Without credentials
+        nobody updates it, and nothing in it is rewritten: state.ini's bytes and the snapshot
+        (isPlaying included) are what the last poll left."""
+        before = self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
+        self.assertTrue(before["isPlaying"])
+        self.assertEqual(self.stop(), 0)
+        state = os.path.join(self.state_dir, "state.ini")
+        with open(state, "rb") as f:
+            on_disk = f.read()
+        os.unlink(os.path.join(self.state_dir, "credentials.ini"))
+        self.pump(0.3)  # the first daemon's signals, already sent
+        changed = len(self.changed_signals())
+        self.start()
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(self.status()["authState"], "signed-out")
+        self.pump(0.5)
+        self.assertEqual(self.snapshot(), before)
+        with open(state, "rb") as f:
+            self.assertEqual(f.read(), on_disk)
+        self.assertEqual(len(self.changed_signals()), changed)
+
     def test_second_instance_refused_and_replace(self):
         self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address)

@@ -179,6 +179,41 @@ class Paused(MprisTestCase):
         self.assertAlmostEqual(first, 42, delta=0.01)
 
 
+class SignedOut(MprisTestCase):
+    """Signed out (or revoked), nobody updates the snapshot: panels see it as last played."""
+    timeline = f"1000 {FIRST}\n"
+
+    def test_sign_out_while_playing_shows_paused(self):
+        self.wait_for_player()
+        self.wait_for_snapshot(lambda s: s["isPlaying"], what="playing")
+        self.assertEqual(self.spotnow("status").stdout, "Playing\n")
+        self.watch_player_signals()
+        self.call("SignOut")
+        # The daemon's snapshot stays as it was; the player presents it as last played.
+        self.assertTrue(self.snapshot()["isPlaying"])
+        self.wait_for(lambda: any(c.get("PlaybackStatus") == "Paused"
+                                  for c in self.properties_changed()),
+                      what="PropertiesChanged to Paused")
+        # Signed out, control is gone too (CanControl false), so playerctl shows only the
+        # status; the properties say the rest.
+        self.assertEqual(self.spotnow("status").stdout, "Paused\n")
+        props = self.get_all()
+        self.assertEqual(props["Metadata"]["xesam:title"], "First Song")
+        time.sleep(0.3)
+        self.assertEqual(self.get_all()["Position"], props["Position"])
+
+    def test_restart_without_credentials_starts_paused(self):
+        self.wait_for_snapshot(lambda s: s["isPlaying"], what="playing")
+        self.assertEqual(self.stop(), 0)
+        os.unlink(os.path.join(self.state_dir, "credentials.ini"))
+        self.start()
+        self.wait_for_player()
+        self.assertTrue(self.snapshot()["isPlaying"])
+        props = self.get_all()
+        self.assertEqual(props["PlaybackStatus"], "Paused")
+        self.assertEqual(props["Metadata"]["xesam:title"], "First Song")
+
+
 class NothingSeen(MprisTestCase):
     """A fresh daemon whose Spotify has nothing playing: Stopped, NoTrack."""
     timeline = "1000 nothing\n"
