@@ -145,6 +145,9 @@ GVariant *spn_render_variables(GVariant *snapshot, gint64 now_ms)
     g_variant_dict_insert(&dict, "position", "x", spn_render_position_ms(snapshot, now_ms) * 1000);
     g_variant_dict_insert(&dict, "status", "s", spn_render_state_name(spn_render_state(snapshot)));
     g_variant_dict_insert(&dict, "playerName", "s", "spotnow");
+    g_variant_dict_insert(&dict, "playerInstance", "s", "spotnow");
+    /* What the MPRIS player says: the Web API's volume is the device's, not ours to show. */
+    g_variant_dict_insert(&dict, "volume", "d", 1.0);
     return g_variant_ref_sink(g_variant_dict_end(&dict));
 }
 

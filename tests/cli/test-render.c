@@ -149,6 +149,10 @@ static void test_variables(void)
                     "file:///var/cache/spotnow/ab%2067.jpg");
     g_assert_cmpstr(lookup_str(vars, "status"), ==, "Playing");
     g_assert_cmpstr(lookup_str(vars, "playerName"), ==, "spotnow");
+    g_assert_cmpstr(lookup_str(vars, "playerInstance"), ==, "spotnow");
+    double volume = 0;
+    g_assert_true(g_variant_lookup(vars, "volume", "d", &volume));
+    g_assert_cmpfloat(volume, ==, 1.0);
     g_assert_cmpstr(lookup_str(vars, "trackId"), ==, "7tFiyTwD0nx5a1eklYtX2J");
     gint64 length = 0;
     g_assert_true(g_variant_lookup(vars, "mpris:length", "x", &length));
