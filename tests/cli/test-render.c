@@ -145,8 +145,7 @@ static void test_variables(void)
     g_assert_cmpstr(lookup_str(vars, "xesam:album"), ==, "A Night at the Opera");
     g_assert_cmpstr(lookup_str(vars, "xesam:url"), ==,
                     "https://open.spotify.com/track/7tFiyTwD0nx5a1eklYtX2J");
-    g_assert_cmpstr(lookup_str(vars, "mpris:artUrl"), ==,
-                    "file:///var/cache/spotnow/ab%2067.jpg");
+    g_assert_cmpstr(lookup_str(vars, "mpris:artUrl"), ==, "file:///var/cache/spotnow/ab%2067.jpg");
     g_assert_cmpstr(lookup_str(vars, "status"), ==, "Playing");
     g_assert_cmpstr(lookup_str(vars, "playerName"), ==, "spotnow");
     g_assert_cmpstr(lookup_str(vars, "playerInstance"), ==, "spotnow");
