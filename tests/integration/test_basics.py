@@ -92,7 +92,9 @@ class Basics(SpotnowTestCase):
         """DESIGN.md section 5: a restart shows the last snapshot at once. Without credentials
         nobody updates it, and nothing in it is rewritten: state.ini's bytes and the snapshot
         (isPlaying included) are what the last poll left."""
-        before = self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
+        # Settled: the cover fetched too (albumArtFile comes with a later Changed).
+        before = self.wait_for_snapshot(
+            lambda s: s["trackName"] == "First Song" and "albumArtFile" in s)
         self.assertTrue(before["isPlaying"])
         self.assertEqual(self.stop(), 0)
         state = os.path.join(self.state_dir, "state.ini")

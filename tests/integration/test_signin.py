@@ -174,7 +174,10 @@ class SignIn(SpotnowTestCase):
     def test_sign_out_keeps_snapshot_and_stops_polling(self):
         self.complete(authorize(self.begin()))
         self.assert_signed_in()
-        self.pump(0.3)  # the first poll's Changed is on its way: count it before signing out
+        # Settled: the cover fetched too (albumArtFile comes with a later Changed), and that
+        # Changed dispatched, so what follows SignOut is SignOut's alone.
+        self.wait_for_snapshot(lambda s: "albumArtFile" in s, what="the cover")
+        self.pump(0.3)
         before = self.snapshot()
         changed = len(self.changed_signals())
         self.call("SignOut")
