@@ -390,6 +390,8 @@ class ServerErrors(ResilienceCase):
             "HTTP 502: Backend respond with 500",
         ])
         delays = self.assert_backoff_delays(failures, 0.3, 2)
+        print("5xx back-off (ms, measured/nominal):",
+              ", ".join(f"{d}/{n:.0f}" for d, n in delays))
         # Jitter: the delays below the cap are not all exactly the nominal ones.
         self.assertTrue(any(n + 5 < d for d, n in delays), delays)
 
