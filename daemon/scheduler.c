@@ -32,10 +32,12 @@ static gboolean seen_in_past(gint64 stamp_ms, gint64 now_ms)
     return stamp_ms > 0 && stamp_ms <= now_ms;
 }
 
+/* The playing window also while Spotify plays what we cannot show (an ad): the track after it
+ * must show as soon as after any other item, not on the paused cadence. */
 static gint64 freshness_window_ms(const SpnSchedulerSettings *settings, const SpnSnapshot *snap)
 {
-    return spn_seconds_to_ms(snap->is_playing ? settings->fresh_playing_s
-                                              : settings->fresh_paused_s);
+    gboolean playing = snap->is_playing || snap->upstream_playing;
+    return spn_seconds_to_ms(playing ? settings->fresh_playing_s : settings->fresh_paused_s);
 }
 
 gint64 spn_scheduler_next_poll_at(const SpnSchedulerSettings *settings,

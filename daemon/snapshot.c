@@ -3,6 +3,8 @@
 
 #include "snapshot.h"
 
+#include <string.h>
+
 #include "spn-error.h"
 #include "spn-json.h"
 #include "upstream.h"
@@ -64,15 +66,33 @@ static void replace_string(char **field, const char *value)
     *field = copy;
 }
 
+/* The type of the metadata @snapshot shows. While an ad (or "unknown") is on, itemType says
+ * so, yet the metadata kept is the last track's or episode's: its URL tells which. */
+static const char *shown_metadata_type(const SpnSnapshot *snapshot)
+{
+    const char *type = snapshot->item_type;
+    if (g_str_equal(type, "track") || g_str_equal(type, "episode") || g_str_equal(type, "none"))
+        return type;
+    if (*snapshot->track_name == '\0' && snapshot->track_url == NULL)
+        return "none";
+    if (snapshot->track_url != NULL && strstr(snapshot->track_url, "/episode/") != NULL)
+        return "episode";
+    return "track";
+}
+
 /* The "last played" fallback: nothing is playing that we can show, so keep what played last
- * (DESIGN.md 4.7). @item_type NULL keeps the previous one (a 204 says nothing about it). */
-static SpnSnapshot *last_played(const SpnSnapshot *previous, const char *item_type, gint64 now_ms)
+ * (DESIGN.md 4.7). @item_type says what is on instead (an ad, "unknown"); NULL for nothing at
+ * all (a 204), where itemType goes back to that of the metadata kept: an ad that ended is not
+ * on any more. @upstream_playing is Spotify's is_playing for what is on. */
+static SpnSnapshot *last_played(const SpnSnapshot *previous, const char *item_type,
+                                gboolean upstream_playing, gint64 now_ms)
 {
     SpnSnapshot *snapshot = previous != NULL ? spn_snapshot_copy(previous) : spn_snapshot_new();
     snapshot->is_playing = FALSE;
+    snapshot->upstream_playing = upstream_playing;
     snapshot->fetched_at = now_ms;
-    if (item_type != NULL)
-        replace_string(&snapshot->item_type, item_type);
+    replace_string(&snapshot->item_type,
+                   item_type != NULL ? item_type : shown_metadata_type(snapshot));
     return snapshot;
 }
 
@@ -151,6 +171,7 @@ static SpnSnapshot *from_item(const SpnSnapshot *previous, JsonObject *root, Jso
     gboolean episode = g_str_equal(item_type, "episode");
 
     snapshot->is_playing = spn_json_get_true(root, "is_playing");
+    snapshot->upstream_playing = snapshot->is_playing;
     snapshot->track_name = string_or_empty(item, "name");
     if (episode) {
         JsonObject *show = spn_json_get_object(item, "show");
@@ -209,7 +230,7 @@ SpnSnapshot *spn_snapshot_normalise(const SpnSnapshot *previous, const char *bod
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
     if (body == NULL || length == 0)
-        return last_played(previous, NULL, now_ms);
+        return last_played(previous, NULL, FALSE, now_ms);
 
     g_autoptr(JsonObject) root = spn_upstream_parse_json_object(body, length, error);
     if (root == NULL)
@@ -230,9 +251,10 @@ SpnSnapshot *spn_snapshot_normalise(const SpnSnapshot *previous, const char *bod
 
     /* No item: an ad, nothing at all, or an episode asked for without additional_types. Even
      * with is_playing true there is no track to show, so say paused and keep the last one. */
+    gboolean upstream_playing = spn_json_get_true(root, "is_playing");
     if (g_str_equal(type, "ad") || g_str_equal(type, "episode"))
-        return last_played(previous, type, now_ms);
-    return last_played(previous, "unknown", now_ms);
+        return last_played(previous, type, upstream_playing, now_ms);
+    return last_played(previous, "unknown", upstream_playing, now_ms);
 }
 
 /* Clamped to durationMs even when that is 0 ("unknown", as during ads): the normaliser clamps

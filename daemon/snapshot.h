@@ -39,6 +39,9 @@ typedef struct {
     gint64 progress_ms;
     gint64 duration_ms;
     gint64 fetched_at; /* Unix ms, local clock; 0 = never fetched */
+    /* Spotify's own is_playing, also for what we cannot show (an ad): the scheduler keeps the
+     * playing cadence for it. In memory only: not a snapshot key, not part of a change. */
+    gboolean upstream_playing;
 } SpnSnapshot;
 
 typedef enum {

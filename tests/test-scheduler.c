@@ -60,6 +60,15 @@ static void test_viewers_keep_fresh_paused(void)
     g_assert_cmpint(spn_scheduler_next_poll_at(&defaults, &in), ==, NOW - 4000 + 30000);
 }
 
+static void test_viewers_keep_fresh_during_ad(void)
+{
+    /* An ad shows as not playing (no track to show), yet Spotify plays it: the track after it
+     * must show on the playing cadence. Its length is unknown, so no end-of-item poll. */
+    SpnSnapshot snap = {.item_type = "ad", .upstream_playing = TRUE, .fetched_at = NOW - 4000};
+    SpnSchedulerInput in = input_for(&snap, TRUE, NOW - 4000);
+    g_assert_cmpint(spn_scheduler_next_poll_at(&defaults, &in), ==, NOW - 4000 + 10000);
+}
+
 static void test_poll_after_predicted_end(void)
 {
     /* 3 s left at fetch: poll 1 s after the predicted end, before the 10 s window. */
@@ -154,6 +163,7 @@ int main(int argc, char **argv)
     g_test_add_func("/scheduler/first-poll-now", test_first_poll_is_now);
     g_test_add_func("/scheduler/fresh-playing", test_viewers_keep_fresh_playing);
     g_test_add_func("/scheduler/fresh-paused", test_viewers_keep_fresh_paused);
+    g_test_add_func("/scheduler/fresh-during-ad", test_viewers_keep_fresh_during_ad);
     g_test_add_func("/scheduler/predicted-end", test_poll_after_predicted_end);
     g_test_add_func("/scheduler/end-seen", test_end_seen_falls_back_to_window);
     g_test_add_func("/scheduler/no-end-poll", test_no_end_poll_while_paused_or_unknown_length);

@@ -144,7 +144,7 @@ static const FixtureCase fixture_cases[] = {
      "https://open.spotify.com/track/1lkvpmrCaXK8QtliFDcHBO", "1lkvpmrCaXK8QtliFDcHBO", 102509,
      196226},
     {"currently-playing-ad.json", BODY_AS_IS, TRUE, "ad"},
-    /* 204 says nothing about the item, so even itemType stays. */
+    /* 204 after a track: the track stays, and so does its itemType. */
     {"currently-playing-204.empty", BODY_AS_IS, TRUE, "track"},
     {"player-state-track.json", BODY_AS_IS, FALSE, "track", TRUE, "Dancing Queen", "ABBA",
      "Arrival", ART "1cb3d4e9b45c0526655b712e8e7a9154a0367b42",
@@ -260,6 +260,32 @@ static void test_fallback_from_nothing(void)
     g_autofree char *ad = spn_test_load_fixture("currently-playing-ad.json", NULL);
     g_autoptr(SpnSnapshot) a = normalise_ok(empty, ad);
     assert_last_played(a, empty, "ad");
+}
+
+/* An ad that ended is not on any more: a 204 after it gives back the kept metadata's own type,
+ * or the CLI would go on saying "Advertisement" while nothing plays. */
+static void test_fallback_after_ad(void)
+{
+    g_autofree char *ad = spn_test_load_fixture("currently-playing-ad.json", NULL);
+    g_autofree char *episode = spn_test_load_fixture("currently-playing-episode.json", NULL);
+
+    g_autoptr(SpnSnapshot) track = previous_snapshot();
+    g_autoptr(SpnSnapshot) track_ad = normalise_ok(track, ad);
+    g_assert_true(track_ad->upstream_playing);
+    g_autoptr(SpnSnapshot) track_end = spn_snapshot_normalise(track_ad, NULL, 0, NOW, NULL);
+    assert_last_played(track_end, track, "track");
+    g_assert_false(track_end->upstream_playing);
+
+    g_autoptr(SpnSnapshot) show = normalise_ok(NULL, episode);
+    g_autoptr(SpnSnapshot) show_ad = normalise_ok(show, ad);
+    g_autoptr(SpnSnapshot) show_end = spn_snapshot_normalise(show_ad, NULL, 0, NOW, NULL);
+    g_assert_cmpstr(show_end->item_type, ==, "episode");
+    g_assert_cmpstr(show_end->track_name, ==, show->track_name);
+
+    g_autoptr(SpnSnapshot) empty = spn_snapshot_new();
+    g_autoptr(SpnSnapshot) only_ad = normalise_ok(empty, ad);
+    g_autoptr(SpnSnapshot) only_end = spn_snapshot_normalise(only_ad, NULL, 0, NOW, NULL);
+    assert_last_played(only_end, empty, "none");
 }
 
 static void test_fallback_track_item_null(void)
@@ -755,6 +781,7 @@ int main(int argc, char **argv)
     g_test_add_func("/snapshot/largest-image", test_largest_image);
     g_test_add_func("/snapshot/episode-show-images", test_episode_show_images);
     g_test_add_func("/snapshot/errors/bad-json", test_bad_json);
+    g_test_add_func("/snapshot/fallback/after-ad", test_fallback_after_ad);
     g_test_add_func("/snapshot/errors/invalid-utf8", test_invalid_utf8);
     g_test_add_func("/snapshot/predicted-progress", test_predicted_progress);
     g_test_add_func("/snapshot/compare/progress", test_compare_progress);
