@@ -2,7 +2,7 @@
 # The inside of demo.sh, on its private session bus.
 set -euo pipefail
 top=$SPOTNOW_TOP
-build=$top/$SPOTNOW_BUILDDIR
+case $SPOTNOW_BUILDDIR in /*) build=$SPOTNOW_BUILDDIR ;; *) build=$top/$SPOTNOW_BUILDDIR ;; esac
 seconds=${SPOTNOW_DEMO_SECONDS:-30}
 work=$(mktemp -d -t spotnow-demo.XXXXXX)
 pids=()

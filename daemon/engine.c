@@ -567,7 +567,7 @@ void spn_engine_start(SpnEngine *self)
     engine_reschedule(self);
 }
 
-void spn_engine_shutdown(SpnEngine *self)
+void spn_engine_shutdown(SpnEngine *self, gboolean save_state)
 {
     g_clear_handle_id(&self->poll_source, g_source_remove);
     g_clear_handle_id(&self->presence_source, g_source_remove);
@@ -575,7 +575,8 @@ void spn_engine_shutdown(SpnEngine *self)
     spn_sign_in_cancel(self->sign_in);
     g_cancellable_cancel(self->art_cancellable);
     g_clear_handle_id(&self->change_hold_source, g_source_remove);
-    engine_save_state(self);
+    if (save_state)
+        engine_save_state(self);
 }
 
 static void spn_engine_finalize(GObject *object)

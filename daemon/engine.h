@@ -23,8 +23,9 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir, const 
 /* Arms the timers (call once the bus name is owned). */
 void spn_engine_start(SpnEngine *self);
 
-/* Persists the poll bookkeeping and cancels any request in flight. */
-void spn_engine_shutdown(SpnEngine *self);
+/* Cancels any request in flight and, with @save_state (this instance owns the bus name),
+ * persists the poll bookkeeping. */
+void spn_engine_shutdown(SpnEngine *self, gboolean save_state);
 
 /* Signals: "changed" (GVariant *snapshot) on a meaningful change; "updated" (GVariant *snapshot)
  * on every replacement of the in-memory snapshot; "seeked" (gint64 progress_ms)

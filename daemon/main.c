@@ -105,7 +105,9 @@ static void on_name_lost(GDBusConnection *connection, const char *name, gpointer
         g_printerr(_("spotnowd: cannot connect to the bus\n"));
         daemon->exit_status = EXIT_FAILURE;
     } else if (daemon->name_owned) {
-        /* Replaced by another spotnowd --replace: a clean hand-over, not a failure. */
+        /* Replaced by another spotnowd --replace: a clean hand-over, not a failure. The new
+         * owner keeps the files from now on. */
+        daemon->name_owned = FALSE;
         g_message("%s was taken over by another instance; exiting", name);
     } else {
         g_printerr(_("spotnowd: %s is already owned by another process (use --replace to take "
@@ -165,6 +167,20 @@ static int run(const Options *options)
         g_printerr("spotnowd: %s\n", error->message);
         return EXIT_FAILURE;
     }
+    /* A file named on the command line was meant to be read: a typo must not pass unseen. */
+    if (options->config_path != NULL && !g_file_test(config_path, G_FILE_TEST_EXISTS))
+        g_printerr(_("spotnowd: %s does not exist; using the default settings\n"), config_path);
+
+    /* Connect first: GBusNameLostCallback cannot say why the bus was out of reach, and nothing
+     * (the state files included) should be touched by an instance that cannot serve. The name
+     * owner below shares this connection. */
+    GBusType bus_type = options->system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION;
+    g_autoptr(GDBusConnection) bus = g_bus_get_sync(bus_type, NULL, &error);
+    if (bus == NULL) {
+        g_printerr(_("spotnowd: cannot connect to the %s bus: %s\n"),
+                   options->system ? "system" : "session", error->message);
+        return EXIT_FAILURE;
+    }
     g_autofree char *state_dir = options->state_dir ? g_strdup(options->state_dir)
                                                     : spn_store_default_state_dir(options->system);
     g_debug("config %s, state in %s", config_path, state_dir);
@@ -186,14 +202,15 @@ static int run(const Options *options)
         G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
     if (options->replace)
         flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
-    guint owner_id =
-        g_bus_own_name(options->system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, SPN_BUS_NAME,
-                       flags, on_bus_acquired, on_name_acquired, on_name_lost, &daemon, NULL);
+    guint owner_id = g_bus_own_name(bus_type, SPN_BUS_NAME, flags, on_bus_acquired,
+                                    on_name_acquired, on_name_lost, &daemon, NULL);
 
     g_main_loop_run(daemon.loop);
 
     stop_mpris(&daemon);
-    spn_engine_shutdown(daemon.engine);
+    /* Only the owner of the name writes state: a refused or replaced instance would overwrite
+     * the owner's newer files with what it read at its start. */
+    spn_engine_shutdown(daemon.engine, daemon.name_owned);
     spn_service_unexport(daemon.service);
     g_bus_unown_name(owner_id);
     g_clear_object(&daemon.service);

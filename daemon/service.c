@@ -336,7 +336,10 @@ gboolean spn_service_export(SpnService *self, GDBusConnection *connection, GErro
 
 void spn_service_unexport(SpnService *self)
 {
-    g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->skeleton));
+    GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON(self->skeleton);
+    /* Never exported when the bus could not be reached. */
+    if (g_dbus_interface_skeleton_get_connection(skeleton) != NULL)
+        g_dbus_interface_skeleton_unexport(skeleton);
     g_hash_table_remove_all(self->sender_watches);
 }
 

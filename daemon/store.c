@@ -126,11 +126,11 @@ static gboolean set_aside(const char *path, const GError *problem, mode_t mode, 
         int saved_errno = errno;
         if (unreadable)
             g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
-                        _("state file %s could not be read (%s) nor set aside: %s"), path,
-                        printable, g_strerror(saved_errno));
+                        _("file %s could not be read (%s) nor set aside: %s"), path, printable,
+                        g_strerror(saved_errno));
         else
             g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
-                        _("state file %s was corrupt (%s) and could not be set aside: %s"), path,
+                        _("file %s was corrupt (%s) and could not be set aside: %s"), path,
                         printable, g_strerror(saved_errno));
         return FALSE;
     }
@@ -138,11 +138,10 @@ static gboolean set_aside(const char *path, const GError *problem, mode_t mode, 
     if (mode == CREDENTIALS_MODE && g_file_test(corrupt_path, G_FILE_TEST_IS_REGULAR))
         g_chmod(corrupt_path, CREDENTIALS_MODE);
     if (unreadable)
-        g_warning(_("state file %s could not be read (%s); set aside as %s"), path, printable,
+        g_warning(_("file %s could not be read (%s); set aside as %s"), path, printable,
                   corrupt_path);
     else
-        g_warning(_("state file %s was corrupt (%s); set aside as %s"), path, printable,
-                  corrupt_path);
+        g_warning(_("file %s was corrupt (%s); set aside as %s"), path, printable, corrupt_path);
     return TRUE;
 }
 
@@ -512,6 +511,11 @@ gboolean spn_store_load_credentials(const char *state_dir, SpnCredentials **cred
     }
     if (corrupt != NULL && !set_aside(path, corrupt, CREDENTIALS_MODE, error))
         return FALSE;
+    /* A file placed by hand may be readable by others: tighten it now, not at the next refresh. */
+    GStatBuf st;
+    if (loaded != NULL && g_stat(path, &st) == 0 && (st.st_mode & 077) != 0 &&
+        g_chmod(path, CREDENTIALS_MODE) == 0)
+        g_debug("%s was readable by others; made it 0600", path);
 
     *credentials = g_steal_pointer(&loaded);
     return TRUE;

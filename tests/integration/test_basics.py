@@ -114,12 +114,17 @@ class Basics(SpotnowTestCase):
 
     def test_second_instance_refused_and_replace(self):
         self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
+        state = os.stat(os.path.join(self.state_dir, "state.ini"))
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address)
         second = subprocess.run(
             [os.environ["SPOTNOWD"], "--config", self.config_path, "--state-dir",
              self.state_dir], capture_output=True, text=True, env=env, timeout=10)
         self.assertEqual(second.returncode, 1)
         self.assertIn("--replace", second.stderr)
+        # The refused instance leaves the owner's files alone: it would write back what it read
+        # at its start over whatever the owner saved since.
+        after = os.stat(os.path.join(self.state_dir, "state.ini"))
+        self.assertEqual((after.st_ino, after.st_mtime_ns), (state.st_ino, state.st_mtime_ns))
         # --replace takes over; the first exits cleanly.
         first = self.daemon
         first_log = self.daemon_log
@@ -127,6 +132,18 @@ class Basics(SpotnowTestCase):
         self.assertEqual(first.wait(10), 0)
         first_log.close()
         self.assertEqual(self.snapshot()["trackName"], "First Song")
+
+    def test_no_bus_is_a_clear_error(self):
+        """No bus: exit 1 with the reason, no GLib critical, and no state written."""
+        empty = os.path.join(self.workdir, "no-bus-state")
+        env = dict(os.environ, G_DEBUG="fatal-criticals",
+                   DBUS_SESSION_BUS_ADDRESS="unix:path=" + os.path.join(self.workdir, "no-bus"))
+        proc = subprocess.run(
+            [os.environ["SPOTNOWD"], "--config", self.config_path, "--state-dir", empty],
+            capture_output=True, text=True, env=env, timeout=10)
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("cannot connect to the session bus:", proc.stderr)
+        self.assertFalse(os.path.exists(os.path.join(empty, "state.ini")))
 
     def test_version(self):
         out = subprocess.run([os.environ["SPOTNOWD"], "--version"], capture_output=True,
