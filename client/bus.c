@@ -83,6 +83,12 @@ char *spn_bus_error_message(const GError *error)
 {
     g_autoptr(GError) copy = g_error_copy(error);
     g_dbus_error_strip_remote_error(copy);
+    /* The bus's own refusal ("Rejected send message, 2 matched rules; …") means nothing to a
+     * user; the policy in data/ lets only root sign in, out and control playback. */
+    if (g_error_matches(copy, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED) &&
+        g_str_has_prefix(copy->message, "Rejected send message")) {
+        return g_strdup(_("only root may do this on the system bus (try it with sudo)"));
+    }
     return g_strdup(copy->message);
 }
 

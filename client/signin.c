@@ -145,11 +145,31 @@ static void finish(Wait *wait, int exit_code)
     g_main_loop_quit(wait->loop);
 }
 
+/* The flow is over once the daemon says it no longer waits for a redirect: signed in with no
+ * error is success; anything else (declined, refused code, expired) failed, and lastError says
+ * why. A stray redirect with the wrong state leaves the flow open, so waiting goes on. */
 static void on_status_changed(SpnNowPlaying1 *proxy, GVariant *status, gpointer user_data)
 {
-    if (is_signed_in(status)) {
-        finish(user_data, SPN_EXIT_OK);
+    gboolean pending = FALSE;
+    const char *last_error = "";
+    g_variant_lookup(status, "lastError", "&s", &last_error);
+    if (!g_variant_lookup(status, "signInPending", "b", &pending)) {
+        /* An older daemon: only success can be told. */
+        if (is_signed_in(status)) {
+            finish(user_data, SPN_EXIT_OK);
+        }
+        return;
     }
+    if (pending) {
+        return;
+    }
+    if (is_signed_in(status) && last_error[0] == '\0') {
+        finish(user_data, SPN_EXIT_OK);
+        return;
+    }
+    g_printerr("spotnow: %s\n", last_error[0] != '\0' ? last_error
+                                                       : _("the sign-in ended without completing."));
+    finish(user_data, SPN_EXIT_SIGNED_OUT);
 }
 
 static void on_vanished(GDBusConnection *connection, const char *name, gpointer user_data)
@@ -254,7 +274,7 @@ int spn_signin_logout(GDBusConnection *connection, gboolean wait, gboolean syste
         return SPN_EXIT_UNREACHABLE;
     }
     if (!call_daemon(connection, proxy, wait, call_sign_out, NULL, &error)) {
-        return report_failure(connection, error, system, SPN_EXIT_NOTHING_PLAYING);
+        return report_failure(connection, error, system, SPN_EXIT_SIGNED_OUT);
     }
     print_line(_("Signed out."));
     return SPN_EXIT_OK;

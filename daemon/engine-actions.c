@@ -186,17 +186,22 @@ void engine_on_sign_in_failed(SpnSignIn *sign_in, const char *message, gpointer 
 
 char *spn_engine_begin_sign_in(SpnEngine *self, GError **error)
 {
-    return spn_sign_in_begin(self->sign_in, error);
+    char *url = spn_sign_in_begin(self->sign_in, error);
+    engine_maybe_emit_status_changed(self);
+    return url;
 }
 
 static void on_sign_in_completed(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
     GError *error = NULL;
-    if (spn_sign_in_complete_finish(SPN_SIGN_IN(source), result, &error))
+    if (spn_sign_in_complete_finish(SPN_SIGN_IN(source), result, &error)) {
         g_task_return_boolean(task, TRUE);
-    else
-        g_task_return_error(task, error);
+        return;
+    }
+    /* The caller hears why; the status only that the flow may have ended. */
+    engine_maybe_emit_status_changed(g_task_get_source_object(task));
+    g_task_return_error(task, error);
 }
 
 void spn_engine_complete_sign_in(SpnEngine *self, const char *redirected_url,

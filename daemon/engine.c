@@ -73,6 +73,9 @@ GVariant *spn_engine_dup_status(SpnEngine *self)
     g_variant_builder_add(&builder, "{sv}", "lastError",
                           g_variant_new_string(self->last_error ? self->last_error : ""));
     g_variant_builder_add(&builder, "{sv}", "pollCount", g_variant_new_uint64(self->poll_count));
+    /* From BeginSignIn until that flow ends, so `spotnow login` knows when to stop waiting. */
+    g_variant_builder_add(&builder, "{sv}", "signInPending",
+                          g_variant_new_boolean(spn_sign_in_is_pending(self->sign_in)));
     /* Viewers heartbeat at half of this; clients read it rather than assume the default. */
     g_variant_builder_add(&builder, "{sv}", "presenceTtlMs",
                           g_variant_new_int64(spn_seconds_to_ms(self->config->presence_ttl_s)));
@@ -86,9 +89,10 @@ GVariant *spn_engine_dup_status(SpnEngine *self)
  * news. */
 void engine_maybe_emit_status_changed(SpnEngine *self)
 {
-    g_autofree char *signature =
-        g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, engine_auth_state(self),
-                        self->last_error ? self->last_error : "", self->poll_state.backoff_until);
+    g_autofree char *signature = g_strdup_printf(
+        "%s\n%s\n%" G_GINT64_FORMAT "\n%d", engine_auth_state(self),
+        self->last_error ? self->last_error : "", self->poll_state.backoff_until,
+        spn_sign_in_is_pending(self->sign_in));
     if (g_strcmp0(signature, self->status_signature) == 0)
         return;
     g_free(self->status_signature);

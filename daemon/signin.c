@@ -171,6 +171,11 @@ void spn_sign_in_cancel(SpnSignIn *self)
     self->expired = FALSE;
 }
 
+gboolean spn_sign_in_is_pending(SpnSignIn *self)
+{
+    return self->verifier != NULL;
+}
+
 static gboolean on_flow_expired(gpointer user_data)
 {
     SpnSignIn *self = user_data;
@@ -178,6 +183,9 @@ static gboolean on_flow_expired(gpointer user_data)
     g_debug("sign-in flow expired");
     forget_flow(self);
     self->expired = TRUE;
+    /* Whoever waits for the browser (spotnow login) must hear that nothing will come. */
+    g_signal_emit(self, signals[SIGNAL_FAILED], 0,
+                  _("The sign-in expired before it was completed; start it again"));
     return G_SOURCE_REMOVE;
 }
 
@@ -202,6 +210,8 @@ static char *check_redirect(SpnSignIn *self, const char *redirected_url, GError 
         return NULL;
     }
     if (error_code != NULL) {
+        /* Spotify's page has answered: no code will come for this flow. */
+        forget_flow(self);
         g_set_error(error, SPN_ERROR, SPN_ERROR_SIGNED_OUT,
                     g_str_equal(error_code, "access_denied")
                         ? _("Access was declined on Spotify's page (access_denied)")
@@ -356,7 +366,7 @@ char *spn_sign_in_begin(SpnSignIn *self, GError **error)
                     _("No Spotify client id is configured. 1. Create an app at "
                       "https://developer.spotify.com/dashboard. 2. Add the redirect URI "
                       "http://127.0.0.1:%u/callback to it. 3. Put its client id in %s as "
-                      "[spotify] client-id=…, then sign in again."),
+                      "[spotify] client-id=…, then restart spotnowd and sign in again."),
                     self->config->redirect_port,
                     self->config->path ? self->config->path : "config.ini");
         return NULL;

@@ -52,4 +52,8 @@ gboolean spn_sign_in_complete_finish(SpnSignIn *self, GAsyncResult *result, GErr
 /* Ends a flow in progress, if any, and frees the port. */
 void spn_sign_in_cancel(SpnSignIn *self);
 
+/* TRUE from BeginSignIn until the flow ends: signed in, refused by Spotify or the person,
+ * expired, or replaced. A redirect with the wrong state does not end it (it may be forged). */
+gboolean spn_sign_in_is_pending(SpnSignIn *self);
+
 G_END_DECLS

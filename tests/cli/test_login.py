@@ -109,6 +109,59 @@ class Login(CliTestCase):
         self.assertIn("could not open a browser", login.stderr())
         self.assertIn("spotnow login --paste", login.stderr())
 
+    def login_in_browser(self):
+        """spotnow login, with this test as the browser; returns (process, page status)."""
+        login = self.spawn("login")
+        url = login.line()
+        status, _ = browse(authorize(url))
+        return login, status
+
+    def test_browser_declined_ends_the_wait(self):
+        self.fake.control("authorize", outcome="access_denied")
+        login, status = self.login_in_browser()
+        self.assertEqual(status, 400)
+        self.assertEqual(self.wait_exit(login, 20), 4)
+        self.assertEqual(login.pending_lines(), [])
+        self.assertIn("spotnow: Sign-in failed: Access was declined on Spotify's page "
+                      "(access_denied)\n", login.stderr())
+        self.assertFalse(os.path.exists(self.credentials_path()))
+        self.assertFalse(self.status()["signInPending"])
+
+    def test_browser_refused_code_ends_the_wait(self):
+        self.fake.control("config", **{"code-lifetime": "0"})
+        login, status = self.login_in_browser()
+        self.assertEqual(status, 400)
+        # At once, not after the flow's lifetime (60 s here).
+        self.assertEqual(self.wait_exit(login, 20), 4)
+        self.assertIn("spotnow: Sign-in failed: Spotify refused the sign-in", login.stderr())
+        self.assertFalse(os.path.exists(self.credentials_path()))
+
+    def test_browser_failure_while_signed_in_is_no_success(self):
+        """Signed in already, a new sign-in that fails must not print "Signed in." (the auth
+        state alone says signed-in all along)."""
+        first, code = self.login_paste()
+        self.assertEqual(code, 0, first.stderr())
+        with open(self.credentials_path(), "rb") as f:
+            credentials = f.read()
+        self.fake.control("authorize", outcome="access_denied")
+        login, status = self.login_in_browser()
+        self.assertEqual(status, 400)
+        self.assertEqual(self.wait_exit(login, 20), 4)
+        self.assertEqual(login.pending_lines(), [])
+        self.assertIn("access_denied", login.stderr())
+        with open(self.credentials_path(), "rb") as f:
+            self.assertEqual(f.read(), credentials)
+
+    def test_browser_flow_expiring_ends_the_wait(self):
+        self.stop()
+        self.spotify["sign-in-timeout-s"] = "0.5"
+        self.write_config()
+        self.start()
+        login = self.spawn("login")
+        login.line()
+        self.assertEqual(self.wait_exit(login, 20), 4)
+        self.assertIn("The sign-in expired before it was completed", login.stderr())
+
     def test_opens_the_default_browser(self):
         # A browser registered for http the freedesktop way, which notes what it was asked to open.
         data = os.path.join(self.workdir, "xdg-data")

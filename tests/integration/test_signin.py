@@ -115,7 +115,11 @@ class SignIn(SpotnowTestCase):
         error = self.assertDBusError("io.github.spotnow.Error.SignedOut", "CompleteSignIn",
                                      GLib.Variant("(s)", (callback,)))
         self.assertIn("access_denied", error.message)
+        # Spotify's page has answered: that flow is over, its port free.
+        self.assertFalse(self.status()["signInPending"])
         # The browser path shows the reason on the page, and on the bus for `spotnow login`.
+        callback = authorize(self.begin())
+        self.assertTrue(self.status()["signInPending"])
         status, page = browse(callback)
         self.assertEqual(status, 400)
         self.assertIn("access_denied", page)
