@@ -167,8 +167,8 @@ static void on_status_changed(SpnNowPlaying1 *proxy, GVariant *status, gpointer 
         finish(user_data, SPN_EXIT_OK);
         return;
     }
-    g_printerr("spotnow: %s\n", last_error[0] != '\0' ? last_error
-                                                       : _("the sign-in ended without completing."));
+    g_printerr("spotnow: %s\n",
+               last_error[0] != '\0' ? last_error : _("the sign-in ended without completing."));
     finish(user_data, SPN_EXIT_SIGNED_OUT);
 }
 

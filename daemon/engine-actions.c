@@ -44,6 +44,11 @@ static void on_command_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpoint
                                       "Premium and a device that accepts it"),
                                     outcome->message);
             break;
+        case SPN_POLL_REFUSED:
+            /* This command, now (already paused, nothing next): control itself stays. */
+            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_NOT_SUPPORTED,
+                                    _("Spotify refused the command (%s)"), outcome->message);
+            break;
         case SPN_POLL_RATE_LIMITED:
             g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_RATE_LIMITED, "%s",
                                     outcome->message);

@@ -89,10 +89,10 @@ GVariant *spn_engine_dup_status(SpnEngine *self)
  * news. */
 void engine_maybe_emit_status_changed(SpnEngine *self)
 {
-    g_autofree char *signature = g_strdup_printf(
-        "%s\n%s\n%" G_GINT64_FORMAT "\n%d", engine_auth_state(self),
-        self->last_error ? self->last_error : "", self->poll_state.backoff_until,
-        spn_sign_in_is_pending(self->sign_in));
+    g_autofree char *signature =
+        g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT "\n%d", engine_auth_state(self),
+                        self->last_error ? self->last_error : "", self->poll_state.backoff_until,
+                        spn_sign_in_is_pending(self->sign_in));
     if (g_strcmp0(signature, self->status_signature) == 0)
         return;
     g_free(self->status_signature);
@@ -311,6 +311,7 @@ static void on_poll_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer 
             break;
         case SPN_POLL_FAILED:
         case SPN_POLL_FORBIDDEN:
+        case SPN_POLL_REFUSED:
             self->poll_state.failures++;
             self->poll_state.backoff_until =
                 now + spn_backoff_delay_ms(self->poll_state.failures,

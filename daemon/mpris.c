@@ -102,9 +102,13 @@ static GVariant *player_property(SpnMpris *self, const char *name)
     if (g_str_equal(name, "Rate") || g_str_equal(name, "MinimumRate") ||
         g_str_equal(name, "MaximumRate") || g_str_equal(name, "Volume"))
         return g_variant_new_double(1.0);
-    /* Every Can* follows CanControl: Spotify's Web API offers all of them or none. */
+    /* CanPlay and CanPause stay true without control: GNOME Shell lists only players that can
+     * play, and `playerctl metadata` prints nothing for one that cannot, so a free account's
+     * phone playback would show nowhere. Their calls then fail with the reason (NotSupported).
+     * The rest follow CanControl: Spotify's Web API offers all of them or none. */
+    if (g_str_equal(name, "CanPlay") || g_str_equal(name, "CanPause"))
+        return g_variant_new_boolean(TRUE);
     if (g_str_equal(name, "CanGoNext") || g_str_equal(name, "CanGoPrevious") ||
-        g_str_equal(name, "CanPlay") || g_str_equal(name, "CanPause") ||
         g_str_equal(name, "CanSeek") || g_str_equal(name, "CanControl"))
         return g_variant_new_boolean(self->can_control);
     return NULL;

@@ -191,10 +191,13 @@ static void on_command_reply(GObject *source, GAsyncResult *result, gpointer use
     if (succeeded(reply)) {
         finish(self, SPN_POLL_OK, NULL, 0, NULL);
     } else if (reply->status == 403) {
-        g_autofree char *message = spn_upstream_describe_error(reply->status, reply->reason,
-                                                               g_bytes_get_data(reply->body, NULL),
-                                                               g_bytes_get_size(reply->body));
-        finish(self, SPN_POLL_FORBIDDEN, NULL, 0, message);
+        const char *body = g_bytes_get_data(reply->body, NULL);
+        gsize length = g_bytes_get_size(reply->body);
+        g_autofree char *message =
+            spn_upstream_describe_error(reply->status, reply->reason, body, length);
+        finish(self,
+               spn_upstream_forbids_control(body, length) ? SPN_POLL_FORBIDDEN : SPN_POLL_REFUSED,
+               NULL, 0, message);
     } else {
         fail_with_reply(self, reply);
     }

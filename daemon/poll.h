@@ -18,7 +18,8 @@ typedef enum {
     SPN_POLL_RATE_LIMITED, /* HTTP 429: @retry_until from Retry-After (0 = absent) */
     SPN_POLL_FAILED,       /* 5xx, other 4xx, network, bad body: back off */
     SPN_POLL_REVOKED,      /* invalid_grant: never retry */
-    SPN_POLL_FORBIDDEN,    /* a command answered 403: no Premium, or a restricted device */
+    SPN_POLL_FORBIDDEN,    /* a command answered 403 for good: no Premium, or no scope */
+    SPN_POLL_REFUSED,      /* a command answered 403 this once ("Restriction violated") */
 } SpnPollKind;
 
 typedef struct {

@@ -179,6 +179,22 @@ static char *error_detail(const char *body, gsize length)
     return raw != NULL ? clean_detail(raw) : NULL;
 }
 
+gboolean spn_upstream_forbids_control(const char *body, gsize length)
+{
+    g_autofree char *detail = error_detail(body, length);
+    if (detail == NULL)
+        return FALSE;
+    g_autoptr(JsonObject) root = spn_upstream_parse_json_object(body, length, NULL);
+    if (root == NULL)
+        return TRUE; /* plain text: the Developer Dashboard refuses this user everything */
+    const char *reason = spn_json_get_string(spn_json_get_object(root, "error"), "reason");
+    if (g_strcmp0(reason, "PREMIUM_REQUIRED") == 0)
+        return TRUE;
+    g_autofree char *lower = g_utf8_strdown(detail, -1);
+    return strstr(lower, "premium required") != NULL ||
+           strstr(lower, "insufficient client scope") != NULL;
+}
+
 char *spn_upstream_describe_error(guint status, const char *reason_phrase, const char *body,
                                   gsize length)
 {

@@ -14,6 +14,13 @@ G_BEGIN_DECLS
  * text (403 "User not registered in the Developer Dashboard"); falls back to the HTTP reason.
  * The result is valid UTF-8, one line, at most ~200 chars, and never contains a token.
  * Example: "HTTP 429: API rate limit exceeded". */
+/* Whether a player command's 403 body says control can never work with this account or
+ * token: reason PREMIUM_REQUIRED, "Premium required", "Insufficient client scope", or the
+ * plain-text "User not registered" of an app the account is not admitted to. Spotify also
+ * answers 403 "Restriction violated" for one command at one moment (pause while paused, next
+ * at the end of a context): FALSE for that, and for anything it does not recognise. */
+gboolean spn_upstream_forbids_control(const char *body, gsize length);
+
 char *spn_upstream_describe_error(guint status, const char *reason_phrase, const char *body,
                                   gsize length);
 

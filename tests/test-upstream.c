@@ -445,6 +445,34 @@ static void test_credentials_copy(void)
     g_assert_null(empty_copy->scope);
 }
 
+/* Only a 403 that says control can never work turns it off; "Restriction violated" is about
+ * one command at one moment (spotify/web-api#1433: pause while paused). */
+static void test_forbids_control(void)
+{
+    static const struct {
+        const char *body;
+        gboolean forbids;
+    } cases[] = {
+        {"{\"error\":{\"status\":403,\"message\":\"Player command failed: Premium required\","
+         "\"reason\":\"PREMIUM_REQUIRED\"}}",
+         TRUE},
+        {"{\"error\":{\"status\":403,\"message\":\"Insufficient client scope\"}}", TRUE},
+        {"{\"error\":{\"status\":403,\"message\":\"Player command failed: Restriction "
+         "violated\",\"reason\":\"UNKNOWN\"}}",
+         FALSE},
+        {"{\"error\":{\"status\":403,\"message\":\"Forbidden\"}}", FALSE},
+        {"", FALSE},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+        g_assert_cmpint(spn_upstream_forbids_control(cases[i].body, strlen(cases[i].body)), ==,
+                        cases[i].forbids);
+
+    gsize length = 0;
+    g_autofree char *not_registered =
+        spn_test_load_fixture("error-403-user-not-registered.txt", &length);
+    g_assert_true(spn_upstream_forbids_control(not_registered, length));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -457,6 +485,7 @@ int main(int argc, char **argv)
     g_test_add_func("/upstream/describe-fallbacks", test_describe_fallbacks);
     g_test_add_func("/upstream/describe-one-line", test_describe_one_line);
     g_test_add_func("/upstream/describe-hides-tokens", test_describe_hides_tokens);
+    g_test_add_func("/upstream/forbids-control", test_forbids_control);
     g_test_add_func("/upstream/token/docs-example", test_token_docs_example);
     g_test_add_func("/upstream/token/authorization-code", test_token_authorization_code);
     g_test_add_func("/upstream/token/refresh-kept", test_token_refresh_kept);

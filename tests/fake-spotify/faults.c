@@ -96,6 +96,14 @@ FsFault *fs_fault_new_from_query(GHashTable *query, GBytes *body, FsTarget *targ
         bad_argument(error, "status", status);
         return NULL;
     }
+    /* A JSON body comes with 200 unless told otherwise (a 403 with a player error's body). */
+    if (fault->kind == FS_FAULT_JSON) {
+        number = 200;
+        if (status != NULL && !g_ascii_string_to_unsigned(status, 10, 100, 599, &number, NULL)) {
+            bad_argument(error, "status", status);
+            return NULL;
+        }
+    }
     fault->status = (guint)number;
     fault->delay_ms = 1000;
     if (delay != NULL && (!fs_parse_seconds(delay, &fault->delay_ms) || fault->delay_ms == 0)) {
@@ -295,7 +303,7 @@ gboolean fs_fault_answer(FsServer *server, SoupServerMessage *msg, const FsFault
             fs_send_bytes(msg, 200, "application/json; charset=utf-8", body);
             return TRUE;
         case FS_FAULT_JSON:
-            fs_send_bytes(msg, 200, "application/json; charset=utf-8", fault->body);
+            fs_send_bytes(msg, fault->status, "application/json; charset=utf-8", fault->body);
             return TRUE;
         case FS_FAULT_TRUNCATED:
             steal_and_send(msg, truncated_response());

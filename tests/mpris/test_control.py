@@ -161,9 +161,11 @@ class Refusals(ControlTestCase):
         self.assertEqual(changes[1][1], "")
         self.wait_for_player()
         props = self.get_all()
-        for name in ("CanControl", "CanPlay", "CanPause", "CanGoNext", "CanGoPrevious",
-                     "CanSeek"):
+        for name in ("CanControl", "CanGoNext", "CanGoPrevious", "CanSeek"):
             self.assertIs(props[name], False, name)
+        # Still listed by GNOME Shell and playerctl, which want CanPlay.
+        for name in ("CanPlay", "CanPause"):
+            self.assertIs(props[name], True, name)
         self.assertEqual(props["Metadata"]["xesam:title"], "First Song")
 
     def test_no_premium(self):
@@ -178,6 +180,22 @@ class Refusals(ControlTestCase):
             self.mpris_call(PLAYER_IFACE, "Play")
         self.assertIn("Premium", ctx.exception.message)
         self.assertEqual(self.controls(), [])
+
+    def test_restriction_violated_keeps_control(self):
+        """Spotify answers 403 "Restriction violated" for one command at one moment (pause while
+        paused): that command fails with the reason, control stays."""
+        changes = self.watch_owner_changes()
+        self.fake.control("fault", kind="json", status=403, target="control",
+                          body='{"error":{"status":403,"message":"Player command failed: '
+                               'Restriction violated","reason":"UNKNOWN"}}')
+        proc = self.spotnow("pause", check=False)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("Restriction violated", proc.stderr)
+        self.assertIs(self.get_all()["CanControl"], True)
+        self.spotnow("pause")
+        self.assertEqual(self.controls(), ["pause"])
+        self.pump(0.3)
+        self.assertEqual(changes, [])
 
     def test_sign_out(self):
         changes = self.watch_owner_changes()

@@ -194,9 +194,9 @@ class SignedOut(MprisTestCase):
         self.wait_for(lambda: any(c.get("PlaybackStatus") == "Paused"
                                   for c in self.properties_changed()),
                       what="PropertiesChanged to Paused")
-        # Signed out, control is gone too (CanControl false), so playerctl shows only the
-        # status; the properties say the rest.
+        # Signed out, control is gone too (CanControl false); the last played still shows.
         self.assertEqual(self.spotnow("status").stdout, "Paused\n")
+        self.assertEqual(self.spotnow("metadata", "title").stdout, "First Song\n")
         props = self.get_all()
         self.assertEqual(props["Metadata"]["xesam:title"], "First Song")
         time.sleep(0.3)
@@ -291,7 +291,8 @@ class Seeked(MprisTestCase):
 
 
 class ReadOnly(MprisTestCase):
-    """Without user-modify-playback-state: every Can* false, commands refused with the reason."""
+    """Without user-modify-playback-state: CanControl false, commands refused with the reason,
+    and the track still shown (CanPlay true: GNOME Shell and `playerctl metadata` want it)."""
     timeline = f"1000 {FIRST}\n"
     scope = READ_SCOPE
 
@@ -299,13 +300,19 @@ class ReadOnly(MprisTestCase):
         self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
         self.wait_for_player()
         props = self.get_all()
-        for name in ("CanControl", "CanPlay", "CanPause", "CanGoNext", "CanGoPrevious",
-                     "CanSeek"):
+        for name in ("CanControl", "CanGoNext", "CanGoPrevious", "CanSeek"):
             self.assertIs(props[name], False, name)
-        # Status still reads; playerctl refuses to play a player that cannot.
+        for name in ("CanPlay", "CanPause"):
+            self.assertIs(props[name], True, name)
+        # A free account sees its track in playerctl like anyone.
         self.assertEqual(self.spotnow("status").stdout, "Playing\n")
+        self.assertEqual(
+            self.spotnow("metadata", "--format", "{{artist}} - {{title}}").stdout,
+            "The Testers, Ann - First Song\n")
+        # playerctl play reaches the daemon, which refuses with the reason.
         proc = self.spotnow("play", check=False)
         self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("user-modify-playback-state", proc.stderr)
         self.assertIsNone(self.daemon.poll())
         # A direct call gets the reason.
         for method in ("Play", "Pause", "Next", "Previous"):
