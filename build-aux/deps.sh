@@ -7,7 +7,7 @@ SPOTNOW_PACKAGES=(
   meson ninja-build pkg-config gcc libglib2.0-dev libglib2.0-bin libsoup-3.0-dev
   libjson-glib-dev libgtk-4-dev gettext xvfb xauth dbus dbus-x11 playerctl
   python3-dbusmock python3-gi valgrind libxml2-utils systemd scdoc man-db groff-base desktop-file-utils appstream
-  util-linux
+  util-linux clang libclang-rt-14-dev
 )
 
 missing_packages() {

@@ -5,7 +5,9 @@
 #             integration tests start included (tests/integration/harness.py fails a test whose
 #             daemon exits non-zero or logs a sanitizer report);
 #   valgrind  memcheck over the first build: the unit tests wrapped in valgrind, and the
-#             integration suite with each daemon it starts under valgrind (SPOTNOWD_WRAPPER).
+#             integration suite with each daemon it starts under valgrind (SPOTNOWD_WRAPPER);
+#   fuzz      a clang build with -Dfuzzing=true: each libFuzzer target (snapshot normaliser,
+#             reply parsers, template language) runs 20 s from its seed corpus (suite slow).
 # Extra arguments go to the normal pass's `meson test` (e.g. --suite unit). SPOTNOW_PASSES picks
 # passes (default "normal sanitize valgrind"). The last line counts the tests of every pass.
 set -euo pipefail
@@ -15,7 +17,8 @@ source build-aux/deps.sh
 ensure_packages
 builddir=${SPOTNOW_BUILDDIR:-_build}
 sanitize_builddir=${builddir}-sanitize
-passes=${SPOTNOW_PASSES:-normal sanitize valgrind}
+fuzz_builddir=${builddir}-fuzz
+passes=${SPOTNOW_PASSES:-normal sanitize valgrind fuzz}
 logs=()
 timings=()
 status=0
@@ -67,6 +70,16 @@ for pass in $passes; do
       run_pass valgrind-unit "$builddir" --suite unit --wrap="$valgrind" --timeout-multiplier=10
       SPOTNOWD_WRAPPER=$valgrind \
         run_pass valgrind-integration "$builddir" --suite integration --timeout-multiplier=3
+      ;;
+    fuzz)
+      started=$SECONDS
+      if [ ! -f "$fuzz_builddir/build.ninja" ]; then
+        CC=clang meson setup "$fuzz_builddir" -Dfuzzing=true -Dapplet=disabled \
+          -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+      fi
+      ninja -C "$fuzz_builddir" >/dev/null
+      timings+=("fuzz build: $((SECONDS - started)) s")
+      run_pass fuzz "$fuzz_builddir" --suite slow
       ;;
     *)
       echo "unknown pass '$pass' in SPOTNOW_PASSES" >&2

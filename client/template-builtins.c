@@ -270,7 +270,8 @@ static GVariant *fn_duration(const SpnTemplateNode *node, GVariant **args, guint
         return take_string(spn_template_format_duration(integer));
     }
     if (get_number(args[0], &number)) {
-        if (number >= 9.2e18 || number <= -9.2e18) {
+        /* Written so that NaN (0/0) fails too: converting it to an integer is undefined. */
+        if (!(number > -9.2e18 && number < 9.2e18)) {
             return overflow_error(error);
         }
         return take_string(spn_template_format_duration((gint64)number));
@@ -306,7 +307,8 @@ static GVariant *fn_trunc(const SpnTemplateNode *node, GVariant **args, guint n_
         return NULL;
     }
     g_autofree char *printed = spn_template_print_value(args[0]);
-    glong max_chars = length >= (double)G_MAXLONG ? G_MAXLONG : (glong)length;
+    /* Clamped before the conversion, which is undefined outside glong's range and for NaN. */
+    glong max_chars = !(length > 0) ? 0 : length >= (double)G_MAXLONG ? G_MAXLONG : (glong)length;
     return take_string(spn_template_truncate(printed, max_chars));
 }
 

@@ -345,6 +345,7 @@ static void test_eviction_keeps_bound(Fixture *f, gconstpointer data)
     g_assert_null(spn_art_cache_lookup(cache, url_a));
     g_autofree char *again = fetch_sync(cache, url_a, &error);
     g_assert_no_error(error);
+    g_assert_nonnull(again);
     g_assert_cmpuint(requests_for(f, names[0]), ==, 2);
     for (guint i = 0; i < G_N_ELEMENTS(paths); i++)
         g_free(paths[i]);

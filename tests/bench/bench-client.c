@@ -116,6 +116,7 @@ static gboolean print_serialization(GDBusConnection *connection, CallKind *kind,
     gint64 middle = now_ns();
     for (guint i = 0; i < rounds; i++) {
         g_autoptr(GDBusMessage) parsed = g_dbus_message_new_from_blob(blob, size, caps, NULL);
+        g_assert_nonnull(parsed);
     }
     gint64 end = now_ns();
     g_print("%s-reply-bytes: %" G_GSIZE_FORMAT "\n", kind->name, size);

@@ -155,6 +155,9 @@ static void test_functions(void)
         {"{{ trunc(title, 5) }}", "Ærøsk…"},
         {"{{ trunc(title, 100) }}", "Ærøskøbing — Ü <&>"},
         {"{{ trunc(title, 0) }}", "…"},
+        /* Below glong's range: no undefined conversion (the fuzzer found it), just nothing. */
+        {"{{ trunc(title, -3) }}", "…"},
+        {"{{ trunc(title, -99999999999999999999999999999) }}", "…"},
         {"{{ trunc(title, 2.7) }}", "Ær…"},
         {"{{ trunc(nope, 3) }}", ""},
         {"{{ trunc(\"abc\", 5) }}", "abc"},

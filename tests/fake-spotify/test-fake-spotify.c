@@ -229,6 +229,8 @@ static void test_stats(Fake *fake, gconstpointer data)
     {
         g_autoptr(Reply) player = request(fake, "GET", "/v1/me/player?market=SE", TOKEN_0, NULL);
         g_autoptr(Reply) image = request(fake, "GET", "/image/x.png", NULL, NULL);
+        g_assert_nonnull(player);
+        g_assert_nonnull(image);
     }
 
     counted = stats(fake);

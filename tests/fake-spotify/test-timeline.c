@@ -414,6 +414,8 @@ static void test_reply_templates_untouched(void)
     g_autofree char *first = NULL;
     g_autofree char *again = NULL;
 
+    /* The local file built first is what could leak: it must be one, to test anything. */
+    g_assert_nonnull(strstr(local, "\"is_local\" : true"));
     context.endpoint = FS_ENDPOINT_CURRENTLY_PLAYING;
     first = fs_reply_build(templates, timeline, 1, 0, &context);
     again = fs_reply_build(templates, timeline, 1, 0, &context);
