@@ -93,12 +93,24 @@ static GVariant *fetch_snapshot(GDBusConnection *connection, SpnNowPlaying1 *pro
                                 const Options *options, gboolean fresh, int *exit_code)
 {
     g_autoptr(GError) error = NULL;
+    gboolean asked_fresh = fresh;
     for (int attempt = 0; attempt < 2; attempt++) {
         GVariant *snapshot = NULL;
         g_clear_error(&error);
         gboolean ok =
             fresh ? spn_now_playing1_call_ensure_fresh_sync(proxy, &snapshot, NULL, &error)
                   : spn_now_playing1_call_currently_playing_sync(proxy, &snapshot, NULL, &error);
+        gint64 fetched_at = -1;
+        if (ok && !asked_fresh && g_variant_lookup(snapshot, "fetchedAt", "x", &fetched_at) &&
+            fetched_at == 0) {
+            /* Never fetched: a daemon just started (by D-Bus activation, say) is making its
+             * first poll. Join it rather than say "Nothing played yet" about a track that
+             * plays. Signed out, EnsureFresh fails and the cache is read again below. */
+            g_variant_unref(snapshot);
+            fresh = asked_fresh = TRUE;
+            attempt--;
+            continue;
+        }
         if (ok) {
             return snapshot;
         }

@@ -349,5 +349,21 @@ class NoDaemon(Outputs):
         self.assertRegex(process.line(), r"^▶ The Testers — First Song \(")
 
 
+class FirstCall(Outputs):
+    """The first `spotnow` of a session often starts the daemon (D-Bus activation): its first
+    poll is then under way, and the answer is the track, not "Nothing played yet"."""
+    start_daemon = False
+
+    def test_plain_call_waits_for_the_first_poll(self):
+        self.fake.control("delay", s="1.5")
+        self.start()
+        self.assertEqual(self.snapshot()["fetchedAt"], 0)
+        result = self.spotnow()
+        self.assertExit(result, 0)
+        self.assertRegex(result.stdout, r"^▶ The Testers — First Song \(")
+        result = self.spotnow("--format", "{{ artist }} - {{ title }}")
+        self.assertEqual(result.stdout, "The Testers - First Song\n")
+
+
 if __name__ == "__main__":
     main()
