@@ -159,6 +159,38 @@ void spn_applet_client_report_presence(SpnAppletClient *self)
                                                  on_presence_reported, NULL);
 }
 
+static void on_sign_in_begun(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    GError *error = NULL;
+    char *url = NULL;
+    if (spn_now_playing1_call_begin_sign_in_finish(SPN_NOW_PLAYING1(source), &url, result, &error))
+        g_task_return_pointer(task, url, g_free);
+    else
+        g_task_return_error(task, error);
+}
+
+void spn_applet_client_begin_sign_in(SpnAppletClient *self, GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+    g_return_if_fail(SPN_IS_APPLET_CLIENT(self));
+    GTask *task = g_task_new(self, self->cancellable, callback, user_data);
+    if (self->proxy == NULL) {
+        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                                "spotnowd is not running");
+        g_object_unref(task);
+        return;
+    }
+    spn_now_playing1_call_begin_sign_in(self->proxy, self->cancellable, on_sign_in_begun, task);
+}
+
+char *spn_applet_client_begin_sign_in_finish(SpnAppletClient *self, GAsyncResult *result,
+                                             GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, self), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
 /* ---- the daemon coming and going ----------------------------------------------------------- */
 
 static void on_proxy_ready(GObject *source, GAsyncResult *result, gpointer user_data)

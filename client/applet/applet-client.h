@@ -36,4 +36,12 @@ void spn_applet_client_ensure_fresh(SpnAppletClient *self);
 /* ReportViewerPresence("spotnow-applet"); fire and forget. No-op without a daemon. */
 void spn_applet_client_report_presence(SpnAppletClient *self);
 
+/* BeginSignIn: the authorize URL to open in a browser. The daemon finishes the flow at its
+ * loopback callback, and StatusChanged ("updated") tells the window. Fails with the daemon's
+ * error (no client id, port taken, root only on the system bus) or G_IO_ERROR_NOT_CONNECTED. */
+void spn_applet_client_begin_sign_in(SpnAppletClient *self, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+char *spn_applet_client_begin_sign_in_finish(SpnAppletClient *self, GAsyncResult *result,
+                                             GError **error);
+
 G_END_DECLS

@@ -141,8 +141,9 @@ static void build_signed_out(SpnAppletView *view, gboolean revoked)
     view->mode = SPN_APPLET_MODE_SIGNED_OUT;
     view->show_sign_in = TRUE;
     const char *help =
-        _("Run “spotnow login” in a terminal and follow the link it opens. This "
-          "window updates by itself once you are signed in.");
+        _("Sign in on Spotify’s page in your browser; this window updates by itself once you "
+          "are signed in. Without a browser on this machine, run “spotnow login --paste” in a "
+          "terminal.");
     if (revoked) {
         set_texts(view, _("Signed out by Spotify"), _("Spotify ended the sign-in"), NULL, help);
         view->sign_in_label = g_strdup(_("Sign in again…"));

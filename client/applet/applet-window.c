@@ -19,6 +19,9 @@
  * would answer from cache anyway, but the bus need not carry them. */
 #define FRESH_THROTTLE_US (2 * G_USEC_PER_SEC)
 
+/* Half the daemon's default presence TTL (60 s), until GetStatus tells the real one. */
+#define DEFAULT_HEARTBEAT_MS 30000
+
 struct _SpnAppletWindow {
     GtkApplicationWindow parent_instance;
 
@@ -53,10 +56,13 @@ struct _SpnAppletWindow {
     guint art_grace_source; /* running while art is expected and not yet there */
     gboolean art_grace_over;
 
+    char *sign_in_message; /* what the last "Sign in" press led to; NULL: the view's help */
+
     gboolean viewing; /* mapped and not minimised */
     GdkSurface *surface;
     gulong surface_state_handler;
     guint heartbeat_source;
+    guint heartbeat_source_ms; /* the period heartbeat_source runs at */
     guint tick_source;
     gint64 last_fresh_us;
     gboolean ready;
@@ -198,6 +204,7 @@ static void show_progress(SpnAppletWindow *self)
 }
 
 static void update_tick_timer(SpnAppletWindow *self);
+static void update_heartbeat(SpnAppletWindow *self);
 
 static gboolean on_tick(gpointer user_data)
 {
@@ -261,10 +268,13 @@ static void show_view(SpnAppletWindow *self)
         gtk_accessible_update_property(GTK_ACCESSIBLE(self->warning), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        view->warning, -1);
 
+    if (!view->show_sign_in)
+        g_clear_pointer(&self->sign_in_message, g_free);
     if (view->show_sign_in) {
         gtk_label_set_text(self->sign_in_label, view->sign_in_label);
         gtk_widget_set_tooltip_text(GTK_WIDGET(self->sign_in), view->help);
-        gtk_label_set_text(self->sign_in_help, view->help);
+        gtk_label_set_text(self->sign_in_help,
+                           self->sign_in_message ? self->sign_in_message : view->help);
         gtk_stack_set_visible_child_name(self->bottom, "sign-in");
     } else if (view->show_progress) {
         show_progress(self);
@@ -299,6 +309,7 @@ static void on_client_updated(SpnAppletClient *client, gpointer user_data)
     show_view(self);
     update_art_grace(self);
     update_tick_timer(self);
+    update_heartbeat(self);
     check_ready(self);
 }
 
@@ -324,6 +335,36 @@ static gboolean on_heartbeat(gpointer user_data)
 {
     report_presence(user_data);
     return G_SOURCE_CONTINUE;
+}
+
+/* Every TTL/2, as the seed's viewers do: a daemon configured with a shorter TTL than the default
+ * would otherwise forget us between heartbeats. */
+static guint heartbeat_period_ms(SpnAppletWindow *self)
+{
+    if (self->options.heartbeat_ms > 0)
+        return self->options.heartbeat_ms;
+    GVariant *status = spn_applet_client_get_status(self->client);
+    gint64 ttl_ms = 0;
+    if (status != NULL && g_variant_lookup(status, "presenceTtlMs", "x", &ttl_ms) && ttl_ms > 1)
+        return (guint)MIN(ttl_ms / 2, (gint64)G_MAXUINT);
+    return DEFAULT_HEARTBEAT_MS;
+}
+
+/* A heartbeat timer only while someone can see us and a daemon is there to hear it. */
+static void update_heartbeat(SpnAppletWindow *self)
+{
+    gboolean wanted =
+        self->viewing && spn_applet_client_get_daemon(self->client) == SPN_APPLET_DAEMON_PRESENT;
+    guint ms = heartbeat_period_ms(self);
+    if (wanted && self->heartbeat_source != 0 && self->heartbeat_source_ms == ms)
+        return;
+    g_clear_handle_id(&self->heartbeat_source, g_source_remove);
+    if (!wanted)
+        return;
+    /* Whole seconds (the default) let GLib batch the wake-up with others. */
+    self->heartbeat_source = ms % 1000 == 0 ? g_timeout_add_seconds(ms / 1000, on_heartbeat, self)
+                                            : g_timeout_add(ms, on_heartbeat, self);
+    self->heartbeat_source_ms = ms;
 }
 
 static void on_client_connected(SpnAppletClient *client, gpointer user_data)
@@ -353,16 +394,11 @@ static void update_viewing(SpnAppletWindow *self)
         return;
     self->viewing = viewing;
     trace(self, viewing ? "viewing" : "not-viewing");
-    g_clear_handle_id(&self->heartbeat_source, g_source_remove);
     if (viewing) {
         report_presence(self);
-        /* Whole seconds (the default) let GLib batch the wake-up with others. */
-        guint ms = self->options.heartbeat_ms;
-        self->heartbeat_source = ms % 1000 == 0
-                                     ? g_timeout_add_seconds(ms / 1000, on_heartbeat, self)
-                                     : g_timeout_add(ms, on_heartbeat, self);
         ensure_fresh(self, FALSE);
     }
+    update_heartbeat(self);
     update_tick_timer(self);
 }
 
@@ -397,6 +433,61 @@ static void action_open_track(GSimpleAction *action, GVariant *parameter, gpoint
     SpnAppletWindow *self = user_data;
     if (self->view != NULL && self->view->track_url != NULL)
         gtk_show_uri(GTK_WINDOW(self), self->view->track_url, GDK_CURRENT_TIME);
+}
+
+/* The sign-in popover's text says what happened: the browser is open, or the address to open
+ * by hand, or why the daemon refused. */
+static void say_sign_in(SpnAppletWindow *self, const char *text)
+{
+    g_free(self->sign_in_message);
+    self->sign_in_message = g_strdup(text);
+    gtk_label_set_text(self->sign_in_help, text);
+    /* Open (or keep open) the popover the press came from, so the news is seen. */
+    if (gtk_widget_get_mapped(GTK_WIDGET(self->sign_in)))
+        gtk_menu_button_popup(self->sign_in);
+    trace(self, "sign-in-help");
+}
+
+static void on_browser_opened(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autofree char *url = user_data;
+    g_autoptr(GError) error = NULL;
+    SpnAppletWindow *self = SPN_APPLET_WINDOW(source);
+    if (gtk_show_uri_full_finish(GTK_WINDOW(self), result, &error)) {
+        say_sign_in(self, _("Finish signing in in your browser. This window updates by itself "
+                            "once you are signed in."));
+        return;
+    }
+    g_debug("no browser: %s", error->message);
+    g_autofree char *text =
+        g_strdup_printf(_("Open this address in a browser on this machine to sign in:\n%s"), url);
+    say_sign_in(self, text);
+}
+
+static void on_sign_in_begun(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpnAppletWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *url =
+        spn_applet_client_begin_sign_in_finish(SPN_APPLET_CLIENT(source), result, &error);
+    if (url == NULL) {
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            return;
+        g_dbus_error_strip_remote_error(error);
+        say_sign_in(self, error->message);
+        return;
+    }
+    trace(self, "sign-in-begun");
+    gtk_show_uri_full(GTK_WINDOW(self), url, GDK_CURRENT_TIME, NULL, on_browser_opened,
+                      g_strdup(url));
+}
+
+/* As `spotnow login`: the daemon owns the flow; we open its page and wait for StatusChanged. */
+static void action_sign_in(GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+    SpnAppletWindow *self = user_data;
+    say_sign_in(self, _("Asking spotnowd to start the sign-in…"));
+    spn_applet_client_begin_sign_in(self->client, on_sign_in_begun, g_object_ref(self));
 }
 
 static void on_secondary_click(GtkGestureClick *gesture, int n_press, double x, double y,
@@ -497,6 +588,7 @@ static void spn_applet_window_finalize(GObject *object)
     spn_applet_view_free(self->view);
     g_free(self->art_path);
     g_free(self->daemon_path);
+    g_free(self->sign_in_message);
     G_OBJECT_CLASS(spn_applet_window_parent_class)->finalize(object);
 }
 
@@ -544,6 +636,7 @@ static const GActionEntry window_actions[] = {
     {"refresh", action_refresh, NULL, NULL, NULL, {0}},
     {"copy-link", action_copy_link, NULL, NULL, NULL, {0}},
     {"open-track", action_open_track, NULL, NULL, NULL, {0}},
+    {"sign-in", action_sign_in, NULL, NULL, NULL, {0}},
 };
 
 static void spn_applet_window_init(SpnAppletWindow *self)

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(SpnAppletWindow, spn_applet_window, SPN, APPLET_WINDOW, GtkApplicationWindow)
 
 typedef struct {
-    guint heartbeat_ms;         /* ReportViewerPresence period: the presence TTL / 2 */
+    guint heartbeat_ms;         /* ReportViewerPresence period; 0: half the daemon's presence
+                                   TTL (GetStatus presenceTtlMs), 30 s until it is known */
     const char *daemon_path;    /* shown in the "not running" hint */
     gboolean remember_geometry; /* load and save applet.ini (off for screenshots) */
     gboolean trace;             /* print "event …" lines on stdout (test mode) */

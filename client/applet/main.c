@@ -13,8 +13,6 @@
 #include "applet-window.h"
 
 #define APP_ID "io.github.spotnow.Applet"
-/* Half the daemon's default presence TTL (60 s), as the seed's viewers do. */
-#define DEFAULT_HEARTBEAT_S 30.0
 /* --screenshot gives up if the daemon has not answered by then. */
 #define CAPTURE_DEADLINE_S 20
 #define CAPTURE_FRAMES 2
@@ -92,6 +90,9 @@ static void run_command(Applet *applet, const char *command)
         gtk_widget_set_visible(window, FALSE);
     } else if (g_str_equal(command, "show")) {
         gtk_window_present(GTK_WINDOW(window));
+    } else if (g_str_equal(command, "sign-in")) {
+        /* As a click on "Open Spotify's sign-in page" does. */
+        g_action_group_activate_action(G_ACTION_GROUP(window), "sign-in", NULL);
     } else if (g_str_equal(command, "describe")) {
         g_autoptr(GString) out = g_string_new(NULL);
         spn_applet_window_describe(applet->window, out);
@@ -140,19 +141,18 @@ static void read_command(Applet *applet)
 
 /* ---- application --------------------------------------------------------------------------- */
 
+/* 0 (half the daemon's presence TTL) unless SPOTNOW_APPLET_HEARTBEAT_S says otherwise. */
 static guint heartbeat_ms(void)
 {
     const char *env = g_getenv("SPOTNOW_APPLET_HEARTBEAT_S");
-    double seconds = DEFAULT_HEARTBEAT_S;
-    if (env != NULL) {
-        char *end = NULL;
-        double value = g_ascii_strtod(env, &end);
-        if (end != env && *end == '\0' && value > 0 && value <= 3600)
-            seconds = value;
-        else
-            g_warning("ignoring SPOTNOW_APPLET_HEARTBEAT_S=%s: not a number of seconds", env);
-    }
-    return (guint)MAX(seconds * 1000.0, 10.0);
+    if (env == NULL)
+        return 0;
+    char *end = NULL;
+    double value = g_ascii_strtod(env, &end);
+    if (end != env && *end == '\0' && value > 0 && value <= 3600)
+        return (guint)MAX(value * 1000.0, 10.0);
+    g_warning("ignoring SPOTNOW_APPLET_HEARTBEAT_S=%s: not a number of seconds", env);
+    return 0;
 }
 
 static void on_activate(GApplication *app, gpointer user_data)

@@ -163,7 +163,7 @@ static void test_signed_out(void)
     assert_has_line(labels, "label headline\tNot signed in");
     assert_has_line(labels, "label title\tConnect your Spotify account");
     assert_has_line(labels, "label sign-in-label\tSign in…");
-    assert_has_line(labels, "tooltip sign-in\tRun “spotnow login” in a terminal*");
+    assert_has_line(labels, "tooltip sign-in\tSign in on Spotify’s page in your browser*");
     assert_lacks_line(labels, "tooltip warning*");
 }
 
@@ -224,6 +224,8 @@ static void test_reconnects(void)
 
     g_autofree char *before = applet_wait_for_mode(applet, "no-daemon", 10000);
     assert_has_line(before, "mode\tno-daemon");
+    /* Nobody to tell: no heartbeat timer waking the applet for nothing. */
+    assert_has_line(before, "timer heartbeat\toff");
     world_start_daemon(world);
     g_autofree char *after = applet_wait_for_mode(applet, "playing", 10000);
     assert_has_line(after, "mode\tplaying");
@@ -246,9 +248,10 @@ static guint count_events(const char *out, const char *event)
     return count;
 }
 
-/* The seed's rule: heartbeats only while the window can be seen. With a 1 s TTL at the daemon
- * and a 0.25 s heartbeat, hiding the window must let the viewer expire, and showing it again
- * must bring it back and ask for fresh data. */
+/* The seed's rule: heartbeats every TTL/2, only while the window can be seen. With a 1 s TTL at
+ * the daemon, the applet (told nothing else) heartbeats every 0.5 s from GetStatus's
+ * presenceTtlMs and stays present; hiding the window must let the viewer expire, and showing it
+ * again must bring it back and ask for fresh data. */
 static void test_presence_stops_when_hidden(void)
 {
     g_autoptr(World) world = world_new();
@@ -256,11 +259,16 @@ static void test_presence_stops_when_hidden(void)
     world_write_state(world, PLAYING);
     world_set_polling(world, "presence-ttl-s", "1");
     world_start_daemon(world);
-    Applet *applet = applet_start(world, "0.25");
+    Applet *applet = applet_start(world, NULL);
 
     g_autofree char *shown = applet_wait_for_mode(applet, "playing", 10000);
     g_assert_cmpuint(world_wait_for_viewers(world, 1, 5000), ==, 1);
     assert_has_line(shown, "timer heartbeat\ton");
+    /* Twice the TTL: a heartbeat at the default 30 s would have let it lapse. */
+    for (int i = 0; i < 8; i++) {
+        g_usleep(250 * 1000);
+        g_assert_cmpuint(world_count_viewers(world), ==, 1);
+    }
     assert_has_line(shown, "timer tick\ton");
 
     g_autofree char *hide = applet_command(applet, "hide");

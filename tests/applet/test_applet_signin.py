@@ -1,0 +1,164 @@
+"""The applet's "Sign in…" runs the sign-in as `spotnow login` does: BeginSignIn, the
+authorize page in the default browser, and the window turns to the track once the daemon has
+finished the flow at its loopback callback. The browser is a registered fake that notes the
+address; this test then plays the browser's part over real HTTP."""
+
+import os
+import queue
+import subprocess
+import threading
+
+from harness import SpotnowTestCase, TOKEN_PATH, authorize, browse, free_port, main
+
+
+class Applet:
+    """spotnow-applet --test-control under Xvfb: commands in, "ok …"/"event …"/labels out."""
+
+    def __init__(self, env):
+        self.proc = subprocess.Popen(
+            ["xvfb-run", "-a", "-s", "-screen 0 800x600x24", os.environ["SPOTNOW_APPLET"],
+             "--test-control"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def command(self, command, timeout=15):
+        """Sends @command; returns the lines printed up to its "ok"."""
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        out = []
+        while True:
+            line = self.lines.get(timeout=timeout)
+            if line is None:
+                raise AssertionError(f"applet exited: {self.proc.stderr.read()}")
+            if line == f"ok {command}":
+                return out
+            out.append(line)
+
+    def quit(self):
+        try:
+            self.command("quit", timeout=5)
+        except (AssertionError, BrokenPipeError, queue.Empty):
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class AppletSignIn(SpotnowTestCase):
+    credentials = False
+
+    def setUp(self):
+        self.port = free_port()
+        self.spotify = {"redirect-port": str(self.port), "sign-in-timeout-s": "60"}
+        super().setUp()
+
+    def applet_env(self, **extra):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address,
+                   GSK_RENDERER="cairo", GDK_BACKEND="x11", GTK_A11Y="test",
+                   XDG_CONFIG_HOME=os.path.join(self.workdir, "config"),
+                   XDG_DATA_HOME=os.path.join(self.workdir, "data"),
+                   XDG_DATA_DIRS=os.path.join(self.workdir, "no-data-dirs"),
+                   XDG_CACHE_HOME=os.path.join(self.workdir, "applet-cache"),
+                   LC_ALL="C.UTF-8", **extra)
+        env.pop("LANGUAGE", None)
+        return env
+
+    def register_browser(self):
+        """A browser for http the freedesktop way, which notes what it was asked to open."""
+        opened = os.path.join(self.workdir, "opened-url")
+        apps = os.path.join(self.workdir, "data", "applications")
+        os.makedirs(apps)
+        os.makedirs(os.path.join(self.workdir, "config"))
+        script = os.path.join(self.workdir, "fake-browser")
+        with open(script, "w") as f:
+            f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" > "{opened}.tmp" && mv "{opened}.tmp" '
+                    f'"{opened}"\n')
+        os.chmod(script, 0o755)
+        with open(os.path.join(apps, "fake-browser.desktop"), "w") as f:
+            f.write("[Desktop Entry]\nType=Application\nName=Fake Browser\n"
+                    f"Exec={script} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n")
+        with open(os.path.join(self.workdir, "config", "mimeapps.list"), "w") as f:
+            f.write("[Default Applications]\nx-scheme-handler/http=fake-browser.desktop\n"
+                    "x-scheme-handler/https=fake-browser.desktop\n")
+        return opened
+
+    def wait_for_mode(self, applet, mode):
+        seen = [[]]
+
+        def described():
+            seen[0] = applet.command("describe")
+            return f"mode\t{mode}" in seen[0]
+        self.wait_for(described, timeout=15, what=f"mode {mode}")
+        return seen[0]
+
+    def test_sign_in_button_opens_the_page_and_the_window_follows(self):
+        opened = self.register_browser()
+        applet = Applet(self.applet_env())
+        self.addCleanup(applet.quit)
+        self.wait_for_mode(applet, "signed-out")
+
+        applet.command("sign-in")
+        self.wait_for(lambda: os.path.exists(opened), timeout=15, what="the browser")
+        with open(opened) as f:
+            url = f.read().strip()
+        self.assertTrue(url.startswith(f"{self.fake.url}/authorize?"), url)
+        self.assertIn(f"127.0.0.1%3A{self.port}%2Fcallback", url)
+        self.assertTrue(self.status()["signInPending"])
+        lines = self.wait_for_mode(applet, "signed-out")
+        self.assertIn("label sign-in-help\tFinish signing in in your browser. This window "
+                      "updates by itself once you are signed in.", lines)
+
+        status, page = browse(authorize(url))
+        self.assertEqual(status, 200, page)
+        lines = self.wait_for_mode(applet, "playing")
+        self.assertIn("label title\tFirst Song", lines)
+        self.assertEqual(self.fake.requests(TOKEN_PATH), 1)
+        self.assertEqual(self.status()["authState"], "signed-in")
+
+    def test_without_a_browser_the_address_is_shown(self):
+        os.makedirs(os.path.join(self.workdir, "config"))
+        applet = Applet(self.applet_env())
+        self.addCleanup(applet.quit)
+        self.wait_for_mode(applet, "signed-out")
+        applet.command("sign-in")
+        said = "label sign-in-help\tOpen this address in a browser on this machine to sign in:\n"
+        seen = [""]
+
+        def described():
+            seen[0] = "\n".join(applet.command("describe"))
+            return said in seen[0]
+        self.wait_for(described, timeout=15, what="the address in the popover")
+        self.assertIn(said + f"{self.fake.url}/authorize?", seen[0])
+
+
+class AppletSignInWithoutClientId(SpotnowTestCase):
+    credentials = False
+    client_id = None
+
+    def test_the_reason_is_shown(self):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address, GSK_RENDERER="cairo",
+                   GDK_BACKEND="x11", GTK_A11Y="test", LC_ALL="C.UTF-8",
+                   XDG_CONFIG_HOME=os.path.join(self.workdir, "config"))
+        env.pop("LANGUAGE", None)
+        applet = Applet(env)
+        self.addCleanup(applet.quit)
+        self.wait_for(lambda: "mode\tsigned-out" in applet.command("describe"), timeout=15,
+                      what="signed-out")
+        applet.command("sign-in")
+        self.wait_for(lambda: any(line.startswith("label sign-in-help\tNo Spotify client id is "
+                                                  "configured. 1. Create an app at")
+                                  for line in applet.command("describe")),
+                      timeout=15, what="the reason in the popover")
+
+
+if __name__ == "__main__":
+    main()
