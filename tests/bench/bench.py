@@ -203,8 +203,9 @@ def bench_idle(report):
     between_eps = sum(1 for e in eps_a if not e[1])
     report.add("idle-wakeup-episodes-per-hour",
                cycles * episodes_cycle + 3600 * between_eps / quiet_s, goal=15)
-    report.add("idle-context-switches-per-hour",
-               cycles * cycle_sw + 3600 * sw_between / quiet_s, goal=15)
+    # The goal is on wake-ups, which the switch counters reveal; each wake-up for a poll takes
+    # a few switches (timer, connection, reply), so their raw count is shown, not judged.
+    report.add("idle-context-switches-per-hour", cycles * cycle_sw + 3600 * sw_between / quiet_s)
     report.add("idle-cpu-per-hour", cycles * cycle_ms + 3600 * ms_between / quiet_s, "ms")
     report.add("idle-ticks-per-hour", cycles * cycle_ticks + 3600 * ticks_between / quiet_s)
     report.note("per hour = 12 cycles of phase B (a poll on a new connection + the quiet after "
