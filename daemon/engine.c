@@ -84,15 +84,19 @@ GVariant *spn_engine_dup_status(SpnEngine *self)
     return g_variant_builder_end(&builder);
 }
 
-/* StatusChanged fires when what a user would read in `spotnow status` about health changes:
- * the auth state, the last error or the back-off. Poll times move on every poll and are not
- * news. */
+/* What StatusChanged is about: what a user would read in `spotnow status` about health (the
+ * auth state, the last error, the back-off) and whether a sign-in waits. Poll times move on
+ * every poll and are not news. */
+static char *status_signature(SpnEngine *self, const char *last_error)
+{
+    return g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT "\n%d", engine_auth_state(self),
+                           last_error ? last_error : "", self->poll_state.backoff_until,
+                           spn_sign_in_is_pending(self->sign_in));
+}
+
 void engine_maybe_emit_status_changed(SpnEngine *self)
 {
-    g_autofree char *signature =
-        g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT "\n%d", engine_auth_state(self),
-                        self->last_error ? self->last_error : "", self->poll_state.backoff_until,
-                        spn_sign_in_is_pending(self->sign_in));
+    g_autofree char *signature = status_signature(self, self->last_error);
     if (g_strcmp0(signature, self->status_signature) == 0)
         return;
     g_free(self->status_signature);
@@ -550,8 +554,8 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir, const 
     g_signal_connect_object(self->sign_in, "failed", G_CALLBACK(engine_on_sign_in_failed), self, 0);
     load_files(self);
     self->last_can_control = spn_engine_can_control(self);
-    self->status_signature = g_strdup_printf("%s\n%s\n%" G_GINT64_FORMAT, engine_auth_state(self),
-                                             "", self->poll_state.backoff_until);
+    /* What a client reads at start is no change; the last error is not persisted. */
+    self->status_signature = status_signature(self, NULL);
     return self;
 }
 

@@ -308,7 +308,7 @@ static void assert_state_set_aside(Fixture *f, const char *contents, gsize lengt
 
     write_file(f->state_path, contents, length);
     g_test_expect_message(STORE_DOMAIN, G_LOG_LEVEL_WARNING,
-                          "state file */state.ini was corrupt (*); set aside as "
+                          "file */state.ini was corrupt (*); set aside as "
                           "*/state.ini.corrupt");
     load_state_ok(f, &loaded, &poll);
     g_test_assert_expected_messages();
@@ -376,7 +376,7 @@ static void test_state_unreadable(Fixture *f, gconstpointer data)
 
     g_assert_cmpint(g_mkdir(f->state_path, 0700), ==, 0);
     g_test_expect_message(STORE_DOMAIN, G_LOG_LEVEL_WARNING,
-                          "state file */state.ini could not be read (*); set aside as "
+                          "file */state.ini could not be read (*); set aside as "
                           "*/state.ini.corrupt");
     load_state_ok(f, &loaded, NULL);
     g_test_assert_expected_messages();
@@ -584,7 +584,7 @@ static void assert_credentials_set_aside(Fixture *f, const char *contents, const
     g_autoptr(SpnCredentials) loaded = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *corrupt_path = g_strconcat(f->credentials_path, ".corrupt", NULL);
-    g_autofree char *pattern = g_strdup_printf("state file %s was corrupt (%s); set aside as %s",
+    g_autofree char *pattern = g_strdup_printf("file %s was corrupt (%s); set aside as %s",
                                                f->credentials_path, reason, corrupt_path);
     g_autofree char *kept = NULL;
     g_autofree char *entries = NULL;
@@ -632,7 +632,7 @@ static void test_credentials_unreadable(Fixture *f, gconstpointer data)
 
     g_assert_cmpint(g_mkdir(f->credentials_path, 0700), ==, 0);
     g_test_expect_message(STORE_DOMAIN, G_LOG_LEVEL_WARNING,
-                          "state file */credentials.ini could not be read (*); set aside as "
+                          "file */credentials.ini could not be read (*); set aside as "
                           "*/credentials.ini.corrupt");
     g_assert_true(spn_store_load_credentials(f->dir, &loaded, &error));
     g_test_assert_expected_messages();

@@ -113,7 +113,8 @@ class Basics(SpotnowTestCase):
         self.assertEqual(len(self.changed_signals()), changed)
 
     def test_second_instance_refused_and_replace(self):
-        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
+        # Settled: the cover fetched too (albumArtFile comes with a later Changed and write).
+        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song" and "albumArtFile" in s)
         state = os.stat(os.path.join(self.state_dir, "state.ini"))
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address)
         second = subprocess.run(
