@@ -35,7 +35,9 @@ static void on_command_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpoint
     engine_absorb_outcome(self, outcome, engine_now_ms());
     switch (outcome->kind) {
         case SPN_POLL_OK:
-            g_task_return_boolean(task, TRUE);
+            /* Answered once the poll below has fetched the new state: `spotnow pause && spotnow`
+             * then shows it paused. */
+            g_ptr_array_add(self->settling, g_steal_pointer(&task));
             break;
         case SPN_POLL_FORBIDDEN:
             self->control_forbidden = TRUE;

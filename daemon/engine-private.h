@@ -30,7 +30,9 @@ struct _SpnEngine {
     SpnSpotifyApi *api; /* one transport: its request count is upstreamRequests */
     SpnPoll *poll;      /* the one request chain; in flight or idle */
     SpnSignIn *sign_in;
-    GPtrArray *waiters; /* GTasks of EnsureFresh callers joined to the poll in flight */
+    GPtrArray *waiters;  /* GTasks of EnsureFresh callers joined to the poll in flight */
+    GPtrArray *settling; /* GTasks of commands Spotify took, answered after the poll that
+                            follows them, so a caller's next read shows their effect */
     guint64 poll_count;
 
     GQueue commands;            /* GTasks of player commands waiting for the chain */

@@ -229,6 +229,12 @@ static void return_signed_out(SpnEngine *self, GTask *task)
  * a stale snapshot with success would tell `spotnow fresh` that all is well. */
 void engine_answer_waiters(SpnEngine *self)
 {
+    /* The commands' own outcome is known already: they succeeded, whatever this poll found. */
+    g_autoptr(GPtrArray) settling = g_steal_pointer(&self->settling);
+    self->settling = g_ptr_array_new_with_free_func(g_object_unref);
+    for (guint i = 0; i < settling->len; i++)
+        g_task_return_boolean(g_ptr_array_index(settling, i), TRUE);
+
     g_autoptr(GPtrArray) waiters = g_steal_pointer(&self->waiters);
     self->waiters = g_ptr_array_new_with_free_func(g_object_unref);
     for (guint i = 0; i < waiters->len; i++) {
@@ -291,7 +297,7 @@ void engine_chain_finished(SpnEngine *self, gboolean poll_now)
     engine_maybe_emit_control_changed(self);
     if (!g_queue_is_empty(&self->commands))
         engine_run_next_command(self);
-    else if (poll_now || self->waiters->len > 0)
+    else if (poll_now || self->waiters->len > 0 || self->settling->len > 0)
         engine_start_poll(self);
     else
         engine_reschedule(self);
@@ -584,6 +590,7 @@ void spn_engine_shutdown(SpnEngine *self, gboolean save_state)
     spn_sign_in_cancel(self->sign_in);
     g_cancellable_cancel(self->art_cancellable);
     g_clear_handle_id(&self->change_hold_source, g_source_remove);
+    engine_answer_waiters(self);
     if (save_state)
         engine_save_state(self);
 }
@@ -597,6 +604,7 @@ static void spn_engine_finalize(GObject *object)
     g_clear_object(&self->sign_in);
     g_clear_object(&self->api);
     g_clear_pointer(&self->waiters, g_ptr_array_unref);
+    g_clear_pointer(&self->settling, g_ptr_array_unref);
     g_queue_clear_full(&self->commands, g_object_unref);
     g_clear_pointer(&self->presence, spn_presence_free);
     g_clear_pointer(&self->snapshot, spn_snapshot_free);
@@ -641,6 +649,7 @@ static void spn_engine_init(SpnEngine *self)
 {
     self->snapshot = spn_snapshot_new();
     self->waiters = g_ptr_array_new_with_free_func(g_object_unref);
+    self->settling = g_ptr_array_new_with_free_func(g_object_unref);
     g_queue_init(&self->commands);
     self->presence = spn_presence_new(SPN_PRESENCE_MAX_PER_SENDER, SPN_PRESENCE_MAX_TOTAL);
 }

@@ -8,7 +8,8 @@ import queue
 import subprocess
 import threading
 
-from harness import SpotnowTestCase, TOKEN_PATH, authorize, browse, free_port, main
+from harness import (SpotnowTestCase, TOKEN_PATH, authorize, browse, free_port, main,
+                     register_fake_browser)
 
 
 class Applet:
@@ -64,32 +65,13 @@ class AppletSignIn(SpotnowTestCase):
     def applet_env(self, **extra):
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address,
                    GSK_RENDERER="cairo", GDK_BACKEND="x11", GTK_A11Y="test",
-                   XDG_CONFIG_HOME=os.path.join(self.workdir, "config"),
-                   XDG_DATA_HOME=os.path.join(self.workdir, "data"),
+                   XDG_CONFIG_HOME=os.path.join(self.workdir, "xdg-config"),
+                   XDG_DATA_HOME=os.path.join(self.workdir, "xdg-data"),
                    XDG_DATA_DIRS=os.path.join(self.workdir, "no-data-dirs"),
                    XDG_CACHE_HOME=os.path.join(self.workdir, "applet-cache"),
                    LC_ALL="C.UTF-8", **extra)
         env.pop("LANGUAGE", None)
         return env
-
-    def register_browser(self):
-        """A browser for http the freedesktop way, which notes what it was asked to open."""
-        opened = os.path.join(self.workdir, "opened-url")
-        apps = os.path.join(self.workdir, "data", "applications")
-        os.makedirs(apps)
-        os.makedirs(os.path.join(self.workdir, "config"))
-        script = os.path.join(self.workdir, "fake-browser")
-        with open(script, "w") as f:
-            f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" > "{opened}.tmp" && mv "{opened}.tmp" '
-                    f'"{opened}"\n')
-        os.chmod(script, 0o755)
-        with open(os.path.join(apps, "fake-browser.desktop"), "w") as f:
-            f.write("[Desktop Entry]\nType=Application\nName=Fake Browser\n"
-                    f"Exec={script} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n")
-        with open(os.path.join(self.workdir, "config", "mimeapps.list"), "w") as f:
-            f.write("[Default Applications]\nx-scheme-handler/http=fake-browser.desktop\n"
-                    "x-scheme-handler/https=fake-browser.desktop\n")
-        return opened
 
     def wait_for_mode(self, applet, mode):
         seen = [[]]
@@ -101,7 +83,7 @@ class AppletSignIn(SpotnowTestCase):
         return seen[0]
 
     def test_sign_in_button_opens_the_page_and_the_window_follows(self):
-        opened = self.register_browser()
+        opened = register_fake_browser(self.workdir)
         applet = Applet(self.applet_env())
         self.addCleanup(applet.quit)
         self.wait_for_mode(applet, "signed-out")
@@ -125,7 +107,7 @@ class AppletSignIn(SpotnowTestCase):
         self.assertEqual(self.status()["authState"], "signed-in")
 
     def test_without_a_browser_the_address_is_shown(self):
-        os.makedirs(os.path.join(self.workdir, "config"))
+        os.makedirs(os.path.join(self.workdir, "xdg-config"))
         applet = Applet(self.applet_env())
         self.addCleanup(applet.quit)
         self.wait_for_mode(applet, "signed-out")

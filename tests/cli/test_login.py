@@ -12,7 +12,7 @@ import time
 import unittest
 
 from clitest import CliTestCase
-from harness import authorize, browse, free_port
+from harness import authorize, browse, free_port, register_fake_browser
 from harness import TOKEN_PATH, main
 
 FULL_SCOPE = ("user-read-currently-playing user-read-playback-state "
@@ -163,23 +163,9 @@ class Login(CliTestCase):
         self.assertIn("The sign-in expired before it was completed", login.stderr())
 
     def test_opens_the_default_browser(self):
-        # A browser registered for http the freedesktop way, which notes what it was asked to open.
+        opened = register_fake_browser(self.workdir)
         data = os.path.join(self.workdir, "xdg-data")
         config = os.path.join(self.workdir, "xdg-config")
-        opened = os.path.join(self.workdir, "opened-url")
-        os.makedirs(os.path.join(data, "applications"))
-        os.makedirs(config)
-        script = os.path.join(self.workdir, "fake-browser")
-        with open(script, "w") as f:
-            f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" > "{opened}.tmp" && mv "{opened}.tmp" '
-                    f'"{opened}"\n')
-        os.chmod(script, 0o755)
-        with open(os.path.join(data, "applications", "fake-browser.desktop"), "w") as f:
-            f.write("[Desktop Entry]\nType=Application\nName=Fake Browser\n"
-                    f"Exec={script} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n")
-        with open(os.path.join(config, "mimeapps.list"), "w") as f:
-            f.write("[Default Applications]\nx-scheme-handler/http=fake-browser.desktop\n"
-                    "x-scheme-handler/https=fake-browser.desktop\n")
         login = self.spawn("login", env=self.cli_env(XDG_DATA_HOME=data, XDG_CONFIG_HOME=config))
         url = login.line()
         self.wait_for(lambda: os.path.exists(opened), what="the browser to be opened")
@@ -285,12 +271,15 @@ class Control(CliTestCase):
                                                 "this version of the daemon yet.\n")
             return
         self.fake.control("reset-stats")
-        for args, recorded in ((["pause"], "pause"), (["play"], "play"), (["toggle"], "pause"),
-                               (["next"], "next"), (["previous"], "previous")):
+        for args, recorded, playing in ((["pause"], "pause", False), (["play"], "play", True),
+                                        (["toggle"], "pause", False), (["next"], "next", False),
+                                        (["previous"], "previous", False)):
             result = self.spotnow(*args)
             self.assertExit(result, 0)
-            self.wait_for(lambda: self.fake.stats()["controls"][-1:] == [recorded],
-                          what=f"{recorded} at the fake")
+            # Done when it returns: Spotify has it, and the daemon has polled the new state,
+            # so a script's next read (and toggle's) sees it.
+            self.assertEqual(self.fake.stats()["controls"][-1:], [recorded], args)
+            self.assertIs(self.snapshot()["isPlaying"], playing, args)
         before = self.fake.stats()["controls"]
         result = self.spotnow("seek", "-5")
         self.assertExit(result, 0)

@@ -129,6 +129,30 @@ def browse(url):
         return reply.code, reply.read().decode()
 
 
+def register_fake_browser(workdir):
+    """The desktop's default browser for http(s), registered the freedesktop way under
+    @workdir/xdg-data and @workdir/xdg-config: it writes the address it is asked to open to the
+    returned path. Run a client with XDG_DATA_HOME and XDG_CONFIG_HOME pointing there (and
+    XDG_DATA_DIRS away from the host's) and g_app_info_launch_default_for_uri() reaches it."""
+    data = os.path.join(workdir, "xdg-data")
+    config = os.path.join(workdir, "xdg-config")
+    opened = os.path.join(workdir, "opened-url")
+    os.makedirs(os.path.join(data, "applications"), exist_ok=True)
+    os.makedirs(config, exist_ok=True)
+    script = os.path.join(workdir, "fake-browser")
+    with open(script, "w") as f:
+        f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" > "{opened}.tmp" && mv "{opened}.tmp" '
+                f'"{opened}"\n')
+    os.chmod(script, 0o755)
+    with open(os.path.join(data, "applications", "fake-browser.desktop"), "w") as f:
+        f.write("[Desktop Entry]\nType=Application\nName=Fake Browser\n"
+                f"Exec={script} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n")
+    with open(os.path.join(config, "mimeapps.list"), "w") as f:
+        f.write("[Default Applications]\nx-scheme-handler/http=fake-browser.desktop\n"
+                "x-scheme-handler/https=fake-browser.desktop\n")
+    return opened
+
+
 class FakeSpotify:
     def __init__(self, workdir, timeline=None, extra_args=()):
         args = [os.environ["FAKE_SPOTIFY"], "--port", "0",
