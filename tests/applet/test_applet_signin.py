@@ -8,6 +8,7 @@ import queue
 import subprocess
 import threading
 
+from applet_shot import applet_env
 from harness import (SpotnowTestCase, TOKEN_PATH, authorize, browse, free_port, main,
                      register_fake_browser)
 
@@ -62,16 +63,9 @@ class AppletSignIn(SpotnowTestCase):
         self.spotify = {"redirect-port": str(self.port), "sign-in-timeout-s": "60"}
         super().setUp()
 
-    def applet_env(self, **extra):
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address,
-                   GSK_RENDERER="cairo", GDK_BACKEND="x11", GTK_A11Y="test",
-                   XDG_CONFIG_HOME=os.path.join(self.workdir, "xdg-config"),
-                   XDG_DATA_HOME=os.path.join(self.workdir, "xdg-data"),
-                   XDG_DATA_DIRS=os.path.join(self.workdir, "no-data-dirs"),
-                   XDG_CACHE_HOME=os.path.join(self.workdir, "applet-cache"),
-                   LC_ALL="C.UTF-8", **extra)
-        env.pop("LANGUAGE", None)
-        return env
+    def applet_env(self):
+        return applet_env(self, XDG_DATA_HOME=os.path.join(self.workdir, "xdg-data"),
+                          XDG_DATA_DIRS=os.path.join(self.workdir, "no-data-dirs"))
 
     def wait_for_mode(self, applet, mode):
         seen = [[]]
@@ -127,11 +121,7 @@ class AppletSignInWithoutClientId(SpotnowTestCase):
     client_id = None
 
     def test_the_reason_is_shown(self):
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address, GSK_RENDERER="cairo",
-                   GDK_BACKEND="x11", GTK_A11Y="test", LC_ALL="C.UTF-8",
-                   XDG_CONFIG_HOME=os.path.join(self.workdir, "config"))
-        env.pop("LANGUAGE", None)
-        applet = Applet(env)
+        applet = Applet(applet_env(self))
         self.addCleanup(applet.quit)
         self.wait_for(lambda: "mode\tsigned-out" in applet.command("describe"), timeout=15,
                       what="signed-out")
