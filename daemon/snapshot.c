@@ -99,7 +99,7 @@ static SpnSnapshot *last_played(const SpnSnapshot *previous, const char *item_ty
 /* URL of the image with the most pixels; missing dimensions count as 0, ties keep the first. */
 static char *largest_image_url(JsonArray *images)
 {
-    const char *best_url = NULL;
+    JsonObject *best = NULL;
     gint64 best_area = -1;
     guint n = images != NULL ? json_array_get_length(images) : 0;
 
@@ -118,10 +118,11 @@ static char *largest_image_url(JsonArray *images)
         gint64 area = (gint64)MIN((double)width * (double)height, (double)G_MAXINT64 / 2);
         if (area > best_area) {
             best_area = area;
-            best_url = spn_json_get_string(image, "url");
+            best = image;
         }
     }
-    return g_utf8_make_valid(best_url != NULL ? best_url : "", -1);
+    /* Cleaned like every other string: a control character would not survive state.ini. */
+    return best != NULL ? spn_json_dup_string(best, "url") : g_strdup("");
 }
 
 static char *join_artist_names(JsonArray *artists)
