@@ -89,9 +89,11 @@ class AppletSignIn(SpotnowTestCase):
         self.assertTrue(url.startswith(f"{self.fake.url}/authorize?"), url)
         self.assertIn(f"127.0.0.1%3A{self.port}%2Fcallback", url)
         self.assertTrue(self.status()["signInPending"])
-        lines = self.wait_for_mode(applet, "signed-out")
-        self.assertIn("label sign-in-help\tFinish signing in in your browser. This window "
-                      "updates by itself once you are signed in.", lines)
+        # The launch's own reply may come a moment after the browser ran.
+        said = ("label sign-in-help\tFinish signing in in your browser. This window updates by "
+                "itself once you are signed in.")
+        self.wait_for(lambda: said in applet.command("describe"), timeout=15,
+                      what="the popover to say so")
 
         status, page = browse(authorize(url))
         self.assertEqual(status, 200, page)
