@@ -9,7 +9,7 @@ import subprocess
 import threading
 
 from applet_shot import applet_env
-from harness import (SpotnowTestCase, TOKEN_PATH, authorize, browse, free_port, main,
+from harness import (SpotnowTestCase, TOKEN_PATH, authorize, browse, main,
                      register_fake_browser)
 
 
@@ -58,10 +58,8 @@ class Applet:
 class AppletSignIn(SpotnowTestCase):
     credentials = False
 
-    def setUp(self):
-        self.port = free_port()
-        self.spotify = {"redirect-port": str(self.port), "sign-in-timeout-s": "60"}
-        super().setUp()
+    redirect_port = True
+    spotify = {"sign-in-timeout-s": "60"}
 
     def applet_env(self):
         return applet_env(self, XDG_DATA_HOME=os.path.join(self.workdir, "xdg-data"),

@@ -12,7 +12,7 @@ import time
 import unittest
 
 from clitest import CliTestCase
-from harness import authorize, browse, free_port, register_fake_browser
+from harness import authorize, browse, register_fake_browser
 from harness import TOKEN_PATH, main
 
 FULL_SCOPE = ("user-read-currently-playing user-read-playback-state "
@@ -23,10 +23,8 @@ NOW_LINE = re.compile(r"^▶ The Testers — First Song \(\d+:\d\d/\d+:\d\d\)$")
 class Login(CliTestCase):
     credentials = False
 
-    def setUp(self):
-        self.port = free_port()
-        self.spotify = {"redirect-port": str(self.port), "sign-in-timeout-s": "60"}
-        super().setUp()
+    redirect_port = True
+    spotify = {"sign-in-timeout-s": "60"}
 
     def credentials_path(self):
         return os.path.join(self.state_dir, "credentials.ini")

@@ -233,6 +233,7 @@ class SpotnowTestCase(unittest.TestCase):
     timeline = "1000 track id=t1 name=\"First Song\" artists=\"The Testers\" album=\"Test Album\" duration=1000\n"
     polling = {}           # overrides of FAST_POLLING
     spotify = {}           # extra [spotify] keys
+    redirect_port = False  # True: reserve a [spotify] redirect-port for sign-in, as self.port
     client_id = "test-client"  # None: a config without one
     credentials = True     # write a credentials.ini before start
     fake_args = ()
@@ -244,6 +245,9 @@ class SpotnowTestCase(unittest.TestCase):
         self.config_path = os.path.join(self.workdir, "config.ini")
         self.bus = DBusDaemon()
         self.fake = FakeSpotify(self.workdir, self.timeline, self.fake_args)
+        if self.redirect_port:
+            self.port = free_port()
+            self.spotify = {**self.spotify, "redirect-port": str(self.port)}
         self.write_config()
         if self.credentials:
             self.write_credentials()

@@ -10,7 +10,7 @@ import urllib.request
 
 from gi.repository import GLib
 
-from harness import (CP_PATH, TOKEN_PATH, SpotnowTestCase, authorize, browse, free_port,
+from harness import (CP_PATH, TOKEN_PATH, SpotnowTestCase, authorize, browse,
                      main)
 
 SCOPE = "user-read-currently-playing user-read-playback-state user-modify-playback-state"
@@ -20,10 +20,8 @@ SCOPE = "user-read-currently-playing user-read-playback-state user-modify-playba
 class SignIn(SpotnowTestCase):
     credentials = False
 
-    def setUp(self):
-        self.port = free_port()
-        self.spotify = {"redirect-port": str(self.port), "sign-in-timeout-s": "60"}
-        super().setUp()
+    redirect_port = True
+    spotify = {"sign-in-timeout-s": "60"}
 
     def credentials_path(self):
         return os.path.join(self.state_dir, "credentials.ini")
@@ -212,10 +210,8 @@ class SignIn(SpotnowTestCase):
 class SignInTimeout(SpotnowTestCase):
     credentials = False
 
-    def setUp(self):
-        self.port = free_port()
-        self.spotify = {"redirect-port": str(self.port), "sign-in-timeout-s": "0.5"}
-        super().setUp()
+    redirect_port = True
+    spotify = {"sign-in-timeout-s": "0.5"}
 
     def test_expired_flow_frees_the_port(self):
         callback = authorize(self.call("BeginSignIn"))
@@ -244,10 +240,8 @@ class SignInWithClientSecret(SpotnowTestCase):
     credentials = False
     fake_args = ("--client-secret", "s3cret")
 
-    def setUp(self):
-        self.port = free_port()
-        self.spotify = {"redirect-port": str(self.port), "client-secret": "s3cret"}
-        super().setUp()
+    redirect_port = True
+    spotify = {"client-secret": "s3cret"}
 
     def test_basic_auth_exchange(self):
         self.call("CompleteSignIn", GLib.Variant("(s)", (authorize(self.call("BeginSignIn")),)))
