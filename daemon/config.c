@@ -16,6 +16,8 @@
 
 /* A week: anything longer is surely a typo (ms for s), and keeps later arithmetic in range. */
 #define MAX_SECONDS (7.0 * 24 * 3600)
+/* A budget past a million requests a window is no budget at all; 0 switches it off. */
+#define MAX_BUDGET 1000000.0
 /* A request that hangs longer than this is better retried than waited for. */
 #define MAX_REQUEST_TIMEOUT_S 300.0
 
@@ -25,6 +27,7 @@ typedef enum {
     KIND_PORT,    /* guint, 1..65535 */
     KIND_SECONDS, /* double, > 0 (or >= 0 with zero_ok), <= max */
     KIND_BOOLEAN, /* gboolean */
+    KIND_COUNT,   /* guint, 0..max (a count such as a request budget) */
 } KeyKind;
 
 typedef struct {
@@ -33,7 +36,7 @@ typedef struct {
     KeyKind kind;
     size_t offset;
     gboolean zero_ok; /* KIND_SECONDS: 0 is meaningful ("no delay", "no margin") */
-    double max;       /* KIND_SECONDS: inclusive upper bound */
+    double max;       /* KIND_SECONDS, KIND_COUNT: inclusive upper bound */
 } KeySpec;
 
 #define FIELD(f) offsetof(SpnConfig, f)
@@ -58,6 +61,8 @@ static const KeySpec key_specs[] = {
      MAX_SECONDS},
     {"polling", "token-refresh-margin-s", KIND_SECONDS, FIELD(token_refresh_margin_s), TRUE,
      MAX_SECONDS},
+    {"polling", "budget-requests", KIND_COUNT, FIELD(budget_requests), TRUE, MAX_BUDGET},
+    {"polling", "budget-window-s", KIND_SECONDS, FIELD(budget_window_s), FALSE, MAX_SECONDS},
     {"mpris", "enabled", KIND_BOOLEAN, FIELD(mpris_enabled)},
     {"mpris", "hide-when-local", KIND_BOOLEAN, FIELD(hide_when_local)},
     {"presence", "desktop-session", KIND_BOOLEAN, FIELD(desktop_session)},
@@ -83,6 +88,8 @@ SpnConfig *spn_config_new_defaults(void)
     config->backoff_max_s = 300;
     config->retry_after_default_s = 30;
     config->token_refresh_margin_s = 60;
+    config->budget_requests = 1000;
+    config->budget_window_s = 86400;
     config->mpris_enabled = TRUE;
     config->hide_when_local = TRUE;
     config->desktop_session = TRUE;
@@ -183,6 +190,22 @@ static gboolean parse_seconds(const char *value, double *out)
     return TRUE;
 }
 
+static gboolean apply_count(const KeySpec *spec, const char *value, SpnConfig *config,
+                            const char *path, GError **error)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(value));
+    guint64 count;
+
+    if (!g_ascii_string_to_unsigned(copy, 10, 0, (guint64)spec->max, &count, NULL)) {
+        g_autofree char *expected =
+            g_strdup_printf(_("expected a whole number from 0 to %.0f"), spec->max);
+        set_value_error(error, path, spec, expected, value);
+        return FALSE;
+    }
+    *FIELD_PTR(config, spec, guint) = (guint)count;
+    return TRUE;
+}
+
 static gboolean apply_seconds(const KeySpec *spec, const char *value, SpnConfig *config,
                               const char *path, GError **error)
 {
@@ -240,6 +263,8 @@ static gboolean apply_key(GKeyFile *key_file, const KeySpec *spec, SpnConfig *co
             return TRUE;
         case KIND_SECONDS:
             return apply_seconds(spec, value, config, path, error);
+        case KIND_COUNT:
+            return apply_count(spec, value, config, path, error);
         case KIND_BOOLEAN: {
             gboolean b = g_key_file_get_boolean(key_file, spec->group, spec->key, &local_error);
             if (local_error != NULL) {

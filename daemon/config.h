@@ -25,6 +25,8 @@ typedef struct {
     double backoff_max_s;          /* default 300 */
     double retry_after_default_s;  /* default 30: a 429 without Retry-After */
     double token_refresh_margin_s; /* default 60: refresh this long before expires-at */
+    guint budget_requests;         /* default 1000 Web API requests a window; 0 = no budget */
+    double budget_window_s;        /* default 86400: the rolling window of the budget */
 
     /* [mpris] */
     gboolean mpris_enabled;   /* default true */

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "desktop-session.h"
 #include "engine.h"
+#include "local-source.h"
 #include "mpris.h"
 #include "service.h"
 #include "spn-error.h"
@@ -22,6 +23,8 @@ typedef struct {
     SpnMpris *mpris;                 /* NULL: [mpris] enabled=false, or the system bus */
     SpnDesktopSession *desktop;      /* NULL: [presence] desktop-session=false, or no MPRIS */
     gboolean desktop_session_wanted; /* created once the main name is ours */
+    gboolean local_wanted;           /* rule 13: the session bus may have a Spotify client */
+    SpnLocalSource *local;           /* created once the main name is ours */
     gboolean name_owned;
     int exit_status;
 } Daemon;
@@ -89,6 +92,36 @@ static void stop_mpris(Daemon *daemon)
     g_clear_object(&daemon->mpris);
 }
 
+static void on_local_active(GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+    Daemon *daemon = user_data;
+    spn_engine_set_local_source(daemon->engine,
+                                spn_local_source_get_active(SPN_LOCAL_SOURCE(object)));
+}
+
+static void on_local_snapshot(SpnLocalSource *local, gpointer snapshot, gpointer user_data)
+{
+    Daemon *daemon = user_data;
+    spn_engine_apply_local(daemon->engine, snapshot);
+}
+
+/* The Spotify client here, if any, is followed for free (rule 13). */
+static void start_local(Daemon *daemon, GDBusConnection *connection)
+{
+    if (!daemon->local_wanted)
+        return;
+    daemon->local = spn_local_source_new(connection);
+    g_signal_connect(daemon->local, "notify::active", G_CALLBACK(on_local_active), daemon);
+    g_signal_connect(daemon->local, "snapshot", G_CALLBACK(on_local_snapshot), daemon);
+}
+
+static void stop_local(Daemon *daemon)
+{
+    if (daemon->local != NULL)
+        g_signal_handlers_disconnect_by_data(daemon->local, daemon);
+    g_clear_object(&daemon->local);
+}
+
 static void on_name_acquired(GDBusConnection *connection, const char *name, gpointer user_data)
 {
     Daemon *daemon = user_data;
@@ -96,6 +129,7 @@ static void on_name_acquired(GDBusConnection *connection, const char *name, gpoi
     g_debug("owns %s", name);
     spn_engine_start(daemon->engine);
     start_mpris(daemon, connection);
+    start_local(daemon, connection);
 }
 
 static void on_name_lost(GDBusConnection *connection, const char *name, gpointer user_data)
@@ -195,6 +229,8 @@ static int run(const Options *options)
         daemon.mpris = spn_mpris_new(daemon.engine, config->hide_when_local);
         daemon.desktop_session_wanted = config->desktop_session;
     }
+    /* The Spotify client runs in a desktop session, never on the system bus. */
+    daemon.local_wanted = !options->system;
 
     g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);
     g_unix_signal_add(SIGINT, on_quit_signal, &daemon);
@@ -207,6 +243,7 @@ static int run(const Options *options)
 
     g_main_loop_run(daemon.loop);
 
+    stop_local(&daemon);
     stop_mpris(&daemon);
     /* Only the owner of the name writes state: a refused or replaced instance would overwrite
      * the owner's newer files with what it read at its start. */

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 typedef enum {
     SPN_POLL_OK,           /* @snapshot is the new snapshot */
     SPN_POLL_RATE_LIMITED, /* HTTP 429: @retry_until from Retry-After (0 = absent) */
+    SPN_POLL_QUOTA,        /* HTTP 429 QUOTA_EXCEEDED: the app's daily quota is spent */
     SPN_POLL_FAILED,       /* 5xx, other 4xx, network, bad body: back off */
     SPN_POLL_REVOKED,      /* invalid_grant: never retry */
     SPN_POLL_FORBIDDEN,    /* a command answered 403 for good: no Premium, or no scope */

@@ -16,6 +16,7 @@ struct _SpnSpotifyApi {
     char *accounts_base_url;
     guint timeout_ms;
     guint64 request_count;
+    guint64 api_request_count;
     gboolean keep_alive;
 };
 
@@ -68,6 +69,11 @@ SpnSpotifyApi *spn_spotify_api_new(const char *api_base_url, const char *account
         "timeout", (guint)MAX(1, (self->timeout_ms + 999) / 1000), "idle-timeout", 60, "user-agent",
         "spotnow/" SPOTNOW_VERSION " ", "max-conns-per-host", 2, NULL);
     return self;
+}
+
+guint64 spn_spotify_api_get_api_request_count(SpnSpotifyApi *self)
+{
+    return self->api_request_count;
 }
 
 guint64 spn_spotify_api_get_request_count(SpnSpotifyApi *self)
@@ -246,6 +252,8 @@ static SoupMessage *new_api_message(SpnSpotifyApi *self, const char *method,
 {
     g_autofree char *url = g_strconcat(self->api_base_url, path_and_query, NULL);
     SoupMessage *message = soup_message_new(method, url);
+    /* Counted when built: every API message built is sent (send_request). */
+    self->api_request_count++;
     g_autofree char *authorization = g_strconcat("Bearer ", access_token ? access_token : "", NULL);
     SoupMessageHeaders *headers = soup_message_get_request_headers(message);
     soup_message_headers_replace(headers, "Authorization", authorization);

@@ -72,4 +72,8 @@ void spn_spotify_api_set_keep_alive(SpnSpotifyApi *self, gboolean keep_alive);
 /* HTTP requests sent since creation (API and accounts), for GetStatus().upstreamRequests. */
 guint64 spn_spotify_api_get_request_count(SpnSpotifyApi *self);
 
+/* Requests sent to the Web API only (api-base-url): what the request budget counts
+ * (doc/design.md section 4, rule 11); token requests are not in it. */
+guint64 spn_spotify_api_get_api_request_count(SpnSpotifyApi *self);
+
 G_END_DECLS

@@ -22,6 +22,7 @@
 #define KEY_LAST_POLL_AT "last-poll-at"
 #define KEY_BACKOFF_UNTIL "backoff-until"
 #define KEY_FAILURES "failures"
+#define KEY_QUOTA_EXCEEDED_UNTIL "quota-exceeded-until"
 
 #define KEY_ACCESS_TOKEN "access-token"
 #define KEY_REFRESH_TOKEN "refresh-token"
@@ -372,6 +373,10 @@ static void poll_state_to_key_file(const SpnPollState *poll_state, GKeyFile *key
     g_key_file_set_int64(key_file, GROUP_POLL, KEY_LAST_POLL_AT, poll_state->last_poll_at);
     g_key_file_set_int64(key_file, GROUP_POLL, KEY_BACKOFF_UNTIL, poll_state->backoff_until);
     g_key_file_set_uint64(key_file, GROUP_POLL, KEY_FAILURES, poll_state->failures);
+    g_key_file_set_int64(key_file, GROUP_POLL, KEY_QUOTA_EXCEEDED_UNTIL,
+                         poll_state->quota_exceeded_until);
+    if (poll_state->budget != NULL)
+        spn_budget_to_key_file(poll_state->budget, key_file);
 }
 
 static gboolean poll_state_from_key_file(GKeyFile *key_file, SpnPollState *poll_state,
@@ -380,11 +385,19 @@ static gboolean poll_state_from_key_file(GKeyFile *key_file, SpnPollState *poll_
     /* Read as signed: g_key_file_get_uint64 would turn "-1" into 2^64-1. */
     gint64 failures = 0;
 
+    SpnBudget *budget = poll_state->budget;
     memset(poll_state, 0, sizeof *poll_state);
+    poll_state->budget = budget;
     if (!load_int64(key_file, GROUP_POLL, KEY_LAST_POLL_AT, &poll_state->last_poll_at, error) ||
         !load_int64(key_file, GROUP_POLL, KEY_BACKOFF_UNTIL, &poll_state->backoff_until, error) ||
-        !load_int64(key_file, GROUP_POLL, KEY_FAILURES, &failures, error))
+        !load_int64(key_file, GROUP_POLL, KEY_FAILURES, &failures, error) ||
+        !load_int64(key_file, GROUP_POLL, KEY_QUOTA_EXCEEDED_UNTIL,
+                    &poll_state->quota_exceeded_until, error))
         return FALSE;
+    /* The budget's buckets are advisory: a malformed one is ignored, not a corrupt file. */
+    if (budget != NULL)
+        spn_budget_from_key_file(budget, key_file, g_get_real_time() / 1000);
+    poll_state->quota_exceeded_until = MAX(poll_state->quota_exceeded_until, 0);
     poll_state->last_poll_at = MAX(poll_state->last_poll_at, 0);
     poll_state->backoff_until = MAX(poll_state->backoff_until, 0);
     poll_state->failures = (guint)CLAMP(failures, 0, (gint64)G_MAXUINT);
@@ -398,7 +411,7 @@ gboolean spn_store_load_state(const char *state_dir, SpnSnapshot **snapshot,
     g_autoptr(GKeyFile) key_file = NULL;
     g_autoptr(GError) corrupt = NULL;
     g_autoptr(SpnSnapshot) loaded = NULL;
-    SpnPollState loaded_poll = {0};
+    SpnPollState loaded_poll = {.budget = poll_state != NULL ? poll_state->budget : NULL};
 
     g_return_val_if_fail(state_dir != NULL, FALSE);
     g_return_val_if_fail(snapshot != NULL, FALSE);
