@@ -170,7 +170,7 @@ gint64 spn_budget_cadence_ms(const SpnBudget *budget, gint64 fresh_ms, gint64 no
     /* The sustainable rate: over every horizon h up to the window, what may be spent (what is
      * left now, plus what leaves the window by then) divided by the time someone looks within
      * h. The tightest horizon decides; (avail + freed) / h only falls between departures, so
-     * the candidates are just before each departure and the whole window. */
+     * the candidates are just before each departure and the longest horizon. */
     double rate = G_MAXDOUBLE;
     double freed = 0;
     for (guint i = 0; i < budget->buckets->len; i++) {
@@ -178,11 +178,11 @@ gint64 spn_budget_cadence_ms(const SpnBudget *budget, gint64 fresh_ms, gint64 no
         gint64 h = expires_at(budget, bucket) - now_ms;
         if (h <= 0)
             continue;
-        if (h <= budget->window_ms)
-            rate = MIN(rate, (avail + freed) / (h * LOOKING_SHARE));
+        rate = MIN(rate, (avail + freed) / (h * LOOKING_SHARE));
         freed += bucket->count;
     }
-    rate = MIN(rate, (avail + freed) / (budget->window_ms * LOOKING_SHARE));
+    /* A request made now counts for a window and a bucket: the longest horizon. */
+    rate = MIN(rate, (avail + freed) / ((budget->window_ms + budget->bucket_ms) * LOOKING_SHARE));
     double interval = ceil(1.0 / rate);
     return MAX(fresh_ms, (gint64)MIN(interval, (double)budget->window_ms));
 }
