@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <utime.h>
 
+#include "file-util.h"
 #include "spn-error.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -267,9 +268,9 @@ static void store_thread(GTask *task, gpointer source, gpointer task_data,
     g_autofree char *path = path_for(job->dir, job->key, job->ext);
     gsize length = 0;
     const char *data = g_bytes_get_data(job->body, &length);
-    /* CONSISTENT = temp file, fsync, rename: a reader never sees half an image. */
-    if (!g_file_set_contents_full(path, data, (gssize)length, G_FILE_SET_CONTENTS_CONSISTENT,
-                                  FILE_MODE, &error)) {
+    /* Temp file, fsync, rename: a reader never sees half an image. FILE_MODE exactly, whatever
+     * the umask (the system unit's is 0077): every user's panel reads the system cache. */
+    if (!spn_file_write_atomic(path, data, length, FILE_MODE, TRUE, &error)) {
         g_mutex_unlock(&self->store_lock);
         g_task_return_error(task, g_steal_pointer(&error));
         return;

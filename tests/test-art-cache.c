@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "art-cache.h"
 #include "spn-error.h"
@@ -272,6 +273,21 @@ static void test_content_type_names_file(Fixture *f, gconstpointer data)
     g_assert_cmpstr(spn_art_cache_lookup(cache, url), ==, path);
 }
 
+/* The system unit's UMask=0077 must not make the cover private: every user's panel reads it. */
+static void test_readable_by_all_whatever_the_umask(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    g_autofree char *url = url_for(f, "/img/shared.jpg");
+    g_autoptr(GError) error = NULL;
+    mode_t saved = umask(0077);
+    g_autofree char *path = fetch_sync(cache, url, &error);
+    umask(saved);
+    g_assert_no_error(error);
+    GStatBuf st;
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 07777, ==, 0644);
+}
+
 static void test_concurrent_share_one_request(Fixture *f, gconstpointer data)
 {
     g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
@@ -456,6 +472,7 @@ int main(int argc, char **argv)
     g_test_add("/art-cache/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
     ADD("fetch-once", test_fetch_once);
     ADD("content-type-names-file", test_content_type_names_file);
+    ADD("readable-by-all-whatever-the-umask", test_readable_by_all_whatever_the_umask);
     ADD("concurrent-share-one-request", test_concurrent_share_one_request);
     ADD("eviction-keeps-bound", test_eviction_keeps_bound);
     ADD("not-an-image", test_not_an_image);
