@@ -41,6 +41,7 @@ struct _SpnArtCache {
     SoupSession *session;
     GHashTable *fetches; /* url -> Fetch: the downloads in flight */
     char *lookup_result;
+    char *touched;     /* the file lookup last gave a new mtime */
     GMutex store_lock; /* store threads write and evict one at a time */
 };
 
@@ -158,9 +159,15 @@ const char *spn_art_cache_lookup(SpnArtCache *self, const char *url)
         return NULL;
     g_autofree char *key = key_for_url(url);
     self->lookup_result = find_cached(self->dir, key);
-    /* Eviction goes by mtime: what is looked up is what is shown, keep it longest. */
-    if (self->lookup_result != NULL && g_utime(self->lookup_result, NULL) != 0)
-        g_debug("cannot touch %s: %s", self->lookup_result, g_strerror(errno));
+    /* Eviction goes by mtime: what is looked up is what is shown, keep it longest. Once per
+     * change of image, not per poll: the same cover looked up again is still the newest, and a
+     * daemon that writes to disk every poll keeps disks awake for nothing. */
+    if (self->lookup_result != NULL && g_strcmp0(self->lookup_result, self->touched) != 0) {
+        if (g_utime(self->lookup_result, NULL) != 0)
+            g_debug("cannot touch %s: %s", self->lookup_result, g_strerror(errno));
+        g_free(self->touched);
+        self->touched = g_strdup(self->lookup_result);
+    }
     return self->lookup_result;
 }
 
@@ -561,6 +568,7 @@ static void spn_art_cache_finalize(GObject *object)
     g_clear_object(&self->session);
     g_free(self->dir);
     g_free(self->lookup_result);
+    g_free(self->touched);
     g_mutex_clear(&self->store_lock);
     G_OBJECT_CLASS(spn_art_cache_parent_class)->finalize(object);
 }

@@ -3,7 +3,8 @@
  * One file per image URL, named after the URL's SHA-256, fetched once by the daemon so MPRIS,
  * the applet and the CLI all point at the same local copy (the snapshot's albumArtFile). The
  * directory is bounded: after each download the oldest files (by mtime) go until the total is
- * within max_bytes. A lookup hit refreshes the file's mtime, so eviction is least recently used.
+ * within max_bytes. A lookup hit of another file than the last one refreshes its mtime, so
+ * eviction is least recently used, at one write per change of cover rather than per poll.
  */
 #pragma once
 

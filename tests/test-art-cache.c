@@ -10,6 +10,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <utime.h>
 
 #include "art-cache.h"
 #include "spn-error.h"
@@ -288,6 +289,46 @@ static void test_readable_by_all_whatever_the_umask(Fixture *f, gconstpointer da
     g_assert_cmpint(st.st_mode & 07777, ==, 0644);
 }
 
+static gint64 mtime_us(const char *path)
+{
+    GStatBuf st;
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    return (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
+}
+
+static void set_mtime_s(const char *path, gint64 seconds)
+{
+    struct utimbuf times = {.actime = (time_t)seconds, .modtime = (time_t)seconds};
+    g_assert_cmpint(g_utime(path, &times), ==, 0);
+}
+
+/* Every poll looks the cover up: only a change of cover may cost a write (a utimensat). */
+static void test_lookup_touches_once_per_change(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    g_autofree char *url_a = url_for(f, "/img/a.jpg");
+    g_autofree char *url_b = url_for(f, "/img/b.jpg");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *a = fetch_sync(cache, url_a, &error);
+    g_assert_no_error(error);
+    g_autofree char *b = fetch_sync(cache, url_b, &error);
+    g_assert_no_error(error);
+
+    g_assert_cmpstr(spn_art_cache_lookup(cache, url_a), ==, a); /* a new cover: touched */
+    g_assert_cmpint(mtime_us(a), >, G_GINT64_CONSTANT(1000000) * G_USEC_PER_SEC);
+    set_mtime_s(a, 1000000);
+    for (int poll = 0; poll < 5; poll++)
+        g_assert_cmpstr(spn_art_cache_lookup(cache, url_a), ==, a);
+    g_assert_cmpint(mtime_us(a), ==, G_GINT64_CONSTANT(1000000) * G_USEC_PER_SEC);
+
+    /* The next track's cover, then the first again: each change is a use. */
+    set_mtime_s(b, 1000000);
+    g_assert_cmpstr(spn_art_cache_lookup(cache, url_b), ==, b);
+    g_assert_cmpint(mtime_us(b), >, G_GINT64_CONSTANT(1000000) * G_USEC_PER_SEC);
+    g_assert_cmpstr(spn_art_cache_lookup(cache, url_a), ==, a);
+    g_assert_cmpint(mtime_us(a), >, G_GINT64_CONSTANT(1000000) * G_USEC_PER_SEC);
+}
+
 static void test_concurrent_share_one_request(Fixture *f, gconstpointer data)
 {
     g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
@@ -473,6 +514,7 @@ int main(int argc, char **argv)
     ADD("fetch-once", test_fetch_once);
     ADD("content-type-names-file", test_content_type_names_file);
     ADD("readable-by-all-whatever-the-umask", test_readable_by_all_whatever_the_umask);
+    ADD("lookup-touches-once-per-change", test_lookup_touches_once_per_change);
     ADD("concurrent-share-one-request", test_concurrent_share_one_request);
     ADD("eviction-keeps-bound", test_eviction_keeps_bound);
     ADD("not-an-image", test_not_an_image);
