@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "paths.h"
+#include "file-util.h"
 #include "spn-error.h"
 
 #define STATE_FILE "state.ini"
@@ -135,9 +136,12 @@ static gboolean set_aside(const char *path, const GError *problem, mode_t mode, 
                         printable, g_strerror(saved_errno));
         return FALSE;
     }
-    /* A hand-copied credentials file may have been readable by others; the copy must not be. */
-    if (mode == CREDENTIALS_MODE && g_file_test(corrupt_path, G_FILE_TEST_IS_REGULAR))
-        g_chmod(corrupt_path, CREDENTIALS_MODE);
+    /* A hand-copied credentials file may have been readable by others; the copy must not be.
+     * Through a descriptor: a symlink set aside is not followed to the file it names. */
+    g_autoptr(GError) mode_error = NULL;
+    if (mode == CREDENTIALS_MODE &&
+        !spn_file_set_mode(corrupt_path, CREDENTIALS_MODE, NULL, &mode_error))
+        g_debug("%s left as it is: %s", corrupt_path, mode_error->message);
     if (unreadable)
         g_warning(_("file %s could not be read (%s); set aside as %s"), path, printable,
                   corrupt_path);
@@ -152,7 +156,6 @@ static gboolean write_file(const char *state_dir, const char *name, const char *
                            mode_t mode, GError **error)
 {
     g_autofree char *path = g_build_filename(state_dir, name, NULL);
-    GStatBuf st;
 
     if (g_mkdir_with_parents(state_dir, 0700) != 0) {
         int saved_errno = errno;
@@ -161,21 +164,14 @@ static gboolean write_file(const char *state_dir, const char *name, const char *
                     g_strerror(saved_errno));
         return FALSE;
     }
-    if (!g_file_set_contents_full(path, data, length,
-                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                  mode, error))
-        return FALSE;
-
-    /* The umask may have stripped bits from 0600 (e.g. 0400, which we could not rewrite next
-     * time); put the exact mode back. Only ever narrows access for others. */
-    if (mode == CREDENTIALS_MODE && g_stat(path, &st) == 0 &&
-        (st.st_mode & 07777) != CREDENTIALS_MODE && g_chmod(path, CREDENTIALS_MODE) != 0) {
-        int saved_errno = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
-                    _("could not make %s private: %s"), path, g_strerror(saved_errno));
-        return FALSE;
-    }
-    return TRUE;
+    /* Credentials get exactly 0600 on the temp file's descriptor, before a byte is written: the
+     * umask may strip bits (0400 could not be rewritten next time), and a chmod by path after
+     * the rename would follow a symlink put there meanwhile. The state honours the umask. */
+    if (mode == CREDENTIALS_MODE)
+        return spn_file_write_atomic(path, data, length, mode, TRUE, error);
+    return g_file_set_contents_full(path, data, length,
+                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                    mode, error);
 }
 
 /* g_file_set_contents() writes "<name>.XXXXXX" (g_mkstemp's six letters and digits) and renames
@@ -524,11 +520,14 @@ gboolean spn_store_load_credentials(const char *state_dir, SpnCredentials **cred
     }
     if (corrupt != NULL && !set_aside(path, corrupt, CREDENTIALS_MODE, error))
         return FALSE;
-    /* A file placed by hand may be readable by others: tighten it now, not at the next refresh. */
-    GStatBuf st;
-    if (loaded != NULL && g_stat(path, &st) == 0 && (st.st_mode & 077) != 0 &&
-        g_chmod(path, CREDENTIALS_MODE) == 0)
-        g_debug("%s was readable by others; made it 0600", path);
+    /* A file placed by hand may be readable by others: tighten it now, not at the next refresh,
+     * through a descriptor opened without following a symlink (whose target is not ours). */
+    gboolean tightened = FALSE;
+    g_autoptr(GError) mode_error = NULL;
+    if (loaded != NULL && !spn_file_set_mode(path, CREDENTIALS_MODE, &tightened, &mode_error))
+        g_debug("%s left as it is: %s", path, mode_error->message);
+    else if (tightened)
+        g_debug("%s had another mode; made it 0600", path);
 
     *credentials = g_steal_pointer(&loaded);
     return TRUE;
