@@ -182,9 +182,9 @@ static void begin_sign_in(SpnService *self, GDBusMethodInvocation *invocation)
     g_clear_handle_id(&self->sign_in_watch, g_bus_unwatch_name);
     /* A peer-to-peer caller has no name to watch: its flow ends by CancelSignIn or expiry. */
     if (sender != NULL)
-        self->sign_in_watch = g_bus_watch_name_on_connection(
-            self->connection, sender, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
-            on_sign_in_owner_vanished, self, NULL);
+        self->sign_in_watch =
+            g_bus_watch_name_on_connection(self->connection, sender, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                           NULL, on_sign_in_owner_vanished, self, NULL);
     spn_now_playing1_complete_begin_sign_in(self->skeleton, invocation, url);
 }
 
@@ -342,8 +342,7 @@ SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus)
     g_signal_connect(self->skeleton, "handle-complete-sign-in", G_CALLBACK(on_complete_sign_in),
                      self);
     g_signal_connect(self->skeleton, "handle-sign-out", G_CALLBACK(on_sign_out), self);
-    g_signal_connect(self->skeleton, "handle-cancel-sign-in", G_CALLBACK(on_cancel_sign_in),
-                     self);
+    g_signal_connect(self->skeleton, "handle-cancel-sign-in", G_CALLBACK(on_cancel_sign_in), self);
     g_signal_connect(self->skeleton, "handle-play", G_CALLBACK(on_control), self);
     g_signal_connect(self->skeleton, "handle-pause", G_CALLBACK(on_control), self);
     g_signal_connect(self->skeleton, "handle-next", G_CALLBACK(on_control), self);

@@ -167,8 +167,8 @@ static void refuse(SpnLoopbackServer *self, SoupServerMessage *message, guint st
         return;
     GSocket *socket = socket_of(connection);
     g_autofree char *head =
-        g_strdup_printf("HTTP/1.1 %u %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                        status, soup_status_get_phrase(status));
+        g_strdup_printf("HTTP/1.1 %u %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", status,
+                        soup_status_get_phrase(status));
     /* A few bytes into an empty send buffer: a non-blocking send takes them whole. */
     g_socket_send(socket, head, strlen(head), NULL, NULL);
     g_socket_shutdown(socket, TRUE, TRUE, NULL);

@@ -12,6 +12,7 @@
 #include "signin-server.h"
 #include "signin-start.h"
 #include "spn-error.h"
+#include "spn-json.h"
 #include "upstream.h"
 
 #define VERIFIER_LENGTH 64
@@ -75,8 +76,7 @@ char *spn_sign_in_clean_text(const char *text)
     for (const char *p = valid; *p != '\0' && chars < CLEAN_TEXT_MAX_CHARS;
          p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
-        if (g_unichar_iscntrl(c) || g_unichar_isspace(c) ||
-            g_unichar_type(c) == G_UNICODE_FORMAT) {
+        if (g_unichar_iscntrl(c) || g_unichar_isspace(c) || g_unichar_type(c) == G_UNICODE_FORMAT) {
             space = clean->len > 0;
             continue;
         }
@@ -146,13 +146,16 @@ char *spn_sign_in_describe_state_mismatch(const char *state, const char *expecte
 {
     gsize length = state != NULL ? strlen(state) : 0;
     if (length < strlen(expected) && strncmp(expected, state ? state : "", length) == 0)
-        return g_strdup(_("The pasted address is cut short: copy the whole address from the "
-                          "browser's address bar and paste it again"));
+        return g_strdup(
+            _("The pasted address is cut short: copy the whole address from the "
+              "browser's address bar and paste it again"));
     if (length > strlen(expected) && g_str_has_prefix(state, expected))
-        return g_strdup(_("The pasted address has extra characters at its end: paste exactly "
-                          "the address from the browser's address bar"));
-    return g_strdup(_("The redirect does not belong to this sign-in (state mismatch): it comes "
-                      "from another or an older sign-in; open the address this sign-in printed"));
+        return g_strdup(
+            _("The pasted address has extra characters at its end: paste exactly "
+              "the address from the browser's address bar"));
+    return g_strdup(
+        _("The redirect does not belong to this sign-in (state mismatch): it comes "
+          "from another or an older sign-in; open the address this sign-in printed"));
 }
 
 /* ---- the flow --------------------------------------------------------------------------- */
@@ -349,14 +352,18 @@ static void on_code_exchanged(GObject *source, GAsyncResult *result, gpointer us
             end_flow(self);
         /* invalid_grant reads "revoked" for a refresh token; for a code it means this code is
          * wrong (cut short), used or too old. */
-        if (g_error_matches(error, SPN_ERROR, SPN_ERROR_REVOKED))
+        if (g_error_matches(error, SPN_ERROR, SPN_ERROR_REVOKED)) {
+            g_autoptr(JsonObject) root = spn_upstream_parse_json_object(
+                g_bytes_get_data(reply->body, NULL), g_bytes_get_size(reply->body), NULL);
+            g_autofree char *raw = spn_json_dup_string(root, "error_description");
+            g_autofree char *description = spn_sign_in_clean_text(raw ? raw : "invalid_grant");
             g_task_return_new_error(
                 task, SPN_ERROR, SPN_ERROR_UPSTREAM,
                 _("Spotify refused the sign-in: it did not accept the code (%s). Paste the whole "
                   "address the browser shows, or start again: a code works once, for a few "
                   "minutes"),
-                error->message);
-        else
+                description);
+        } else
             g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_UPSTREAM,
                                     _("Spotify refused the sign-in: %s"),
                                     error ? error->message : _("no refresh token in the reply"));
@@ -423,8 +430,8 @@ static void answer_browser(SoupServerMessage *message, guint status, const char 
     g_autofree char *text_html = g_markup_escape_text(text, -1);
     g_autofree char *page = g_strdup_printf(page_template, title_html, text_html);
     soup_server_message_set_status(message, status, NULL);
-    soup_message_headers_replace(soup_server_message_get_response_headers(message),
-                                 "Cache-Control", "no-store");
+    soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control",
+                                 "no-store");
     soup_server_message_set_response(message, "text/html; charset=utf-8", SOUP_MEMORY_COPY, page,
                                      strlen(page));
 }
@@ -468,8 +475,9 @@ static void on_start(SpnSignIn *self, SoupServerMessage *message, const char *to
         return;
     }
     if (flow->start_used) {
-        const char *why = _("The sign-in address was opened twice, so another program may know "
-                            "it; that sign-in was stopped: start it again");
+        const char *why =
+            _("The sign-in address was opened twice, so another program may know "
+              "it; that sign-in was stopped: start it again");
         answer_browser(message, SOUP_STATUS_CONFLICT, _("Sign-in failed"), why);
         fail_flow(self, why);
         return;
@@ -553,8 +561,8 @@ char *spn_sign_in_begin(SpnSignIn *self, const char *owner, GError **error)
     self->expiry_source =
         g_timeout_add((guint)CLAMP(spn_seconds_to_ms(self->config->sign_in_timeout_s), 1, G_MAXINT),
                       on_flow_expired, self);
-    g_debug("sign-in flow started; %s %s",
-            self->listen_error ? "no listener for" : "waiting on", flow->redirect_uri);
+    g_debug("sign-in flow started; %s %s", self->listen_error ? "no listener for" : "waiting on",
+            flow->redirect_uri);
     return g_strdup(flow->authorize_url);
 }
 
