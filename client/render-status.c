@@ -129,6 +129,19 @@ char *spn_render_status(GVariant *status, gint64 now_ms, gboolean colour)
     if (g_variant_lookup(status, "authState", "&s", &text)) {
         add_row(rows, _("Account:"), account_text(text, colour));
     }
+    gboolean pending = FALSE;
+    if (g_variant_lookup(status, "signInPending", "b", &pending) && pending) {
+        const char *listen_error = NULL;
+        if (g_variant_lookup(status, "signInListenError", "&s", &listen_error) &&
+            listen_error[0] != '\0') {
+            /* TRANSLATORS: %s says why the browser cannot come back (the port is in use). */
+            add_row(rows, _("Sign-in:"),
+                    g_strdup_printf(_("waiting for a pasted address (%s)"), listen_error));
+        } else {
+            add_row(rows, _("Sign-in:"),
+                    g_strdup(_("in progress, waiting for the browser to come back")));
+        }
+    }
     if (lookup_integer(status, "viewers", &number)) {
         add_row(rows, _("Viewers:"), g_strdup_printf("%" G_GINT64_FORMAT, number));
     }
