@@ -10,6 +10,7 @@
 #include "applet-capture.h"
 #include "applet-settings.h"
 #include "applet-state.h"
+#include "signin-start.h"
 
 /* How long a capture waits for art the daemon is still fetching before it shows the
  * placeholder: a local cache answers in milliseconds, Spotify's CDN in well under this. */
@@ -478,8 +479,11 @@ static void on_sign_in_begun(GObject *source, GAsyncResult *result, gpointer use
         return;
     }
     trace(self, "sign-in-begun");
-    gtk_show_uri_full(GTK_WINDOW(self), url, GDK_CURRENT_TIME, NULL, on_browser_opened,
-                      g_strdup(url));
+    /* The one-time loopback address, not the authorize URL: a browser's command line is
+     * readable by every user, and the state and challenge must not be (signin-start.h). */
+    g_autofree char *start_url = spn_sign_in_start_url(url);
+    gtk_show_uri_full(GTK_WINDOW(self), start_url != NULL ? start_url : url, GDK_CURRENT_TIME, NULL,
+                      on_browser_opened, g_strdup(url));
 }
 
 /* As `spotnow login`: the daemon owns the flow; we open its page and wait for StatusChanged. */

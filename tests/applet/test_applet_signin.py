@@ -83,7 +83,11 @@ class AppletSignIn(SpotnowTestCase):
         applet.command("sign-in")
         self.wait_for(lambda: os.path.exists(opened), timeout=15, what="the browser")
         with open(opened) as f:
-            url = f.read().strip()
+            start_url = f.read().strip()
+        # The one-time loopback address (no state or challenge on the browser's command line),
+        # which sends the browser on to Spotify's page.
+        self.assertRegex(start_url, rf"^http://127\.0\.0\.1:{self.port}/start/[A-Za-z0-9_-]{{43}}$")
+        url = authorize(start_url)
         self.assertTrue(url.startswith(f"{self.fake.url}/authorize?"), url)
         self.assertIn(f"127.0.0.1%3A{self.port}%2Fcallback", url)
         self.assertTrue(self.status()["signInPending"])
@@ -127,9 +131,12 @@ class AppletSignInWithoutClientId(SpotnowTestCase):
                       what="signed-out")
         applet.command("sign-in")
         self.wait_for(lambda: any(line.startswith("label sign-in-help\tNo Spotify client id is "
-                                                  "configured. 1. Create an app at")
+                                                  "configured. To set one up:")
                                   for line in applet.command("describe")),
                       timeout=15, what="the reason in the popover")
+        # The daemon's steps, one a line.
+        self.assertIn("\n  1. Create an app at https://developer.spotify.com/dashboard",
+                      "\n".join(applet.command("describe")))
 
 
 if __name__ == "__main__":
