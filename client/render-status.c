@@ -117,6 +117,23 @@ static void add_moment(GArray *rows, const char *label, char *value)
     }
 }
 
+/* A daemon's text as one printable line: an escape sequence in lastError would act on the
+ * terminal of whoever runs `spotnow status` (an older daemon passed a redirect's error on). */
+static char *one_line(const char *text)
+{
+    g_autofree char *valid = g_utf8_make_valid(text, -1);
+    GString *out = g_string_new(NULL);
+    for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (g_unichar_iscntrl(c)) {
+            g_string_append_c(out, ' ');
+        } else {
+            g_string_append_unichar(out, c);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
 char *spn_render_status(GVariant *status, gint64 now_ms, gboolean colour)
 {
     g_return_val_if_fail(g_variant_is_of_type(status, G_VARIANT_TYPE_VARDICT), NULL);
@@ -128,6 +145,20 @@ char *spn_render_status(GVariant *status, gint64 now_ms, gboolean colour)
 
     if (g_variant_lookup(status, "authState", "&s", &text)) {
         add_row(rows, _("Account:"), account_text(text, colour));
+    }
+    gboolean pending = FALSE;
+    if (g_variant_lookup(status, "signInPending", "b", &pending) && pending) {
+        const char *listen_error = NULL;
+        if (g_variant_lookup(status, "signInListenError", "&s", &listen_error) &&
+            listen_error[0] != '\0') {
+            /* TRANSLATORS: %s says why the browser cannot come back (the port is in use). */
+            g_autofree char *why = one_line(listen_error);
+            add_row(rows, _("Sign-in:"),
+                    g_strdup_printf(_("waiting for a pasted address (%s)"), why));
+        } else {
+            add_row(rows, _("Sign-in:"),
+                    g_strdup(_("in progress, waiting for the browser to come back")));
+        }
     }
     if (lookup_integer(status, "viewers", &number)) {
         add_row(rows, _("Viewers:"), g_strdup_printf("%" G_GINT64_FORMAT, number));
@@ -142,7 +173,7 @@ char *spn_render_status(GVariant *status, gint64 now_ms, gboolean colour)
                 number > now_ms ? g_strdup_printf(_("ends %s"), until) : g_strdup(_("none")));
     }
     if (g_variant_lookup(status, "lastError", "&s", &text)) {
-        add_row(rows, _("Last error:"), g_strdup(text[0] != '\0' ? text : _("none")));
+        add_row(rows, _("Last error:"), text[0] != '\0' ? one_line(text) : g_strdup(_("none")));
     }
     gint64 requests = 0;
     if (lookup_integer(status, "pollCount", &number) &&

@@ -12,10 +12,14 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "signin-start.h"
 
 /* The daemon's flow expires after 10 minutes unless configured otherwise, and says nothing on
  * the bus when it does: stop waiting about then instead of forever. */
 #define WAIT_FOR_SIGN_IN_S (10 * 60)
+
+/* Pasting again after a mistake, but not forever (a script feeding garbage). */
+#define MAX_PASTE_ATTEMPTS 5
 
 typedef gboolean (*CallFunc)(SpnNowPlaying1 *proxy, gpointer data, GError **error);
 
@@ -38,6 +42,26 @@ static gboolean call_daemon(GDBusConnection *connection, SpnNowPlaying1 *proxy, 
     return FALSE;
 }
 
+/* A daemon's text fit for a terminal: escape sequences and other control characters would act
+ * on it (a hostile redirect's error reached lastError once). Newlines stay: the daemon's steps
+ * are lines. */
+static char *printable(const char *text)
+{
+    g_autofree char *valid = g_utf8_make_valid(text != NULL ? text : "", -1);
+    GString *out = g_string_new(NULL);
+    for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (c == '\n') {
+            g_string_append_c(out, '\n');
+        } else if (g_unichar_iscntrl(c)) {
+            g_string_append_c(out, ' ');
+        } else {
+            g_string_append_unichar(out, c);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* Prints why a call failed; returns 3 when the daemon is not there, else @otherwise. */
 static int report_failure(GDBusConnection *connection, const GError *error, gboolean system,
                           int otherwise)
@@ -48,7 +72,8 @@ static int report_failure(GDBusConnection *connection, const GError *error, gboo
         return spn_bus_report_unreachable(failure, system, error);
     }
     g_autofree char *message = spn_bus_error_message(error);
-    g_printerr("spotnow: %s\n", message);
+    g_autofree char *shown = printable(message);
+    g_printerr("spotnow: %s\n", shown);
     return otherwise;
 }
 
@@ -57,6 +82,32 @@ static gboolean call_begin(SpnNowPlaying1 *proxy, gpointer data, GError **error)
     char **url = data;
     g_clear_pointer(url, g_free);
     return spn_now_playing1_call_begin_sign_in_sync(proxy, url, NULL, error);
+}
+
+/* Ends the daemon's flow: Ctrl-C, an empty paste or giving up must not leave it waiting (and
+ * its port held) for ten minutes. A daemon without CancelSignIn ends it when we leave the bus. */
+static void cancel_sign_in(SpnNowPlaying1 *proxy)
+{
+    g_autoptr(GError) error = NULL;
+    if (!spn_now_playing1_call_cancel_sign_in_sync(proxy, NULL, &error)) {
+        g_debug("CancelSignIn: %s", error->message);
+    }
+}
+
+static gboolean sign_in_pending(SpnNowPlaying1 *proxy, char **listen_error)
+{
+    g_autoptr(GVariant) status = NULL;
+    gboolean pending = FALSE;
+    if (!spn_now_playing1_call_get_status_sync(proxy, &status, NULL, NULL)) {
+        return FALSE;
+    }
+    g_variant_lookup(status, "signInPending", "b", &pending);
+    if (listen_error != NULL) {
+        const char *text = "";
+        g_variant_lookup(status, "signInListenError", "&s", &text);
+        *listen_error = text[0] != '\0' ? printable(text) : NULL;
+    }
+    return pending;
 }
 
 static gboolean call_sign_out(SpnNowPlaying1 *proxy, gpointer data, GError **error)
@@ -103,33 +154,53 @@ static char *read_pasted_line(GError **error)
     return line != NULL ? g_strstrip(line) : NULL;
 }
 
-static int paste_and_complete(GDBusConnection *connection, SpnNowPlaying1 *proxy,
-                              const char *authorize_url, gboolean system)
+static void prompt(const char *authorize_url, gboolean again)
 {
-    if (isatty(STDIN_FILENO)) {
+    if (!isatty(STDIN_FILENO)) {
+        return;
+    }
+    if (!again) {
         g_autofree char *redirect = redirect_uri_of(authorize_url);
         g_printerr(_("Open the address above in a browser on any machine and sign in. The browser "
                      "then goes to an address starting with %s, which may fail to load there: "
                      "copy that whole address and paste it here.\n"),
                    redirect != NULL ? redirect : "http://127.0.0.1");
-        g_printerr("%s", _("Redirected address: "));
     }
-    g_autoptr(GError) error = NULL;
-    g_autofree char *pasted = read_pasted_line(&error);
-    if (pasted == NULL || pasted[0] == '\0') {
-        if (error != NULL) {
-            g_printerr("spotnow: %s\n", error->message);
-        } else {
-            g_printerr("%s\n", _("spotnow: no address was pasted; not signed in."));
-        }
-        return SPN_EXIT_SIGNED_OUT;
-    }
-    /* The exchange with Spotify's accounts service happens inside this call. */
+    g_printerr("%s", again ? _("Paste the address again (an empty line cancels): ")
+                           : _("Redirected address: "));
+}
+
+/* Reads the redirected address and completes the sign-in with it; after a mistake that leaves
+ * the flow open (cut short, another sign-in's, a code Spotify did not take), asks again. */
+static int paste_and_complete(GDBusConnection *connection, SpnNowPlaying1 *proxy,
+                              const char *authorize_url, gboolean system)
+{
+    /* The exchange with Spotify's accounts service happens inside CompleteSignIn. */
     g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(proxy), SPN_BUS_FRESH_TIMEOUT_MS);
-    if (!spn_now_playing1_call_complete_sign_in_sync(proxy, pasted, NULL, &error)) {
-        return report_failure(connection, error, system, SPN_EXIT_SIGNED_OUT);
+    for (int attempt = 0; attempt < MAX_PASTE_ATTEMPTS; attempt++) {
+        prompt(authorize_url, attempt > 0);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *pasted = read_pasted_line(&error);
+        if (pasted == NULL || pasted[0] == '\0') {
+            if (error != NULL) {
+                g_printerr("spotnow: %s\n", error->message);
+            } else {
+                g_printerr("%s\n", _("spotnow: no address was pasted; not signed in."));
+            }
+            cancel_sign_in(proxy);
+            return SPN_EXIT_SIGNED_OUT;
+        }
+        if (spn_now_playing1_call_complete_sign_in_sync(proxy, pasted, NULL, &error)) {
+            return SPN_EXIT_OK;
+        }
+        int exit_code = report_failure(connection, error, system, SPN_EXIT_SIGNED_OUT);
+        if (exit_code != SPN_EXIT_SIGNED_OUT || !sign_in_pending(proxy, NULL)) {
+            return exit_code;
+        }
     }
-    return SPN_EXIT_OK;
+    g_printerr("%s\n", _("spotnow: too many attempts; not signed in. Run “spotnow login” again."));
+    cancel_sign_in(proxy);
+    return SPN_EXIT_SIGNED_OUT;
 }
 
 /* ---- the browser ------------------------------------------------------------------------ */
@@ -167,8 +238,9 @@ static void on_status_changed(SpnNowPlaying1 *proxy, GVariant *status, gpointer 
         finish(user_data, SPN_EXIT_OK);
         return;
     }
+    g_autofree char *shown = printable(last_error);
     g_printerr("spotnow: %s\n",
-               last_error[0] != '\0' ? last_error : _("the sign-in ended without completing."));
+               shown[0] != '\0' ? shown : _("the sign-in ended without completing."));
     finish(user_data, SPN_EXIT_SIGNED_OUT);
 }
 
@@ -193,14 +265,26 @@ static gboolean on_timeout(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
-static void open_in_browser(const char *url)
+/* Over ssh or on a console there is no display: a browser would fail (or, worse, claim to have
+ * opened) and the wait would never end. */
+static gboolean have_display(void)
 {
+    const char *x11 = g_getenv("DISPLAY");
+    const char *wayland = g_getenv("WAYLAND_DISPLAY");
+    return (x11 != NULL && x11[0] != '\0') || (wayland != NULL && wayland[0] != '\0');
+}
+
+/* Opens the flow's one-time loopback address, which sends the browser on to Spotify, so the
+ * state and the challenge stay off the browser's command line (every user can read it). */
+static void open_in_browser(const char *authorize_url)
+{
+    g_autofree char *start_url = spn_sign_in_start_url(authorize_url);
     g_autoptr(GError) error = NULL;
-    if (g_app_info_launch_default_for_uri(url, NULL, &error)) {
-        g_printerr("%s\n", _("spotnow: opened the address above in your browser; sign in there."));
+    if (start_url != NULL && g_app_info_launch_default_for_uri(start_url, NULL, &error)) {
+        g_printerr("%s\n", _("spotnow: opened the sign-in page in your browser; sign in there."));
         return;
     }
-    g_debug("no browser: %s", error->message);
+    g_debug("no browser: %s", error != NULL ? error->message : "no start address");
     g_printerr("%s\n", _("spotnow: could not open a browser. Open the address above in a browser "
                          "on this machine; if yours is on another machine, use “spotnow login "
                          "--paste” instead."));
@@ -251,11 +335,25 @@ int spn_signin_login(GDBusConnection *connection, gboolean paste, gboolean wait,
             g_printerr("%s\n", _("spotnow: already signed in; this sign-in replaces the current "
                                  "one once it is completed."));
         }
+        g_autofree char *listen_error = NULL;
+        sign_in_pending(proxy, &listen_error);
+        if (!paste && listen_error != NULL) {
+            g_printerr("spotnow: %s\n", listen_error);
+            paste = TRUE;
+        } else if (!paste && !have_display()) {
+            g_printerr("%s\n", _("spotnow: no display here (neither DISPLAY nor WAYLAND_DISPLAY "
+                                 "is set), so no browser can open; sign in by pasting instead, "
+                                 "as with “spotnow login --paste”."));
+            paste = TRUE;
+        }
         if (paste) {
             exit_code = paste_and_complete(connection, proxy, url, system);
         } else {
             open_in_browser(url);
             exit_code = wait_for_sign_in(connection, &state);
+            if (exit_code == SPN_EXIT_CANCELLED || exit_code == SPN_EXIT_SIGNED_OUT) {
+                cancel_sign_in(proxy);
+            }
         }
     }
     g_signal_handler_disconnect(proxy, handler);

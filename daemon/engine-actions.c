@@ -119,11 +119,19 @@ void engine_on_sign_in_failed(SpnSignIn *sign_in, const char *message, gpointer 
     engine_maybe_emit_status_changed(self);
 }
 
-char *spn_engine_begin_sign_in(SpnEngine *self, GError **error)
+char *spn_engine_begin_sign_in(SpnEngine *self, const char *sender, GError **error)
 {
-    char *url = spn_sign_in_begin(self->sign_in, error);
+    char *url = spn_sign_in_begin(self->sign_in, sender, error);
     engine_maybe_emit_status_changed(self);
     return url;
+}
+
+void spn_engine_cancel_sign_in(SpnEngine *self, const char *sender)
+{
+    gboolean cancelled = sender != NULL ? spn_sign_in_cancel_owned_by(self->sign_in, sender)
+                                        : spn_sign_in_cancel(self->sign_in);
+    if (cancelled)
+        engine_maybe_emit_status_changed(self);
 }
 
 static void on_sign_in_completed(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -155,6 +163,8 @@ gboolean spn_engine_complete_sign_in_finish(SpnEngine *self, GAsyncResult *resul
 
 gboolean spn_engine_sign_out(SpnEngine *self, GError **error)
 {
+    /* Signing out means no account: a sign-in waiting for its browser must not bring one. */
+    spn_sign_in_cancel(self->sign_in);
     g_clear_pointer(&self->credentials, spn_credentials_free);
     abandon_requests(self);
     self->poll_state.failures = 0;

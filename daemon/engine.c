@@ -75,6 +75,10 @@ GVariant *spn_engine_dup_status(SpnEngine *self)
     /* From BeginSignIn until that flow ends, so `spotnow login` knows when to stop waiting. */
     g_variant_builder_add(&builder, "{sv}", "signInPending",
                           g_variant_new_boolean(spn_sign_in_is_pending(self->sign_in)));
+    /* Why that flow has no loopback listener (the browser cannot come back: paste instead). */
+    const char *listen_error = spn_sign_in_get_listen_error(self->sign_in);
+    g_variant_builder_add(&builder, "{sv}", "signInListenError",
+                          g_variant_new_string(listen_error ? listen_error : ""));
     /* Viewers heartbeat at half of this; clients read it rather than assume the default. */
     g_variant_builder_add(&builder, "{sv}", "presenceTtlMs",
                           g_variant_new_int64(spn_seconds_to_ms(self->config->presence_ttl_s)));

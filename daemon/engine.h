@@ -50,15 +50,21 @@ gboolean spn_engine_report_viewer(SpnEngine *self, const char *sender, const cha
                                   gboolean *new_sender, GError **error);
 void spn_engine_forget_sender(SpnEngine *self, const char *sender);
 
-/* Sign-in (DESIGN.md section 6); see signin.h for the errors. A completed sign-in stores the
- * credentials (0600, atomic), emits status-changed and polls at once. */
-char *spn_engine_begin_sign_in(SpnEngine *self, GError **error);
+/* Sign-in (doc/design.md section 6); see signin.h for the errors. A completed sign-in stores the
+ * credentials (0600, atomic), emits status-changed and polls at once. @sender (a unique bus
+ * name, or NULL) began the flow: spn_engine_cancel_sign_in(self, sender) ends it when it leaves
+ * the bus. */
+char *spn_engine_begin_sign_in(SpnEngine *self, const char *sender, GError **error);
+/* CancelSignIn (@sender NULL: whoever began it), or @sender left the bus (only the flow it
+ * began ends). Emits status-changed when a flow ended. */
+void spn_engine_cancel_sign_in(SpnEngine *self, const char *sender);
 void spn_engine_complete_sign_in(SpnEngine *self, const char *redirected_url,
                                  GCancellable *cancellable, GAsyncReadyCallback callback,
                                  gpointer user_data);
 gboolean spn_engine_complete_sign_in_finish(SpnEngine *self, GAsyncResult *result, GError **error);
 
-/* Forgets the credentials (deletes credentials.ini) and stops polling; the snapshot stays.
+/* Forgets the credentials (deletes credentials.ini), ends a sign-in in progress and stops
+ * polling; the snapshot stays.
  * Fails only when the file cannot be deleted; the daemon is signed out in memory anyway. */
 gboolean spn_engine_sign_out(SpnEngine *self, GError **error);
 

@@ -14,6 +14,7 @@ struct _SpnService {
     SpnNowPlaying1 *skeleton;
     GDBusConnection *connection;
     GHashTable *sender_watches; /* unique name -> watch id */
+    guint sign_in_watch;        /* on whoever began the sign-in in progress */
     gboolean system_bus;
 };
 
@@ -158,14 +159,44 @@ static void run_privileged(SpnService *self, GDBusMethodInvocation *invocation, 
                            call);
 }
 
+static void on_sign_in_owner_vanished(GDBusConnection *connection, const char *name,
+                                      gpointer user_data)
+{
+    SpnService *self = user_data;
+    /* Ctrl-C on `spotnow login`, a closed applet: nobody waits for that browser any more, and
+     * the port must not stay held for the flow's lifetime. */
+    spn_engine_cancel_sign_in(self->engine, name);
+}
+
 static void begin_sign_in(SpnService *self, GDBusMethodInvocation *invocation)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *url = spn_engine_begin_sign_in(self->engine, &error);
-    if (url == NULL)
+    const char *sender = g_dbus_method_invocation_get_sender(invocation);
+    g_autofree char *url = spn_engine_begin_sign_in(self->engine, sender, &error);
+    if (url == NULL) {
         g_dbus_method_invocation_return_gerror(invocation, error);
-    else
-        spn_now_playing1_complete_begin_sign_in(self->skeleton, invocation, url);
+        return;
+    }
+    g_clear_handle_id(&self->sign_in_watch, g_bus_unwatch_name);
+    /* A peer-to-peer caller has no name to watch: its flow ends by CancelSignIn or expiry. */
+    if (sender != NULL)
+        self->sign_in_watch =
+            g_bus_watch_name_on_connection(self->connection, sender, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                           NULL, on_sign_in_owner_vanished, self, NULL);
+    spn_now_playing1_complete_begin_sign_in(self->skeleton, invocation, url);
+}
+
+static void cancel_sign_in(SpnService *self, GDBusMethodInvocation *invocation)
+{
+    spn_engine_cancel_sign_in(self->engine, NULL);
+    spn_now_playing1_complete_cancel_sign_in(self->skeleton, invocation);
+}
+
+static gboolean on_cancel_sign_in(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
+                                  gpointer user_data)
+{
+    run_privileged(user_data, invocation, cancel_sign_in);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean on_begin_sign_in(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocation,
@@ -306,6 +337,7 @@ SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus)
     g_signal_connect(self->skeleton, "handle-complete-sign-in", G_CALLBACK(on_complete_sign_in),
                      self);
     g_signal_connect(self->skeleton, "handle-sign-out", G_CALLBACK(on_sign_out), self);
+    g_signal_connect(self->skeleton, "handle-cancel-sign-in", G_CALLBACK(on_cancel_sign_in), self);
     g_signal_connect(self->skeleton, "handle-play", G_CALLBACK(on_control), self);
     g_signal_connect(self->skeleton, "handle-pause", G_CALLBACK(on_control), self);
     g_signal_connect(self->skeleton, "handle-next", G_CALLBACK(on_control), self);
@@ -335,6 +367,7 @@ void spn_service_unexport(SpnService *self)
     if (g_dbus_interface_skeleton_get_connection(skeleton) != NULL)
         g_dbus_interface_skeleton_unexport(skeleton);
     g_hash_table_remove_all(self->sender_watches);
+    g_clear_handle_id(&self->sign_in_watch, g_bus_unwatch_name);
 }
 
 static void unwatch(gpointer id)
@@ -346,6 +379,7 @@ static void spn_service_finalize(GObject *object)
 {
     SpnService *self = SPN_SERVICE(object);
     g_clear_pointer(&self->sender_watches, g_hash_table_unref);
+    g_clear_handle_id(&self->sign_in_watch, g_bus_unwatch_name);
     g_clear_object(&self->skeleton);
     g_clear_object(&self->engine);
     g_clear_object(&self->connection);

@@ -1,4 +1,4 @@
-/* signin.c — PKCE, the one-shot loopback callback server, and the code exchange. */
+/* signin.c — PKCE, the flows, and the code exchange. The loopback server is signin-server.c. */
 #define G_LOG_DOMAIN "spotnow-signin"
 
 #include "signin.h"
@@ -9,10 +9,14 @@
 #include <sys/random.h>
 
 #include "scheduler.h"
+#include "signin-server.h"
+#include "signin-start.h"
 #include "spn-error.h"
+#include "spn-json.h"
 #include "upstream.h"
 
 #define VERIFIER_LENGTH 64
+#define CLEAN_TEXT_MAX_CHARS 80
 
 /* ---- pure pieces ------------------------------------------------------------------------ */
 
@@ -39,22 +43,8 @@ char *spn_pkce_new_verifier(void)
 
 char *spn_pkce_challenge(const char *verifier)
 {
-    guint8 digest[32];
-    gsize digest_length = sizeof digest;
-    g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
-    g_checksum_update(checksum, (const guchar *)verifier, (gssize)strlen(verifier));
-    g_checksum_get_digest(checksum, digest, &digest_length);
-    char *encoded = g_base64_encode(digest, digest_length);
-    /* base64url (RFC 4648 section 5) without padding, as RFC 7636 requires. */
-    for (char *p = encoded; *p != '\0'; p++) {
-        if (*p == '+')
-            *p = '-';
-        else if (*p == '/')
-            *p = '_';
-        else if (*p == '=')
-            *p = '\0';
-    }
-    return encoded;
+    /* base64url without padding, as RFC 7636 requires. */
+    return spn_base64url_sha256(verifier);
 }
 
 char *spn_sign_in_authorize_url(const char *accounts_base_url, const char *client_id,
@@ -77,11 +67,60 @@ char *spn_sign_in_authorize_url(const char *accounts_base_url, const char *clien
     return g_string_free(url, FALSE);
 }
 
+char *spn_sign_in_clean_text(const char *text)
+{
+    g_autofree char *valid = g_utf8_make_valid(text != NULL ? text : "", -1);
+    GString *clean = g_string_new(NULL);
+    glong chars = 0;
+    gboolean space = FALSE;
+    for (const char *p = valid; *p != '\0' && chars < CLEAN_TEXT_MAX_CHARS;
+         p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (g_unichar_iscntrl(c) || g_unichar_isspace(c) || g_unichar_type(c) == G_UNICODE_FORMAT) {
+            space = clean->len > 0;
+            continue;
+        }
+        if (space) {
+            g_string_append_c(clean, ' ');
+            chars++;
+            space = FALSE;
+        }
+        g_string_append_unichar(clean, c);
+        chars++;
+    }
+    return g_string_free(clean, FALSE);
+}
+
+/* What a person pastes: the address, maybe quoted by a shell habit or wrapped by a terminal. */
+static char *trim_pasted(const char *pasted)
+{
+    GString *url = g_string_new(NULL);
+    for (const char *p = pasted != NULL ? pasted : ""; *p != '\0'; p++) {
+        /* A URL has no literal whitespace: any is the terminal's. */
+        if (!g_ascii_isspace(*p))
+            g_string_append_c(url, *p);
+    }
+    static const char openers[] = "'\"<`", closers[] = "'\">`";
+    for (gboolean trimmed = TRUE; trimmed && url->len >= 1;) {
+        trimmed = FALSE;
+        const char *open = strchr(openers, url->str[0]);
+        if (url->str[0] != '\0' && open != NULL) {
+            g_string_erase(url, 0, 1);
+            trimmed = TRUE;
+        }
+        if (url->len > 0 && strchr(closers, url->str[url->len - 1]) != NULL) {
+            g_string_truncate(url, url->len - 1);
+            trimmed = TRUE;
+        }
+    }
+    return g_string_free(url, FALSE);
+}
+
 gboolean spn_sign_in_parse_redirect(const char *redirected_url, char **code, char **state,
                                     char **error_code, GError **error)
 {
     *code = *state = *error_code = NULL;
-    g_autofree char *trimmed = g_strstrip(g_strdup(redirected_url ? redirected_url : ""));
+    g_autofree char *trimmed = trim_pasted(redirected_url);
     const char *query = strchr(trimmed, '?');
     query = query != NULL ? query + 1 : trimmed;
     /* A fragment is never part of what we need; browsers may leave one on. */
@@ -98,26 +137,75 @@ gboolean spn_sign_in_parse_redirect(const char *redirected_url, char **code, cha
     }
     *code = g_strdup(g_hash_table_lookup(params, "code"));
     *state = g_strdup(g_hash_table_lookup(params, "state"));
-    *error_code = g_strdup(g_hash_table_lookup(params, "error"));
+    const char *raw_error = g_hash_table_lookup(params, "error");
+    *error_code = raw_error != NULL ? spn_sign_in_clean_text(raw_error) : NULL;
     return TRUE;
 }
 
+char *spn_sign_in_describe_state_mismatch(const char *state, const char *expected)
+{
+    gsize length = state != NULL ? strlen(state) : 0;
+    if (length < strlen(expected) && strncmp(expected, state ? state : "", length) == 0)
+        return g_strdup(
+            _("The pasted address is cut short: copy the whole address from the "
+              "browser's address bar and paste it again"));
+    if (length > strlen(expected) && g_str_has_prefix(state, expected))
+        return g_strdup(
+            _("The pasted address has extra characters at its end: paste exactly "
+              "the address from the browser's address bar"));
+    return g_strdup(
+        _("The redirect does not belong to this sign-in (state mismatch): it comes "
+          "from another or an older sign-in; open the address this sign-in printed"));
+}
+
 /* ---- the flow --------------------------------------------------------------------------- */
+
+typedef struct {
+    char *verifier;
+    char *state;
+    char *redirect_uri;
+    char *authorize_url;
+    char *start_token;
+    char *owner; /* unique bus name of whoever began it, or NULL */
+    gboolean start_used;
+    gboolean exchanging;
+    GCancellable *cancellable; /* cancelled when the flow ends: its exchange must not land */
+} Flow;
+
+static void wipe(char *secret)
+{
+    if (secret != NULL)
+        memset(secret, 0, strlen(secret));
+    g_free(secret);
+}
+
+static void flow_clear(gpointer data)
+{
+    Flow *flow = data;
+    wipe(flow->verifier);
+    wipe(flow->state);
+    wipe(flow->authorize_url);
+    wipe(flow->start_token);
+    g_free(flow->redirect_uri);
+    g_free(flow->owner);
+    g_clear_object(&flow->cancellable);
+}
+
+static void flow_unref(Flow *flow)
+{
+    g_rc_box_release_full(flow, flow_clear);
+}
 
 struct _SpnSignIn {
     GObject parent_instance;
     const SpnConfig *config;
     SpnSpotifyApi *api;
 
-    /* The flow in progress; verifier == NULL when none. */
-    char *verifier;
-    char *state;
-    char *redirect_uri;
+    Flow *flow; /* the flow in progress, or NULL */
     gboolean expired;
     guint expiry_source;
-    SoupServer *server;
-    SoupServerMessage *callback_message; /* the browser's request being answered, if any */
-    gboolean exchanging;                 /* a code is being exchanged: a second one is refused */
+    SpnLoopbackServer *server;
+    char *listen_error; /* why the flow in progress has no listener */
 };
 
 enum { SIGNAL_SIGNED_IN, SIGNAL_FAILED, N_SIGNALS };
@@ -125,55 +213,52 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE(SpnSignIn, spn_sign_in, G_TYPE_OBJECT)
 
-static gboolean disconnect_server_idle(gpointer server)
+/* Everything the flow held goes: the port at once, the exchange in flight by its cancellable. */
+static void end_flow(SpnSignIn *self)
 {
-    soup_server_disconnect(SOUP_SERVER(server));
-    g_object_unref(server);
-    return G_SOURCE_REMOVE;
-}
-
-/* Not from inside the message's own "finished": the server owns the message. */
-static void disconnect_server_later(SoupServerMessage *message, gpointer server)
-{
-    g_idle_add(disconnect_server_idle, server);
-}
-
-static void stop_listening(SpnSignIn *self)
-{
-    if (self->server == NULL)
-        return;
-    if (self->callback_message != NULL) {
-        /* The browser is still waiting for its page: close once it has been sent. */
-        g_signal_connect(self->callback_message, "finished", G_CALLBACK(disconnect_server_later),
-                         g_steal_pointer(&self->server));
-        self->callback_message = NULL;
-        return;
-    }
-    soup_server_disconnect(self->server);
-    g_clear_object(&self->server);
-}
-
-static void forget_flow(SpnSignIn *self)
-{
-    stop_listening(self);
     g_clear_handle_id(&self->expiry_source, g_source_remove);
-    if (self->verifier != NULL)
-        memset(self->verifier, 0, strlen(self->verifier));
-    g_clear_pointer(&self->verifier, g_free);
-    g_clear_pointer(&self->state, g_free);
-    g_clear_pointer(&self->redirect_uri, g_free);
-    self->exchanging = FALSE;
+    if (self->server != NULL)
+        spn_loopback_server_stop(self->server);
+    g_clear_pointer(&self->listen_error, g_free);
+    if (self->flow == NULL)
+        return;
+    g_cancellable_cancel(self->flow->cancellable);
+    g_clear_pointer(&self->flow, flow_unref);
 }
 
-void spn_sign_in_cancel(SpnSignIn *self)
+gboolean spn_sign_in_cancel(SpnSignIn *self)
 {
-    forget_flow(self);
+    gboolean had_flow = self->flow != NULL;
+    end_flow(self);
     self->expired = FALSE;
+    if (had_flow)
+        g_debug("sign-in flow cancelled");
+    return had_flow;
+}
+
+gboolean spn_sign_in_cancel_owned_by(SpnSignIn *self, const char *owner)
+{
+    if (self->flow == NULL || owner == NULL || g_strcmp0(self->flow->owner, owner) != 0)
+        return FALSE;
+    return spn_sign_in_cancel(self);
 }
 
 gboolean spn_sign_in_is_pending(SpnSignIn *self)
 {
-    return self->verifier != NULL;
+    return self->flow != NULL;
+}
+
+const char *spn_sign_in_get_listen_error(SpnSignIn *self)
+{
+    return self->flow != NULL ? self->listen_error : NULL;
+}
+
+/* The flow ended by itself, with nobody on the bus to answer: "failed" tells the engine, whose
+ * lastError tells `spotnow login` and `spotnow status`. */
+static void fail_flow(SpnSignIn *self, const char *message)
+{
+    end_flow(self);
+    g_signal_emit(self, signals[SIGNAL_FAILED], 0, message);
 }
 
 static gboolean on_flow_expired(gpointer user_data)
@@ -181,18 +266,15 @@ static gboolean on_flow_expired(gpointer user_data)
     SpnSignIn *self = user_data;
     self->expiry_source = 0;
     g_debug("sign-in flow expired");
-    forget_flow(self);
+    fail_flow(self, _("The sign-in expired before it was completed; start it again"));
     self->expired = TRUE;
-    /* Whoever waits for the browser (spotnow login) must hear that nothing will come. */
-    g_signal_emit(self, signals[SIGNAL_FAILED], 0,
-                  _("The sign-in expired before it was completed; start it again"));
     return G_SOURCE_REMOVE;
 }
 
 /* Checks the redirect against the flow and returns the code to exchange. */
 static char *check_redirect(SpnSignIn *self, const char *redirected_url, GError **error)
 {
-    if (self->verifier == NULL) {
+    if (self->flow == NULL) {
         g_set_error_literal(error, SPN_ERROR, SPN_ERROR_INVALID_ARGS,
                             self->expired
                                 ? _("The sign-in expired before it was completed; start it again")
@@ -203,38 +285,60 @@ static char *check_redirect(SpnSignIn *self, const char *redirected_url, GError 
     if (!spn_sign_in_parse_redirect(redirected_url, &code, &state, &error_code, error))
         return NULL;
     /* The state ties the redirect to this flow: anything else may be a forged request. */
-    if (g_strcmp0(state, self->state) != 0) {
-        g_set_error_literal(error, SPN_ERROR, SPN_ERROR_INVALID_ARGS,
-                            _("The redirect does not belong to this sign-in (state mismatch); "
-                              "start it again"));
+    if (g_strcmp0(state, self->flow->state) != 0) {
+        g_autofree char *why = spn_sign_in_describe_state_mismatch(state, self->flow->state);
+        g_set_error_literal(error, SPN_ERROR, SPN_ERROR_INVALID_ARGS, why);
         return NULL;
     }
     if (error_code != NULL) {
         /* Spotify's page has answered: no code will come for this flow. */
-        forget_flow(self);
-        g_set_error(error, SPN_ERROR, SPN_ERROR_SIGNED_OUT,
-                    g_str_equal(error_code, "access_denied")
-                        ? _("Access was declined on Spotify's page (access_denied)")
-                        : _("Spotify refused the sign-in (%s)"),
-                    error_code);
+        end_flow(self);
+        if (g_str_equal(error_code, "access_denied"))
+            g_set_error_literal(error, SPN_ERROR, SPN_ERROR_SIGNED_OUT,
+                                _("Access was declined on Spotify's page (access_denied)"));
+        else
+            g_set_error(error, SPN_ERROR, SPN_ERROR_SIGNED_OUT,
+                        _("Spotify refused the sign-in (%s)"), error_code);
         return NULL;
     }
     if (code == NULL || *code == '\0') {
         g_set_error_literal(error, SPN_ERROR, SPN_ERROR_INVALID_ARGS,
-                            _("The redirect carries no authorization code"));
+                            _("The redirect carries no authorization code: copy the whole "
+                              "address from the browser's address bar"));
         return NULL;
     }
     return g_steal_pointer(&code);
+}
+
+typedef struct {
+    Flow *flow;
+    gboolean from_browser; /* nobody can paste again: a refused code ends the flow */
+    gboolean superseded;   /* the flow had ended before Spotify answered */
+} Exchange;
+
+static void exchange_free(Exchange *exchange)
+{
+    flow_unref(exchange->flow);
+    g_free(exchange);
 }
 
 static void on_code_exchanged(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
     SpnSignIn *self = g_task_get_source_object(task);
+    Exchange *exchange = g_task_get_task_data(task);
+    exchange->flow->exchanging = FALSE;
     g_autoptr(GError) error = NULL;
     g_autoptr(SpnHttpReply) reply =
         spn_spotify_api_exchange_code_finish(SPN_SPOTIFY_API(source), result, &error);
-    self->exchanging = FALSE;
+    /* Replaced, cancelled or expired meanwhile: whatever Spotify said, this flow is over. */
+    if (exchange->flow != self->flow) {
+        exchange->superseded = TRUE;
+        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_INVALID_ARGS, "%s",
+                                _("This sign-in was cancelled or replaced by a newer one before "
+                                  "Spotify answered"));
+        return;
+    }
     if (reply == NULL) {
         g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_UPSTREAM,
                                 _("Cannot reach Spotify's accounts service: %s"), error->message);
@@ -244,21 +348,35 @@ static void on_code_exchanged(GObject *source, GAsyncResult *result, gpointer us
         reply->status, g_bytes_get_data(reply->body, NULL), g_bytes_get_size(reply->body), NULL,
         g_get_real_time() / 1000, &error);
     if (credentials == NULL || credentials->refresh_token == NULL) {
-        /* A refused code or verifier ends this flow: codes are single-use. */
-        forget_flow(self);
-        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_UPSTREAM,
-                                _("Spotify refused the sign-in: %s"),
-                                error ? error->message : _("no refresh token in the reply"));
+        if (exchange->from_browser)
+            end_flow(self);
+        /* invalid_grant reads "revoked" for a refresh token; for a code it means this code is
+         * wrong (cut short), used or too old. */
+        if (g_error_matches(error, SPN_ERROR, SPN_ERROR_REVOKED)) {
+            g_autoptr(JsonObject) root = spn_upstream_parse_json_object(
+                g_bytes_get_data(reply->body, NULL), g_bytes_get_size(reply->body), NULL);
+            g_autofree char *raw = spn_json_dup_string(root, "error_description");
+            g_autofree char *description = spn_sign_in_clean_text(raw ? raw : "invalid_grant");
+            g_task_return_new_error(
+                task, SPN_ERROR, SPN_ERROR_UPSTREAM,
+                _("Spotify refused the sign-in: it did not accept the code (%s). Paste the whole "
+                  "address the browser shows, or start again: a code works once, for a few "
+                  "minutes"),
+                description);
+        } else
+            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_UPSTREAM,
+                                    _("Spotify refused the sign-in: %s"),
+                                    error ? error->message : _("no refresh token in the reply"));
         return;
     }
     g_debug("sign-in complete; granted scope: %s", credentials->scope ? credentials->scope : "");
-    forget_flow(self);
+    end_flow(self);
     g_signal_emit(self, signals[SIGNAL_SIGNED_IN], 0, credentials);
     g_task_return_boolean(task, TRUE);
 }
 
-void spn_sign_in_complete(SpnSignIn *self, const char *redirected_url, GCancellable *cancellable,
-                          GAsyncReadyCallback callback, gpointer user_data)
+static void complete(SpnSignIn *self, const char *redirected_url, gboolean from_browser,
+                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
     g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
     g_task_set_source_tag(task, spn_sign_in_complete);
@@ -268,15 +386,28 @@ void spn_sign_in_complete(SpnSignIn *self, const char *redirected_url, GCancella
         g_task_return_error(task, error);
         return;
     }
-    if (self->exchanging) {
-        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_BUSY,
+    Flow *flow = self->flow;
+    if (flow->exchanging) {
+        /* A second redirect for the same flow (a stray or a forged one): the first one's
+         * browser still gets its answer. */
+        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_BUSY, "%s",
                                 _("This sign-in is already being completed"));
         return;
     }
-    self->exchanging = TRUE;
-    spn_spotify_api_exchange_code(self->api, code, self->redirect_uri, self->verifier,
-                                  self->config->client_id, self->config->client_secret, cancellable,
-                                  on_code_exchanged, g_steal_pointer(&task));
+    flow->exchanging = TRUE;
+    Exchange *exchange = g_new0(Exchange, 1);
+    exchange->flow = g_rc_box_acquire(flow);
+    exchange->from_browser = from_browser;
+    g_task_set_task_data(task, exchange, (GDestroyNotify)exchange_free);
+    spn_spotify_api_exchange_code(self->api, code, flow->redirect_uri, flow->verifier,
+                                  self->config->client_id, self->config->client_secret,
+                                  flow->cancellable, on_code_exchanged, g_steal_pointer(&task));
+}
+
+void spn_sign_in_complete(SpnSignIn *self, const char *redirected_url, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+    complete(self, redirected_url, FALSE, cancellable, callback, user_data);
 }
 
 gboolean spn_sign_in_complete_finish(SpnSignIn *self, GAsyncResult *result, GError **error)
@@ -285,7 +416,7 @@ gboolean spn_sign_in_complete_finish(SpnSignIn *self, GAsyncResult *result, GErr
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
-/* ---- the loopback callback -------------------------------------------------------------- */
+/* ---- what the browser sees -------------------------------------------------------------- */
 
 static const char page_template[] =
     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>spotnow</title>"
@@ -299,6 +430,8 @@ static void answer_browser(SoupServerMessage *message, guint status, const char 
     g_autofree char *text_html = g_markup_escape_text(text, -1);
     g_autofree char *page = g_strdup_printf(page_template, title_html, text_html);
     soup_server_message_set_status(message, status, NULL);
+    soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control",
+                                 "no-store");
     soup_server_message_set_response(message, "text/html; charset=utf-8", SOUP_MEMORY_COPY, page,
                                      strlen(page));
 }
@@ -306,86 +439,131 @@ static void answer_browser(SoupServerMessage *message, guint status, const char 
 static void on_callback_completed(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(SoupServerMessage) message = user_data;
-    SpnSignIn *self = SPN_SIGN_IN(source);
-    if (self->callback_message == message)
-        self->callback_message = NULL;
     g_autoptr(GError) error = NULL;
-    if (spn_sign_in_complete_finish(SPN_SIGN_IN(source), result, &error))
+    Exchange *exchange = g_task_get_task_data(G_TASK(result));
+    if (spn_sign_in_complete_finish(SPN_SIGN_IN(source), result, &error)) {
         answer_browser(message, SOUP_STATUS_OK, _("Signed in to Spotify"),
                        _("spotnow can now show what you play. You can close this tab."));
-    else {
+    } else {
         answer_browser(message, SOUP_STATUS_BAD_REQUEST, _("Sign-in failed"), error->message);
-        g_signal_emit(source, signals[SIGNAL_FAILED], 0, error->message);
+        /* A stray second redirect is no news: the flow goes on with the first; nor is the end
+         * of a flow that was already over (a newer one may be waiting). */
+        if (!g_error_matches(error, SPN_ERROR, SPN_ERROR_BUSY) &&
+            !(exchange != NULL && exchange->superseded))
+            g_signal_emit(source, signals[SIGNAL_FAILED], 0, error->message);
     }
     soup_server_message_unpause(message);
 }
 
-static void on_callback(SoupServer *server, SoupServerMessage *message, const char *path,
-                        GHashTable *query, gpointer user_data)
+static void on_callback(SpnSignIn *self, SoupServerMessage *message)
 {
-    SpnSignIn *self = user_data;
-    if (g_strcmp0(soup_server_message_get_method(message), SOUP_METHOD_GET) != 0) {
-        soup_server_message_set_status(message, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-        return;
-    }
     const char *raw_query = g_uri_get_query(soup_server_message_get_uri(message));
     g_autofree char *url = g_strconcat("?", raw_query ? raw_query : "", NULL);
     soup_server_message_pause(message);
-    self->callback_message = message;
-    spn_sign_in_complete(self, url, NULL, on_callback_completed, g_object_ref(message));
+    complete(self, url, TRUE, NULL, on_callback_completed, g_object_ref(message));
 }
 
-static gboolean start_listening(SpnSignIn *self, GError **error)
+/* /start/<token>: once, a 302 to Spotify. A second visit means someone else may have the
+ * address: the flow ends rather than let them race the person to it. */
+static void on_start(SpnSignIn *self, SoupServerMessage *message, const char *token)
 {
-    g_autoptr(SoupServer) server = soup_server_new("server-header", "spotnow", NULL);
-    soup_server_add_handler(server, "/callback", on_callback, self, NULL);
-    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-    g_autoptr(GSocketAddress) address =
-        g_inet_socket_address_new(loopback, (guint16)self->config->redirect_port);
-    g_autoptr(GError) local_error = NULL;
-    if (!soup_server_listen(server, address, 0, &local_error)) {
-        if (g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-            g_set_error(error, SPN_ERROR, SPN_ERROR_BUSY,
-                        _("Port %u on 127.0.0.1 is in use, so Spotify cannot redirect back to "
-                          "spotnow; free it or set [spotify] redirect-port (and register the new "
-                          "redirect URI with your Spotify app)"),
-                        self->config->redirect_port);
-        else
-            g_set_error(error, SPN_ERROR, SPN_ERROR_BUSY, _("Cannot listen on port %u: %s"),
-                        self->config->redirect_port, local_error->message);
-        return FALSE;
+    Flow *flow = self->flow;
+    if (flow == NULL || !g_str_equal(token, flow->start_token)) {
+        answer_browser(message, SOUP_STATUS_NOT_FOUND, _("Sign-in failed"),
+                       _("This sign-in address is not valid (any more); start the sign-in again "
+                         "with “spotnow login”."));
+        return;
     }
-    self->server = g_steal_pointer(&server);
-    return TRUE;
+    if (flow->start_used) {
+        const char *why =
+            _("The sign-in address was opened twice, so another program may know "
+              "it; that sign-in was stopped: start it again");
+        answer_browser(message, SOUP_STATUS_CONFLICT, _("Sign-in failed"), why);
+        fail_flow(self, why);
+        return;
+    }
+    flow->start_used = TRUE;
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(message);
+    soup_message_headers_replace(headers, "Referrer-Policy", "no-referrer");
+    soup_message_headers_replace(headers, "Cache-Control", "no-store");
+    soup_server_message_set_redirect(message, SOUP_STATUS_FOUND, flow->authorize_url);
 }
 
-char *spn_sign_in_begin(SpnSignIn *self, GError **error)
+static void on_request(SoupServerMessage *message, const char *path, gpointer user_data)
+{
+    SpnSignIn *self = user_data;
+    if (g_str_equal(path, "/callback"))
+        on_callback(self, message);
+    else if (g_str_has_prefix(path, "/start/"))
+        on_start(self, message, path + strlen("/start/"));
+    else
+        soup_server_message_set_status(message, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+/* ---- beginning -------------------------------------------------------------------------- */
+
+static char *listen_error_text(guint port, const GError *error)
+{
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        return g_strdup_printf(
+            _("Port %u on 127.0.0.1 is in use by another program, so the browser cannot come "
+              "back to spotnow: paste the address it ends on (spotnow login --paste), or free the "
+              "port or set [spotify] redirect-port (and register the new redirect URI with your "
+              "Spotify app)"),
+            port);
+    return g_strdup_printf(_("Cannot listen on 127.0.0.1 port %u (%s), so the browser cannot come "
+                             "back to spotnow: paste the address it ends on (spotnow login "
+                             "--paste), or set another [spotify] redirect-port"),
+                           port, error->message);
+}
+
+char *spn_sign_in_begin(SpnSignIn *self, const char *owner, GError **error)
 {
     if (self->config->client_id == NULL) {
         g_set_error(error, SPN_ERROR, SPN_ERROR_NOT_SUPPORTED,
-                    _("No Spotify client id is configured. 1. Create an app at "
-                      "https://developer.spotify.com/dashboard. 2. Add the redirect URI "
-                      "http://127.0.0.1:%u/callback to it. 3. Put its client id in %s as "
-                      "[spotify] client-id=…, then restart spotnowd and sign in again."),
+                    _("No Spotify client id is configured. To set one up:\n"
+                      "  1. Create an app at https://developer.spotify.com/dashboard (any name, "
+                      "“Web API”).\n"
+                      "  2. In its settings, add the redirect URI http://127.0.0.1:%u/callback\n"
+                      "  3. Put its client id in %s:\n"
+                      "       [spotify]\n"
+                      "       client-id=…\n"
+                      "  4. Restart spotnowd: systemctl --user restart spotnowd (system-wide: "
+                      "sudo systemctl restart spotnowd), or stop it and start it again.\n"
+                      "  5. Run “spotnow login” again."),
                     self->config->redirect_port,
                     self->config->path ? self->config->path : "config.ini");
         return NULL;
     }
-    /* A second BeginSignIn replaces the first: its port, verifier and state go. */
+    /* A second BeginSignIn replaces the first: its port, verifier, state and exchange go. */
     spn_sign_in_cancel(self);
-    if (!start_listening(self, error))
-        return NULL;
-    self->verifier = spn_pkce_new_verifier();
-    self->state = spn_pkce_new_verifier();
-    self->redirect_uri =
+    Flow *flow = g_rc_box_new0(Flow);
+    flow->verifier = spn_pkce_new_verifier();
+    flow->state = spn_pkce_new_verifier();
+    flow->start_token = spn_sign_in_start_token(flow->state);
+    flow->redirect_uri =
         g_strdup_printf("http://127.0.0.1:%u/callback", self->config->redirect_port);
+    flow->owner = g_strdup(owner);
+    flow->cancellable = g_cancellable_new();
+    g_autofree char *challenge = spn_pkce_challenge(flow->verifier);
+    flow->authorize_url =
+        spn_sign_in_authorize_url(self->config->accounts_base_url, self->config->client_id,
+                                  flow->redirect_uri, challenge, flow->state);
+    self->flow = flow;
+
+    g_autoptr(GError) listen_error = NULL;
+    if (!spn_loopback_server_listen(self->server, (guint16)self->config->redirect_port,
+                                    &listen_error)) {
+        /* A pasted redirect needs no listener: the flow goes on without one. */
+        self->listen_error = listen_error_text(self->config->redirect_port, listen_error);
+        g_message("%s", self->listen_error);
+    }
     self->expiry_source =
         g_timeout_add((guint)CLAMP(spn_seconds_to_ms(self->config->sign_in_timeout_s), 1, G_MAXINT),
                       on_flow_expired, self);
-    g_autofree char *challenge = spn_pkce_challenge(self->verifier);
-    g_debug("sign-in flow started; waiting on %s", self->redirect_uri);
-    return spn_sign_in_authorize_url(self->config->accounts_base_url, self->config->client_id,
-                                     self->redirect_uri, challenge, self->state);
+    g_debug("sign-in flow started; %s %s", self->listen_error ? "no listener for" : "waiting on",
+            flow->redirect_uri);
+    return g_strdup(flow->authorize_url);
 }
 
 SpnSignIn *spn_sign_in_new(const SpnConfig *config, SpnSpotifyApi *api)
@@ -393,13 +571,15 @@ SpnSignIn *spn_sign_in_new(const SpnConfig *config, SpnSpotifyApi *api)
     SpnSignIn *self = g_object_new(SPN_TYPE_SIGN_IN, NULL);
     self->config = config;
     self->api = g_object_ref(api);
+    self->server = spn_loopback_server_new(on_request, self);
     return self;
 }
 
 static void spn_sign_in_finalize(GObject *object)
 {
     SpnSignIn *self = SPN_SIGN_IN(object);
-    forget_flow(self);
+    end_flow(self);
+    g_clear_pointer(&self->server, spn_loopback_server_free);
     g_clear_object(&self->api);
     G_OBJECT_CLASS(spn_sign_in_parent_class)->finalize(object);
 }
@@ -411,8 +591,8 @@ static void spn_sign_in_class_init(SpnSignInClass *klass)
     signals[SIGNAL_SIGNED_IN] =
         g_signal_new("signed-in", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                      G_TYPE_NONE, 1, G_TYPE_POINTER);
-    /* (const char *message): a sign-in failed at the browser's callback (a pasted URL's
-     * failure goes back to its D-Bus caller instead). */
+    /* (const char *message): a sign-in failed or ended with nobody on the bus to answer (the
+     * browser's callback, expiry); a pasted URL's failure goes back to its D-Bus caller. */
     signals[SIGNAL_FAILED] = g_signal_new("failed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                           NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }

@@ -10,6 +10,7 @@
 #include "applet-capture.h"
 #include "applet-settings.h"
 #include "applet-state.h"
+#include "signin-start.h"
 
 /* How long a capture waits for art the daemon is still fetching before it shows the
  * placeholder: a local cache answers in milliseconds, Spotify's CDN in well under this. */
@@ -42,6 +43,8 @@ struct _SpnAppletWindow {
     GtkMenuButton *sign_in;
     GtkLabel *sign_in_label;
     GtkLabel *sign_in_help;
+    GtkWidget *sign_in_start;
+    GtkLabel *sign_in_address;
     GMenuModel *menu_model;
     GtkWidget *context_menu;
 
@@ -56,7 +59,9 @@ struct _SpnAppletWindow {
     guint art_grace_source; /* running while art is expected and not yet there */
     gboolean art_grace_over;
 
-    char *sign_in_message; /* what the last "Sign in" press led to; NULL: the view's help */
+    char *sign_in_message;  /* what the last "Sign in" press led to; NULL: the view's help */
+    char *sign_in_url;      /* the address that message asks to open, or NULL */
+    gboolean sign_in_retry; /* pressing the button again may help after that message */
 
     gboolean viewing; /* mapped and not minimised */
     GdkSurface *surface;
@@ -268,13 +273,19 @@ static void show_view(SpnAppletWindow *self)
         gtk_accessible_update_property(GTK_ACCESSIBLE(self->warning), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        view->warning, -1);
 
-    if (!view->show_sign_in)
+    if (!view->show_sign_in) {
         g_clear_pointer(&self->sign_in_message, g_free);
+        g_clear_pointer(&self->sign_in_url, g_free);
+    }
     if (view->show_sign_in) {
         gtk_label_set_text(self->sign_in_label, view->sign_in_label);
         gtk_widget_set_tooltip_text(GTK_WIDGET(self->sign_in), view->help);
         gtk_label_set_text(self->sign_in_help,
                            self->sign_in_message ? self->sign_in_message : view->help);
+        gtk_widget_set_visible(self->sign_in_start,
+                               self->sign_in_message == NULL || self->sign_in_retry);
+        gtk_label_set_text(self->sign_in_address, self->sign_in_url ? self->sign_in_url : "");
+        gtk_widget_set_visible(GTK_WIDGET(self->sign_in_address), self->sign_in_url != NULL);
         gtk_stack_set_visible_child_name(self->bottom, "sign-in");
     } else if (view->show_progress) {
         show_progress(self);
@@ -436,12 +447,20 @@ static void action_open_track(GSimpleAction *action, GVariant *parameter, gpoint
 }
 
 /* The sign-in popover's text says what happened: the browser is open, or the address to open
- * by hand, or why the daemon refused. */
-static void say_sign_in(SpnAppletWindow *self, const char *text)
+ * by hand (@url, on a line of its own), or why the daemon refused. @retry: whether pressing the
+ * button again could lead anywhere else (not when the daemon has no client id, or there is no
+ * browser to open: a button that cannot help only misleads). */
+static void say_sign_in(SpnAppletWindow *self, const char *text, const char *url, gboolean retry)
 {
     g_free(self->sign_in_message);
     self->sign_in_message = g_strdup(text);
+    g_free(self->sign_in_url);
+    self->sign_in_url = g_strdup(url);
+    self->sign_in_retry = retry;
     gtk_label_set_text(self->sign_in_help, text);
+    gtk_label_set_text(self->sign_in_address, url ? url : "");
+    gtk_widget_set_visible(GTK_WIDGET(self->sign_in_address), url != NULL);
+    gtk_widget_set_visible(self->sign_in_start, retry);
     /* Open (or keep open) the popover the press came from, so the news is seen. */
     if (gtk_widget_get_mapped(GTK_WIDGET(self->sign_in)))
         gtk_menu_button_popup(self->sign_in);
@@ -454,14 +473,18 @@ static void on_browser_opened(GObject *source, GAsyncResult *result, gpointer us
     g_autoptr(GError) error = NULL;
     SpnAppletWindow *self = SPN_APPLET_WINDOW(source);
     if (gtk_show_uri_full_finish(GTK_WINDOW(self), result, &error)) {
-        say_sign_in(self, _("Finish signing in in your browser. This window updates by itself "
-                            "once you are signed in."));
+        say_sign_in(self,
+                    _("Finish signing in in your browser. This window updates by itself "
+                      "once you are signed in."),
+                    NULL, TRUE);
         return;
     }
     g_debug("no browser: %s", error->message);
-    g_autofree char *text =
-        g_strdup_printf(_("Open this address in a browser on this machine to sign in:\n%s"), url);
-    say_sign_in(self, text);
+    /* The short one-time address: it works in a browser on this machine, carries no secret,
+     * and fits on a line. */
+    g_autofree char *start_url = spn_sign_in_start_url(url);
+    say_sign_in(self, _("Open this address in a browser on this machine to sign in:"),
+                start_url != NULL ? start_url : url, FALSE);
 }
 
 static void on_sign_in_begun(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -473,20 +496,26 @@ static void on_sign_in_begun(GObject *source, GAsyncResult *result, gpointer use
     if (url == NULL) {
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             return;
+        /* No client id: pressing again cannot help until the config is fixed. */
+        g_autofree char *remote = g_dbus_error_get_remote_error(error);
+        gboolean retry = g_strcmp0(remote, "io.github.spotnow.Error.NotSupported") != 0;
         g_dbus_error_strip_remote_error(error);
-        say_sign_in(self, error->message);
+        say_sign_in(self, error->message, NULL, retry);
         return;
     }
     trace(self, "sign-in-begun");
-    gtk_show_uri_full(GTK_WINDOW(self), url, GDK_CURRENT_TIME, NULL, on_browser_opened,
-                      g_strdup(url));
+    /* The one-time loopback address, not the authorize URL: a browser's command line is
+     * readable by every user, and the state and challenge must not be (signin-start.h). */
+    g_autofree char *start_url = spn_sign_in_start_url(url);
+    gtk_show_uri_full(GTK_WINDOW(self), start_url != NULL ? start_url : url, GDK_CURRENT_TIME, NULL,
+                      on_browser_opened, g_strdup(url));
 }
 
 /* As `spotnow login`: the daemon owns the flow; we open its page and wait for StatusChanged. */
 static void action_sign_in(GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
     SpnAppletWindow *self = user_data;
-    say_sign_in(self, _("Asking spotnowd to start the sign-in…"));
+    say_sign_in(self, _("Asking spotnowd to start the sign-in…"), NULL, FALSE);
     spn_applet_client_begin_sign_in(self->client, on_sign_in_begun, g_object_ref(self));
 }
 
@@ -589,6 +618,7 @@ static void spn_applet_window_finalize(GObject *object)
     g_free(self->art_path);
     g_free(self->daemon_path);
     g_free(self->sign_in_message);
+    g_free(self->sign_in_url);
     G_OBJECT_CLASS(spn_applet_window_parent_class)->finalize(object);
 }
 
@@ -624,6 +654,8 @@ static void spn_applet_window_class_init(SpnAppletWindowClass *klass)
     BIND(sign_in);
     BIND(sign_in_label);
     BIND(sign_in_help);
+    BIND(sign_in_start);
+    BIND(sign_in_address);
     BIND(menu_model);
 #undef BIND
     /* Keyboard users reach the menu the way they do in every GTK application. */

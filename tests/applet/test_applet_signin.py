@@ -83,7 +83,11 @@ class AppletSignIn(SpotnowTestCase):
         applet.command("sign-in")
         self.wait_for(lambda: os.path.exists(opened), timeout=15, what="the browser")
         with open(opened) as f:
-            url = f.read().strip()
+            start_url = f.read().strip()
+        # The one-time loopback address (no state or challenge on the browser's command line),
+        # which sends the browser on to Spotify's page.
+        self.assertRegex(start_url, rf"^http://127\.0\.0\.1:{self.port}/start/[A-Za-z0-9_-]{{43}}$")
+        url = authorize(start_url)
         self.assertTrue(url.startswith(f"{self.fake.url}/authorize?"), url)
         self.assertIn(f"127.0.0.1%3A{self.port}%2Fcallback", url)
         self.assertTrue(self.status()["signInPending"])
@@ -92,6 +96,8 @@ class AppletSignIn(SpotnowTestCase):
                 "itself once you are signed in.")
         self.wait_for(lambda: said in applet.command("describe"), timeout=15,
                       what="the popover to say so")
+        # Pressing again starts over (e.g. after closing that tab): the button stays.
+        self.assertTrue(any(BUTTON in line for line in applet.command("describe")))
 
         status, page = browse(authorize(url))
         self.assertEqual(status, 200, page)
@@ -106,14 +112,25 @@ class AppletSignIn(SpotnowTestCase):
         self.addCleanup(applet.quit)
         self.wait_for_mode(applet, "signed-out")
         applet.command("sign-in")
-        said = "label sign-in-help\tOpen this address in a browser on this machine to sign in:\n"
-        seen = [""]
+        said = "label sign-in-help\tOpen this address in a browser on this machine to sign in:"
+        seen = [[]]
 
         def described():
-            seen[0] = "\n".join(applet.command("describe"))
+            seen[0] = applet.command("describe")
             return said in seen[0]
         self.wait_for(described, timeout=15, what="the address in the popover")
-        self.assertIn(said + f"{self.fake.url}/authorize?", seen[0])
+        # The short one-time address on a line of its own (never broken in the middle), and no
+        # button that could only fail again.
+        address = [line for line in seen[0] if line.startswith("label sign-in-address\t")]
+        self.assertEqual(len(address), 1, seen[0])
+        self.assertRegex(address[0], rf"\thttp://127\.0\.0\.1:{self.port}/start/[A-Za-z0-9_-]{{43}}$")
+        self.assertFalse(any(BUTTON in line for line in seen[0]), seen[0])
+        # It leads to Spotify's page.
+        url = authorize(address[0].split("\t", 1)[1])
+        self.assertTrue(url.startswith(f"{self.fake.url}/authorize?"), url)
+
+
+BUTTON = "Open Spotify’s sign-in page"
 
 
 class AppletSignInWithoutClientId(SpotnowTestCase):
@@ -127,9 +144,15 @@ class AppletSignInWithoutClientId(SpotnowTestCase):
                       what="signed-out")
         applet.command("sign-in")
         self.wait_for(lambda: any(line.startswith("label sign-in-help\tNo Spotify client id is "
-                                                  "configured. 1. Create an app at")
+                                                  "configured. To set one up:")
                                   for line in applet.command("describe")),
                       timeout=15, what="the reason in the popover")
+        # The daemon's steps, one a line.
+        described = applet.command("describe")
+        self.assertIn("\n  1. Create an app at https://developer.spotify.com/dashboard",
+                      "\n".join(described))
+        # Pressing again cannot help until the config is fixed: no button.
+        self.assertFalse(any(BUTTON in line for line in described), described)
 
 
 if __name__ == "__main__":

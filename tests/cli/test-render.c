@@ -451,6 +451,36 @@ static void test_status_text(void)
     g_assert_false(spn_render_is_signed_out(status));
 }
 
+static void test_status_sign_in_and_control_characters(void)
+{
+    g_auto(GVariantDict) dict;
+    g_variant_dict_init(&dict, NULL);
+    g_variant_dict_insert(&dict, "authState", "s", "signed-out");
+    g_variant_dict_insert(&dict, "signInPending", "b", TRUE);
+    g_variant_dict_insert(&dict, "signInListenError", "s", "");
+    g_variant_dict_insert(&dict, "lastError", "s",
+                          "Sign-in failed: \x1b[2J\x1b]0;x\x07"
+                          "bad\nline");
+    g_autoptr(GVariant) pending = g_variant_ref_sink(g_variant_dict_end(&dict));
+    g_autofree char *text = spn_render_status(pending, FETCHED_AT, FALSE);
+    g_assert_nonnull(
+        strstr(text, "\nSign-in:    in progress, waiting for the browser to come back"));
+    g_assert_nonnull(strstr(text, "Last error: Sign-in failed:  [2J ]0;x bad line"));
+    g_assert_null(strchr(text, '\x1b'));
+    g_assert_null(strchr(text, '\x07'));
+
+    g_autoptr(GVariant) no_listener = g_variant_ref_sink(g_variant_new_parsed(
+        "{'signInPending': <true>, 'signInListenError': <'Port 8898 on 127.0.0.1 is in use'>}"));
+    g_autofree char *paste = spn_render_status(no_listener, FETCHED_AT, FALSE);
+    g_assert_nonnull(
+        strstr(paste, "waiting for a pasted address (Port 8898 on 127.0.0.1 is in use)"));
+
+    g_autoptr(GVariant) done = g_variant_ref_sink(
+        g_variant_new_parsed("{'signInPending': <false>, 'signInListenError': <''>}"));
+    g_autofree char *nothing = spn_render_status(done, FETCHED_AT, FALSE);
+    g_assert_null(strstr(nothing, "Sign-in:"));
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -466,5 +496,6 @@ int main(int argc, char **argv)
     g_test_add_func("/render/colour", test_colour);
     g_test_add_func("/render/relative-time", test_relative_time);
     g_test_add_func("/render/status-text", test_status_text);
+    g_test_add_func("/render/status-sign-in", test_status_sign_in_and_control_characters);
     return g_test_run();
 }

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import time
 import unittest
+import urllib.parse
 
 from clitest import CliTestCase
 from harness import authorize, browse, register_fake_browser
@@ -28,6 +29,25 @@ class Login(CliTestCase):
 
     def credentials_path(self):
         return os.path.join(self.state_dir, "credentials.ini")
+
+    def cli_env(self, display=":99", **extra):
+        """A display, so `spotnow login` tries a browser; display=None: a console or ssh."""
+        env = super().cli_env(**extra)
+        env.pop("WAYLAND_DISPLAY", None)
+        if display is None:
+            env.pop("DISPLAY", None)
+        else:
+            env["DISPLAY"] = display
+        return env
+
+    def port_is_free(self):
+        import socket
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port)) != 0
+
+    def assertFlowEnded(self):
+        self.wait_for(lambda: not self.status()["signInPending"], what="the flow to end")
+        self.wait_for(self.port_is_free, timeout=5, what="the port to be freed")
 
     def assertAuthorizeUrl(self, url):
         self.assertTrue(url.startswith(f"{self.fake.url}/authorize?"), url)
@@ -87,6 +107,9 @@ class Login(CliTestCase):
         self.assertEqual(code, 4)
         self.assertIn("state mismatch", login.stderr())
         self.assertFalse(os.path.exists(self.credentials_path()))
+        # Asked again, got nothing more: the flow is cancelled, not left for 10 minutes.
+        self.assertIn("no address was pasted", login.stderr())
+        self.assertFlowEnded()
 
     def test_paste_nothing(self):
         login = self.spawn("login", "--paste", stdin=subprocess.PIPE)
@@ -94,6 +117,24 @@ class Login(CliTestCase):
         login.close_stdin()
         self.assertEqual(self.wait_exit(login), 4)
         self.assertEqual(login.stderr(), "spotnow: no address was pasted; not signed in.\n")
+        self.assertFlowEnded()
+
+    def test_paste_with_quotes_and_spaces(self):
+        login, code = self.login_paste(lambda location: f"  \"{location}\" ")
+        self.assertEqual(code, 0, login.stderr())
+        self.assertSignedIn(login.pending_lines())
+
+    def test_paste_mistake_asks_again(self):
+        login = self.spawn("login", "--paste", stdin=subprocess.PIPE)
+        callback = authorize(login.line())
+        login.write(callback[:-8] + "\n")
+        self.wait_for(lambda: "cut short" in login.stderr(), what="the first attempt's error")
+        self.assertIsNone(login.proc.poll())
+        login.write(callback + "\n")
+        login.close_stdin()
+        self.assertEqual(self.wait_exit(login, 30), 0, login.stderr())
+        self.assertSignedIn(login.pending_lines())
+        self.assertNotIn("revoked", login.stderr())
 
     def test_browser_loopback(self):
         # No browser here (empty XDG dirs): the URL is printed and the test plays the browser.
@@ -105,6 +146,7 @@ class Login(CliTestCase):
         self.assertEqual(self.wait_exit(login, 20), 0, login.stderr())
         self.assertSignedIn(login.pending_lines())
         self.assertIn("could not open a browser", login.stderr())
+        self.assertFlowEnded()
         self.assertIn("spotnow login --paste", login.stderr())
 
     def login_in_browser(self):
@@ -168,11 +210,33 @@ class Login(CliTestCase):
         url = login.line()
         self.wait_for(lambda: os.path.exists(opened), what="the browser to be opened")
         with open(opened) as f:
-            self.assertEqual(f.read(), url + "\n")
+            opened_url = f.read().rstrip("\n")
+        # The browser's command line carries no secret of the flow: a one-time loopback
+        # address, which sends it on to Spotify's page, once.
+        self.assertRegex(opened_url, rf"^http://127\.0\.0\.1:{self.port}/start/[A-Za-z0-9_-]{{43}}$")
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(url).query))
+        for secret in (query["state"], query["code_challenge"]):
+            self.assertNotIn(secret, opened_url)
+        self.assertEqual(authorize(opened_url), url)
         browse(authorize(url))
         self.assertEqual(self.wait_exit(login, 20), 0, login.stderr())
         self.assertSignedIn(login.pending_lines())
-        self.assertIn("opened the address above in your browser", login.stderr())
+        self.assertIn("opened the sign-in page in your browser", login.stderr())
+
+    def test_no_display_falls_back_to_paste(self):
+        """Over ssh: a browser is installed, but there is no display to show it on."""
+        opened = register_fake_browser(self.workdir)
+        env = self.cli_env(display=None, XDG_DATA_HOME=os.path.join(self.workdir, "xdg-data"),
+                           XDG_CONFIG_HOME=os.path.join(self.workdir, "xdg-config"))
+        login = self.spawn("login", stdin=subprocess.PIPE, env=env)
+        url = login.line()
+        self.wait_for(lambda: "no display here" in login.stderr(), what="the fallback")
+        login.write(authorize(url) + "\n")
+        login.close_stdin()
+        self.assertEqual(self.wait_exit(login, 30), 0, login.stderr())
+        self.assertSignedIn(login.pending_lines())
+        self.assertFalse(os.path.exists(opened))
+        self.assertNotIn("opened the", login.stderr())
 
     def test_ctrl_c_cancels(self):
         login = self.spawn("login")
@@ -182,6 +246,28 @@ class Login(CliTestCase):
         self.assertEqual(self.wait_exit(login), 130)
         self.assertIn("sign-in cancelled", login.stderr())
         self.assertEqual(login.pending_lines(), [])
+        # Cancelled in the daemon too: no longer pending, the port free, the address dead.
+        self.assertFlowEnded()
+
+    def test_killed_login_ends_the_flow(self):
+        """No chance to call CancelSignIn: leaving the bus ends the flow it began."""
+        login = self.spawn("login")
+        login.line()
+        self.assertTrue(self.status()["signInPending"])
+        login.signal(signal.SIGKILL)
+        self.wait_exit(login)
+        self.assertFlowEnded()
+
+    def test_status_shows_a_pending_sign_in(self):
+        login = self.spawn("login")
+        login.line()
+        result = self.spotnow("status")
+        self.assertIn("Sign-in:", result.stdout)
+        self.assertIn("waiting for the browser", result.stdout)
+        login.signal(signal.SIGINT)
+        self.wait_exit(login)
+        self.assertFlowEnded()
+        self.assertNotIn("Sign-in:", self.spotnow("status").stdout)
 
     def test_daemon_leaving_ends_the_wait(self):
         login = self.spawn("login")
@@ -191,15 +277,25 @@ class Login(CliTestCase):
         self.assertIn("stopped before the sign-in finished", login.stderr())
 
     def test_port_taken(self):
+        """Another program holds the redirect port: said as it is (not "busy"), and the sign-in
+        goes on by pasting, which needs no listener."""
         import socket
         with socket.socket() as blocker:
             blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             blocker.bind(("127.0.0.1", self.port))
             blocker.listen(1)
-            result = self.spotnow("login")
-        self.assertExit(result, 4)
-        self.assertEqual(result.stdout, "")
-        self.assertIn(f"Port {self.port} on 127.0.0.1 is in use", result.stderr)
+            login = self.spawn("login", stdin=subprocess.PIPE)
+            url = login.line()
+            self.wait_for(lambda: "Redirected address" in login.stderr() or
+                          "--paste" in login.stderr(), what="the fallback")
+            self.assertIn(f"Port {self.port} on 127.0.0.1 is in use", login.stderr())
+            self.assertNotIn("busy", login.stderr().lower())
+            result = self.spotnow("status")
+            self.assertIn(f"waiting for a pasted address (Port {self.port}", result.stdout)
+            login.write(authorize(url) + "\n")
+            login.close_stdin()
+            self.assertEqual(self.wait_exit(login, 30), 0, login.stderr())
+        self.assertSignedIn(login.pending_lines())
 
 
 class LoginWithoutClientId(CliTestCase):
@@ -211,11 +307,19 @@ class LoginWithoutClientId(CliTestCase):
             result = self.spotnow(*args)
             self.assertExit(result, 4)
             self.assertEqual(result.stdout, "")
-            self.assertTrue(result.stderr.startswith(
-                "spotnow: No Spotify client id is configured. 1. Create an app at "
-                "https://developer.spotify.com/dashboard. 2. Add the redirect URI "
-                "http://127.0.0.1:8898/callback to it. 3. Put its client id in "), result.stderr)
-            self.assertIn("[spotify] client-id=", result.stderr)
+            lines = result.stderr.splitlines()
+            self.assertEqual(lines[0], "spotnow: No Spotify client id is configured. "
+                                       "To set one up:", result.stderr)
+            # Numbered steps, one a line, with the exact file and how to restart.
+            self.assertEqual([line.split()[0] for line in lines if line.strip()[:2] in
+                              ("1.", "2.", "3.", "4.", "5.")], ["1.", "2.", "3.", "4.", "5."])
+            self.assertIn("https://developer.spotify.com/dashboard", lines[1])
+            self.assertIn("http://127.0.0.1:8898/callback", lines[2])
+            self.assertIn(f"in {self.config_path}:", lines[3])
+            self.assertEqual([lines[4].strip(), lines[5].strip()],
+                             ["[spotify]", "client-id=…"])
+            self.assertIn("systemctl --user restart spotnowd", lines[6])
+            self.assertIn("spotnow login", lines[7])
 
 
 class Logout(CliTestCase):

@@ -24,6 +24,7 @@ ACCESS_DENIED = "org.freedesktop.DBus.Error.AccessDenied"
 SIGN_IN_CALLS = [
     ("BeginSignIn",),
     ("CompleteSignIn", "'http://127.0.0.1:8898/callback?code=c&state=s'"),
+    ("CancelSignIn",),
     ("SignOut",),
 ]
 PLAYBACK_CALLS = [("Play",), ("Pause",), ("Next",), ("Previous",), ("Seek", "int64 5000")]

@@ -59,7 +59,8 @@ class SignInWithoutPolicy(unittest.TestCase):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def test_nobody_is_refused_by_the_daemon_itself(self):
-        calls = [("BeginSignIn",), ("CompleteSignIn", "'?code=c&state=s'"), ("SignOut",),
+        calls = [("BeginSignIn",), ("CompleteSignIn", "'?code=c&state=s'"), ("CancelSignIn",),
+                 ("SignOut",),
                  ("Play",), ("Pause",), ("Next",), ("Previous",), ("Seek", "int64 5000")]
         for call in calls:
             with self.subTest(member=call[0]):

@@ -138,6 +138,9 @@ class Validate(InstallTestCase):
         keyfile = self.keyfile(path)
         self.assertEqual(keyfile.get_string("Service", "Type"), "dbus")
         self.check_documentation(keyfile)
+        # Bounded against a hostile neighbour (descriptors, memory, tasks), in both units.
+        for key, value in (("LimitNOFILE", "256"), ("MemoryMax", "128M"), ("TasksMax", "64")):
+            self.assertEqual(keyfile.get_string("Service", key), value, key)
         if not user:
             # Keeps the sandbox from eroding: 1.1 ("OK") when written; 0 is best, 10 worst.
             result = run(in_tree(self.tree, ["systemd-analyze", "security", "--offline=true",
