@@ -3,9 +3,13 @@
 
 #include "follow.h"
 
+#include <errno.h>
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bus.h"
@@ -31,6 +35,7 @@ typedef struct {
     guint tick_id;
     guint presence_id;
     guint presence_interval_ms;
+    guint output_watch_id; /* stdout's reader leaving, when stdout is a pipe or socket */
     int exit_code;
 } Follow;
 
@@ -46,6 +51,47 @@ static void stop(Follow *follow, int exit_code)
 }
 
 static gboolean on_tick(gpointer user_data);
+
+/* A panel that reloads leaves its follower behind with an ignored SIGPIPE (waybar runs it through
+ * sh, and only sh dies): a follower whose output nobody reads any more must end, or it counts as
+ * a viewer for ever and the daemon keeps polling at the viewer cadence for nobody. */
+static void output_failed(Follow *follow, int errsv)
+{
+    g_debug("cannot write the output: %s", g_strerror(errsv));
+    if (errsv != EPIPE) {
+        g_printerr(_("spotnow: cannot write the output: %s\n"), g_strerror(errsv));
+    }
+    stop(follow, SPN_EXIT_NOTHING_PLAYING);
+}
+
+static gboolean write_line(const char *line)
+{
+    errno = 0;
+    gboolean ok = fputs(line, stdout) != EOF && fputc('\n', stdout) != EOF && fflush(stdout) == 0;
+    if (!ok && errno == 0) {
+        errno = EIO;
+    }
+    return ok;
+}
+
+/* POLLERR on a pipe's write end: its last reader closed it. Nothing to write yet is no reason
+ * to wait for the next write (paused, a follower may not print for hours). */
+static gboolean on_output_gone(int fd, GIOCondition condition, gpointer user_data)
+{
+    Follow *follow = user_data;
+    follow->output_watch_id = 0;
+    output_failed(follow, EPIPE);
+    return G_SOURCE_REMOVE;
+}
+
+static guint watch_output(Follow *follow)
+{
+    struct stat st;
+    if (fstat(STDOUT_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+        return 0; /* a terminal hangs up with SIGHUP; a file has no reader to lose */
+    }
+    return g_unix_fd_add(STDOUT_FILENO, G_IO_ERR | G_IO_HUP, on_output_gone, follow);
+}
 
 /* Ticks land just after the position's next whole second, so "1:23" turns into "1:24" on time. */
 static void schedule_tick(Follow *follow)
@@ -75,9 +121,10 @@ static void emit(Follow *follow)
         }
         follow->render_failed = TRUE;
     } else if (g_strcmp0(line, follow->last_line) != 0) {
-        fputs(line, stdout);
-        fputc('\n', stdout);
-        fflush(stdout);
+        if (!write_line(line)) {
+            output_failed(follow, errno);
+            return;
+        }
         g_free(follow->last_line);
         follow->last_line = g_steal_pointer(&line);
     }
@@ -289,6 +336,7 @@ int spn_follow_run(GDBusConnection *connection, const SpnOutput *output, gboolea
         g_signal_connect(proxy, "status-changed", G_CALLBACK(on_status_changed), &follow);
     guint sigint = g_unix_signal_add(SIGINT, on_quit_signal, &follow);
     guint sigterm = g_unix_signal_add(SIGTERM, on_quit_signal, &follow);
+    follow.output_watch_id = watch_output(&follow);
     /* AUTO_START asks the bus to activate the daemon once D-Bus activation is installed. */
     follow.watch_id = g_bus_watch_name_on_connection(
         connection, SPN_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_AUTO_START, on_name_appeared,
@@ -303,6 +351,7 @@ int spn_follow_run(GDBusConnection *connection, const SpnOutput *output, gboolea
     }
     g_clear_handle_id(&follow.tick_id, g_source_remove);
     g_clear_handle_id(&follow.presence_id, g_source_remove);
+    g_clear_handle_id(&follow.output_watch_id, g_source_remove);
     g_source_remove(sigint);
     g_source_remove(sigterm);
     g_signal_handler_disconnect(proxy, changed);
