@@ -27,6 +27,7 @@ typedef struct {
     GVariant *snapshot;        /* NULL until the first reply */
     GVariant *status;          /* NULL until GetStatus answered */
     char *last_line;
+    char *last_notice; /* the ⚠ line last printed, NULL while all is well */
     char *viewer_id;
     gboolean ever_appeared;
     gboolean render_failed; /* report a failing template once, not every second */
@@ -93,18 +94,49 @@ static guint watch_output(Follow *follow)
     return g_unix_fd_add(STDOUT_FILENO, G_IO_ERR | G_IO_HUP, on_output_gone, follow);
 }
 
-/* Ticks land just after the position's next whole second, so "1:23" turns into "1:24" on time. */
+/* Ticks land just after the position's next whole second, so "1:23" turns into "1:24" on time.
+ * Without ticks, one wake-up at the predicted end, where an unconfirmed playing snapshot turns
+ * into last played (spn_render_effective_snapshot). */
 static void schedule_tick(Follow *follow)
 {
     g_clear_handle_id(&follow->tick_id, g_source_remove);
-    if (follow->snapshot == NULL || follow->cancellable == NULL ||
-        !spn_render_output_ticks(follow->output) ||
-        spn_render_state(follow->snapshot) != SPN_STATE_PLAYING) {
+    if (follow->snapshot == NULL || follow->cancellable == NULL) {
         return;
     }
-    gint64 position = spn_render_position_ms(follow->snapshot, now_ms());
-    guint delay = 1000 - (guint)(position % 1000) + 5;
-    follow->tick_id = g_timeout_add(CLAMP(delay, 50, 1005), on_tick, follow);
+    gint64 now = now_ms();
+    g_autoptr(GVariant) shown =
+        spn_render_effective_snapshot(follow->snapshot, follow->status, now);
+    if (spn_render_state(shown) != SPN_STATE_PLAYING) {
+        return;
+    }
+    if (spn_render_output_ticks(follow->output)) {
+        gint64 position = spn_render_position_ms(shown, now);
+        guint delay = 1000 - (guint)(position % 1000) + 5;
+        follow->tick_id = g_timeout_add(CLAMP(delay, 50, 1005), on_tick, follow);
+        return;
+    }
+    gint64 end = spn_render_next_change_ms(shown, follow->status, now);
+    if (end > 0) {
+        follow->tick_id =
+            g_timeout_add((guint)MIN(end - now + 5, (gint64)G_MAXUINT), on_tick, follow);
+    }
+}
+
+/* The ⚠ line when polling is held back (once per reason), the ✓ line when it is over: on
+ * stderr, so a panel reading stdout never sees them. */
+static void report_notice(Follow *follow)
+{
+    if (follow->status == NULL) {
+        return;
+    }
+    g_autofree char *notice = spn_render_notice(follow->status, now_ms());
+    if (notice != NULL && g_strcmp0(notice, follow->last_notice) != 0) {
+        g_printerr("%s\n", notice);
+    } else if (notice == NULL && follow->last_notice != NULL) {
+        g_printerr("%s\n", spn_render_recovered_notice());
+    }
+    g_free(follow->last_notice);
+    follow->last_notice = g_steal_pointer(&notice);
 }
 
 static void emit(Follow *follow)
@@ -128,6 +160,7 @@ static void emit(Follow *follow)
         g_free(follow->last_line);
         follow->last_line = g_steal_pointer(&line);
     }
+    report_notice(follow);
     schedule_tick(follow);
 }
 
@@ -359,6 +392,7 @@ int spn_follow_run(GDBusConnection *connection, const SpnOutput *output, gboolea
     g_clear_pointer(&follow.snapshot, g_variant_unref);
     g_clear_pointer(&follow.status, g_variant_unref);
     g_free(follow.last_line);
+    g_free(follow.last_notice);
     g_free(follow.viewer_id);
     return follow.exit_code;
 }

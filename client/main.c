@@ -220,7 +220,8 @@ static int run_now(const Command *command, Options *options, gboolean fresh)
         g_clear_error(&error);
     }
 
-    g_autofree char *text = spn_render_output(&output, snapshot, status, now_ms(), &error);
+    gint64 now = now_ms();
+    g_autofree char *text = spn_render_output(&output, snapshot, status, now, &error);
     if (text == NULL) {
         return print_usage_error(command->name, error->message);
     }
@@ -230,7 +231,14 @@ static int run_now(const Command *command, Options *options, gboolean fresh)
         print_signed_out_note(status, snapshot);
         return SPN_EXIT_SIGNED_OUT;
     }
-    return spn_render_state(snapshot) == SPN_STATE_PLAYING ? SPN_EXIT_OK : SPN_EXIT_NOTHING_PLAYING;
+    /* Old data says so on stderr, where a script's pipe does not see it. */
+    g_autofree char *notice = spn_render_notice(status, now);
+    if (notice != NULL) {
+        g_printerr("%s\n", notice);
+    }
+    /* The exit status agrees with what was printed (signed out, or past an unconfirmed end). */
+    g_autoptr(GVariant) shown = spn_render_effective_snapshot(snapshot, status, now);
+    return spn_render_state(shown) == SPN_STATE_PLAYING ? SPN_EXIT_OK : SPN_EXIT_NOTHING_PLAYING;
 }
 
 static int cmd_now(const Command *command, Options *options, const char *argument)

@@ -103,7 +103,8 @@ class Track(Outputs):
         self.assertExit(result, 0)
         self.assertEqual(len(lines), 3, lines)
         self.assertPlayingLine(lines[0], ARTIST, "First Song", "3:20", self.snap)
-        self.assertEqual(lines[1], "The Testers, Guest — Firs…")  # 25 characters and "…"
+        # 25 characters and "…"; the title survives, the artist gives way.
+        self.assertEqual(lines[1], "The Testers… — First Song")
         self.assertEqual(lines[2], "#1DB954")
 
     def test_format(self):
@@ -310,10 +311,11 @@ class SignedOut(Outputs):
                                           "Signed out of Spotify")
         result, lines = self.i3blocks()
         self.assertEqual(lines[2], "#E5534B")
-        # --json is the daemon's data as it is.
+        # --json tells the same truth as the line (issue 13 A9): `jq .isPlaying` is false.
         result, data = self.json_output()
         self.assertExit(result, 4)
-        self.assertJsonIsSnapshot(data, self.snapshot())
+        self.assertIs(data["isPlaying"], False)
+        self.assertJsonIsSnapshot(data, {**self.snapshot(), "isPlaying": False})
         # fresh cannot poll, so it shows the cache the same way.
         result = self.spotnow("fresh")
         self.assertExit(result, 4)
