@@ -164,6 +164,20 @@ static void emit(Follow *follow)
     schedule_tick(follow);
 }
 
+static void print_not_running(Follow *follow)
+{
+    g_autofree char *line = spn_render_not_running(follow->output);
+    if (g_strcmp0(line, follow->last_line) == 0) {
+        return;
+    }
+    if (!write_line(line)) {
+        output_failed(follow, errno);
+        return;
+    }
+    g_free(follow->last_line);
+    follow->last_line = g_steal_pointer(&line);
+}
+
 static gboolean on_tick(gpointer user_data)
 {
     Follow *follow = user_data;
@@ -328,6 +342,13 @@ static void on_name_vanished(GDBusConnection *connection, const char *name, gpoi
     g_clear_handle_id(&follow->presence_id, g_source_remove);
 
     if (follow->wait) {
+        /* A panel must not keep showing the last "playing" line while nobody updates it. */
+        g_clear_pointer(&follow->snapshot, g_variant_unref);
+        g_clear_pointer(&follow->status, g_variant_unref);
+        g_clear_pointer(&follow->last_notice, g_free);
+        if (follow->ever_appeared) {
+            print_not_running(follow);
+        }
         return;
     }
     if (!follow->ever_appeared) {

@@ -494,6 +494,55 @@ char *spn_render_output(const SpnOutput *output, GVariant *snapshot, GVariant *s
     }
 }
 
+char *spn_render_not_running(const SpnOutput *output)
+{
+    const char *line = _("spotnowd is not running");
+    switch (output->mode) {
+        case SPN_OUTPUT_JSON: {
+            g_autoptr(JsonBuilder) builder = json_builder_new();
+            json_builder_begin_object(builder);
+            json_builder_set_member_name(builder, SPN_KEY_IS_PLAYING);
+            json_builder_add_boolean_value(builder, FALSE);
+            json_builder_set_member_name(builder, SPN_KEY_ITEM_TYPE);
+            json_builder_add_string_value(builder, "none");
+            json_builder_set_member_name(builder, "daemonRunning");
+            json_builder_add_boolean_value(builder, FALSE);
+            json_builder_end_object(builder);
+            g_autoptr(JsonNode) root = json_builder_get_root(builder);
+            return node_to_json(root);
+        }
+        case SPN_OUTPUT_WAYBAR: {
+            g_autofree char *text = g_markup_escape_text(line, -1);
+            g_autofree char *tooltip = g_markup_escape_text(
+                _("spotnowd is not running; this module follows it again once it starts."), -1);
+            g_autoptr(JsonBuilder) builder = json_builder_new();
+            json_builder_begin_object(builder);
+            json_builder_set_member_name(builder, "text");
+            json_builder_add_string_value(builder, text);
+            json_builder_set_member_name(builder, "alt");
+            json_builder_add_string_value(builder, "not-running");
+            json_builder_set_member_name(builder, "tooltip");
+            json_builder_add_string_value(builder, tooltip);
+            json_builder_set_member_name(builder, "class");
+            json_builder_add_string_value(builder, "not-running");
+            json_builder_set_member_name(builder, "percentage");
+            json_builder_add_int_value(builder, 0);
+            json_builder_end_object(builder);
+            g_autoptr(JsonNode) root = json_builder_get_root(builder);
+            return node_to_json(root);
+        }
+        case SPN_OUTPUT_I3BLOCKS:
+            if (!output->follow) {
+                return g_strdup_printf("%s\n%s\n%s", line, line, "#808080");
+            }
+            return g_strdup(line);
+        case SPN_OUTPUT_TEMPLATE:
+        case SPN_OUTPUT_LINE:
+        default:
+            return g_strdup(line);
+    }
+}
+
 gboolean spn_render_output_ticks(const SpnOutput *output)
 {
     gboolean template_ticks =

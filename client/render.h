@@ -80,6 +80,12 @@ char *spn_render_i3blocks(GVariant *snapshot, GVariant *status, const char *text
 char *spn_render_output(const SpnOutput *output, GVariant *snapshot, GVariant *status,
                         gint64 now_ms, GError **error);
 
+/* The line a --follow --wait stream prints the moment the daemon leaves the bus, so a panel
+ * does not keep showing a track as playing: the human line and i3blocks say "spotnowd is not
+ * running", waybar gets class and alt "not-running", JSON {"isPlaying": false, "itemType":
+ * "none", "daemonRunning": false}, a template prints the human line. */
+char *spn_render_not_running(const SpnOutput *output);
+
 /* TRUE when the output changes as the position moves, so a --follow stream re-renders it once
  * a second while playing: a template using position or progressMs, or waybar's percentage. */
 gboolean spn_render_output_ticks(const SpnOutput *output);

@@ -72,11 +72,15 @@ class Follow(CliTestCase):
         follow = self.spawn("--follow", "--wait")
         self.assertEqual(follow.line(), "▶ The Testers — Warm Up")
         self.assertEqual(self.stop(), 0)
-        time.sleep(1.0)
+        # At once, not the last track as if it still played (issue 13 A10).
+        self.assertEqual(follow.line(10), "spotnowd is not running")
         self.assertIsNone(follow.proc.poll(), follow.stderr())
         self.fake.timeline(track(1000, "d", "Back Again", 1000))
         self.start()
-        self.assertEqual(follow.line(10), "▶ The Testers — Back Again")
+        line = follow.line(10)
+        if line == "▶ The Testers — Warm Up":
+            line = follow.line(10)  # the persisted snapshot, until the first poll
+        self.assertEqual(line, "▶ The Testers — Back Again")
         follow.signal(signal.SIGTERM)
         self.assertEqual(self.wait_exit(follow), 0)
 
@@ -93,6 +97,19 @@ class Follow(CliTestCase):
         self.assertEqual(follow.line(10), "Paused 0:30")
         time.sleep(2.5)  # paused: no timer, no line
         self.assertEqual(follow.pending_lines(), [])
+        follow.signal(signal.SIGTERM)
+        self.assertEqual(self.wait_exit(follow), 0)
+
+    def test_waybar_shows_a_dead_daemon_at_once_and_recovers(self):
+        follow = self.spawn("--follow", "--wait", "--waybar")
+        self.assertEqual(json.loads(follow.line())["class"], "playing")
+        self.stop(signal.SIGKILL)
+        data = json.loads(follow.line(10))
+        self.assertEqual((data["class"], data["alt"], data["text"]),
+                         ("not-running", "not-running", "spotnowd is not running"))
+        self.start()
+        data = json.loads(follow.line(10))
+        self.assertEqual((data["class"], data["text"]), ("playing", "The Testers — Warm Up"))
         follow.signal(signal.SIGTERM)
         self.assertEqual(self.wait_exit(follow), 0)
 
