@@ -23,6 +23,8 @@ typedef struct {
     SpnDesktopSession *desktop;      /* NULL: [presence] desktop-session=false, or no MPRIS */
     gboolean desktop_session_wanted; /* created once the main name is ours */
     gboolean name_owned;
+    gboolean reload; /* SIGHUP with a valid config: run again with it */
+    const char *config_path;
     int exit_status;
 } Daemon;
 
@@ -33,6 +35,7 @@ typedef struct {
     char *state_dir;
     gboolean replace;
     gboolean version;
+    gboolean check_config;
 } Options;
 
 static void on_bus_acquired(GDBusConnection *connection, const char *name, gpointer user_data)
@@ -125,6 +128,55 @@ static gboolean on_quit_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+static void print_config_warnings(const SpnConfig *config)
+{
+    for (guint i = 0; config->warnings != NULL && i < config->warnings->len; i++)
+        g_printerr(_("spotnowd: warning: %s\n"),
+                   (const char *)g_ptr_array_index(config->warnings, i));
+}
+
+/* SIGHUP (and `systemctl reload`): a config that does not load changes nothing, and says why;
+ * one that loads is applied by running the daemon again with it (state saved, name released
+ * and taken again), so every setting takes effect as at a start. */
+static gboolean on_reload_signal(gpointer user_data)
+{
+    Daemon *daemon = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SpnConfig) config = spn_config_load(daemon->config_path, &error);
+    if (config == NULL) {
+        g_printerr(_("spotnowd: not reloading, the running settings stay: %s\n"), error->message);
+        return G_SOURCE_CONTINUE;
+    }
+    g_message("reloading %s", daemon->config_path);
+    daemon->reload = TRUE;
+    g_main_loop_quit(daemon->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+/* --check-config: what a start would say about the config, without the bus or the name, so a
+ * client can show why D-Bus activation failed. */
+static int check_config(const Options *options)
+{
+    g_autofree char *config_path = options->config_path ? g_strdup(options->config_path)
+                                                        : spn_config_default_path(options->system);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SpnConfig) config = spn_config_load(config_path, &error);
+    if (config == NULL) {
+        g_printerr("spotnowd: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
+    print_config_warnings(config);
+    if (!g_file_test(config_path, G_FILE_TEST_EXISTS))
+        g_print(_("%s: no such file; the defaults apply\n"), config_path);
+    else
+        g_print(_("%s: valid\n"), config_path);
+    if (config->client_id == NULL)
+        g_printerr(
+            _("spotnowd: note: [spotify] client-id is not set; sign-in needs it (see "
+              "man spotnowd)\n"));
+    return EXIT_SUCCESS;
+}
+
 static gboolean parse_options(int *argc, char ***argv, Options *options)
 {
     const GOptionEntry entries[] = {
@@ -138,6 +190,10 @@ static gboolean parse_options(int *argc, char ***argv, Options *options)
         {"replace", 0, 0, G_OPTION_ARG_NONE, &options->replace,
          N_("Take the bus name over from a running instance"), NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &options->version, N_("Print the version and exit"),
+         NULL},
+        {"check-config", 0, 0, G_OPTION_ARG_NONE, &options->check_config,
+         N_("Check the configuration file, print what is wrong with it, and exit (1 if it "
+            "cannot be used)"),
          NULL},
         {NULL},
     };
@@ -157,7 +213,7 @@ static gboolean parse_options(int *argc, char ***argv, Options *options)
     return TRUE;
 }
 
-static int run(const Options *options)
+static int run(const Options *options, gboolean *reload)
 {
     g_autofree char *config_path = options->config_path ? g_strdup(options->config_path)
                                                         : spn_config_default_path(options->system);
@@ -167,6 +223,7 @@ static int run(const Options *options)
         g_printerr("spotnowd: %s\n", error->message);
         return EXIT_FAILURE;
     }
+    print_config_warnings(config);
     /* A file named on the command line was meant to be read: a typo must not pass unseen. */
     if (options->config_path != NULL && !g_file_test(config_path, G_FILE_TEST_EXISTS))
         g_printerr(_("spotnowd: %s does not exist; using the default settings\n"), config_path);
@@ -185,7 +242,7 @@ static int run(const Options *options)
                                                     : spn_store_default_state_dir(options->system);
     g_debug("config %s, state in %s", config_path, state_dir);
 
-    Daemon daemon = {.exit_status = EXIT_SUCCESS};
+    Daemon daemon = {.exit_status = EXIT_SUCCESS, .config_path = config_path};
     daemon.loop = g_main_loop_new(NULL, FALSE);
     g_autofree char *art_dir = spn_art_cache_default_dir(options->system);
     daemon.engine = spn_engine_new(config, state_dir, art_dir);
@@ -196,8 +253,9 @@ static int run(const Options *options)
         daemon.desktop_session_wanted = config->desktop_session;
     }
 
-    g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);
-    g_unix_signal_add(SIGINT, on_quit_signal, &daemon);
+    guint sigterm = g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);
+    guint sigint = g_unix_signal_add(SIGINT, on_quit_signal, &daemon);
+    guint sighup = g_unix_signal_add(SIGHUP, on_reload_signal, &daemon);
     GBusNameOwnerFlags flags =
         G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
     if (options->replace)
@@ -215,7 +273,12 @@ static int run(const Options *options)
     g_bus_unown_name(owner_id);
     g_clear_object(&daemon.service);
     g_clear_object(&daemon.engine);
+    g_source_remove(sigterm);
+    g_source_remove(sigint);
+    g_source_remove(sighup);
     g_main_loop_unref(daemon.loop);
+    /* A reload needs the name back: it was ours, so nobody else took it meanwhile. */
+    *reload = daemon.reload && daemon.exit_status == EXIT_SUCCESS && daemon.name_owned;
     return daemon.exit_status;
 }
 
@@ -235,7 +298,17 @@ int main(int argc, char **argv)
         g_print("spotnowd %s\n", SPOTNOW_VERSION);
         return EXIT_SUCCESS;
     }
-    int status = run(&options);
+    if (options.check_config) {
+        int status = check_config(&options);
+        g_free(options.config_path);
+        g_free(options.state_dir);
+        return status;
+    }
+    gboolean reload = FALSE;
+    int status;
+    do {
+        status = run(&options, &reload);
+    } while (reload);
     g_free(options.config_path);
     g_free(options.state_dir);
     return status;
