@@ -17,14 +17,18 @@
 
 typedef struct {
     GMainLoop *loop;
+    gboolean system;
+    const char *config_path;
+    const char *state_dir;
+    const char *art_dir;
+    GDBusConnection *connection; /* once the bus is acquired */
+    SpnConfig *config;           /* the engine's, replaced on reload */
     SpnEngine *engine;
     SpnService *service;
     SpnMpris *mpris;                 /* NULL: [mpris] enabled=false, or the system bus */
     SpnDesktopSession *desktop;      /* NULL: [presence] desktop-session=false, or no MPRIS */
     gboolean desktop_session_wanted; /* created once the main name is ours */
     gboolean name_owned;
-    gboolean reload; /* SIGHUP with a valid config: run again with it */
-    const char *config_path;
     int exit_status;
 } Daemon;
 
@@ -42,6 +46,7 @@ static void on_bus_acquired(GDBusConnection *connection, const char *name, gpoin
 {
     Daemon *daemon = user_data;
     g_autoptr(GError) error = NULL;
+    daemon->connection = connection;
     /* Export before the name is ours, so nobody who sees the name finds no object. */
     if (!spn_service_export(daemon->service, connection, &error)) {
         g_printerr(_("spotnowd: cannot export %s: %s\n"), SPN_OBJECT_PATH, error->message);
@@ -135,9 +140,34 @@ static void print_config_warnings(const SpnConfig *config)
                    (const char *)g_ptr_array_index(config->warnings, i));
 }
 
+/* The parts made from the config: the engine, its D-Bus face and MPRIS. */
+static void create_parts(Daemon *daemon, SpnConfig *config)
+{
+    daemon->config = config;
+    daemon->engine = spn_engine_new(config, daemon->state_dir, daemon->art_dir);
+    daemon->service = spn_service_new(daemon->engine, daemon->system);
+    /* Panels and playerctl look for MPRIS players on the session bus only. */
+    if (config->mpris_enabled && !daemon->system) {
+        daemon->mpris = spn_mpris_new(daemon->engine, config->hide_when_local);
+        daemon->desktop_session_wanted = config->desktop_session;
+    }
+}
+
+static void destroy_parts(Daemon *daemon)
+{
+    stop_mpris(daemon);
+    /* Only the owner of the name writes state: a refused or replaced instance would overwrite
+     * the owner's newer files with what it read at its start. */
+    spn_engine_shutdown(daemon->engine, daemon->name_owned);
+    spn_service_unexport(daemon->service);
+    g_clear_object(&daemon->service);
+    g_clear_object(&daemon->engine);
+    g_clear_pointer(&daemon->config, spn_config_free);
+}
+
 /* SIGHUP (and `systemctl reload`): a config that does not load changes nothing, and says why;
- * one that loads is applied by running the daemon again with it (state saved, name released
- * and taken again), so every setting takes effect as at a start. */
+ * one that loads replaces every part made from the config, as at a start (state saved and read
+ * back). The bus name stays ours throughout: systemd stops a Type=dbus service that drops it. */
 static gboolean on_reload_signal(gpointer user_data)
 {
     Daemon *daemon = user_data;
@@ -147,9 +177,21 @@ static gboolean on_reload_signal(gpointer user_data)
         g_printerr(_("spotnowd: not reloading, the running settings stay: %s\n"), error->message);
         return G_SOURCE_CONTINUE;
     }
+    print_config_warnings(config);
     g_message("reloading %s", daemon->config_path);
-    daemon->reload = TRUE;
-    g_main_loop_quit(daemon->loop);
+    destroy_parts(daemon);
+    create_parts(daemon, g_steal_pointer(&config));
+    if (daemon->connection != NULL &&
+        !spn_service_export(daemon->service, daemon->connection, &error)) {
+        g_printerr(_("spotnowd: cannot export %s: %s\n"), SPN_OBJECT_PATH, error->message);
+        daemon->exit_status = EXIT_FAILURE;
+        g_main_loop_quit(daemon->loop);
+        return G_SOURCE_CONTINUE;
+    }
+    if (daemon->name_owned) {
+        spn_engine_start(daemon->engine);
+        start_mpris(daemon, daemon->connection);
+    }
     return G_SOURCE_CONTINUE;
 }
 
@@ -213,7 +255,7 @@ static gboolean parse_options(int *argc, char ***argv, Options *options)
     return TRUE;
 }
 
-static int run(const Options *options, gboolean *reload)
+static int run(const Options *options)
 {
     g_autofree char *config_path = options->config_path ? g_strdup(options->config_path)
                                                         : spn_config_default_path(options->system);
@@ -241,21 +283,21 @@ static int run(const Options *options, gboolean *reload)
     g_autofree char *state_dir = options->state_dir ? g_strdup(options->state_dir)
                                                     : spn_store_default_state_dir(options->system);
     g_debug("config %s, state in %s", config_path, state_dir);
-
-    Daemon daemon = {.exit_status = EXIT_SUCCESS, .config_path = config_path};
-    daemon.loop = g_main_loop_new(NULL, FALSE);
     g_autofree char *art_dir = spn_art_cache_default_dir(options->system);
-    daemon.engine = spn_engine_new(config, state_dir, art_dir);
-    daemon.service = spn_service_new(daemon.engine, options->system);
-    /* Panels and playerctl look for MPRIS players on the session bus only. */
-    if (config->mpris_enabled && !options->system) {
-        daemon.mpris = spn_mpris_new(daemon.engine, config->hide_when_local);
-        daemon.desktop_session_wanted = config->desktop_session;
-    }
 
-    guint sigterm = g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);
-    guint sigint = g_unix_signal_add(SIGINT, on_quit_signal, &daemon);
-    guint sighup = g_unix_signal_add(SIGHUP, on_reload_signal, &daemon);
+    Daemon daemon = {
+        .exit_status = EXIT_SUCCESS,
+        .system = options->system,
+        .config_path = config_path,
+        .state_dir = state_dir,
+        .art_dir = art_dir,
+    };
+    daemon.loop = g_main_loop_new(NULL, FALSE);
+    create_parts(&daemon, g_steal_pointer(&config));
+
+    g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);
+    g_unix_signal_add(SIGINT, on_quit_signal, &daemon);
+    g_unix_signal_add(SIGHUP, on_reload_signal, &daemon);
     GBusNameOwnerFlags flags =
         G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
     if (options->replace)
@@ -265,20 +307,9 @@ static int run(const Options *options, gboolean *reload)
 
     g_main_loop_run(daemon.loop);
 
-    stop_mpris(&daemon);
-    /* Only the owner of the name writes state: a refused or replaced instance would overwrite
-     * the owner's newer files with what it read at its start. */
-    spn_engine_shutdown(daemon.engine, daemon.name_owned);
-    spn_service_unexport(daemon.service);
+    destroy_parts(&daemon);
     g_bus_unown_name(owner_id);
-    g_clear_object(&daemon.service);
-    g_clear_object(&daemon.engine);
-    g_source_remove(sigterm);
-    g_source_remove(sigint);
-    g_source_remove(sighup);
     g_main_loop_unref(daemon.loop);
-    /* A reload needs the name back: it was ours, so nobody else took it meanwhile. */
-    *reload = daemon.reload && daemon.exit_status == EXIT_SUCCESS && daemon.name_owned;
     return daemon.exit_status;
 }
 
@@ -304,11 +335,7 @@ int main(int argc, char **argv)
         g_free(options.state_dir);
         return status;
     }
-    gboolean reload = FALSE;
-    int status;
-    do {
-        status = run(&options, &reload);
-    } while (reload);
+    int status = run(&options);
     g_free(options.config_path);
     g_free(options.state_dir);
     return status;
