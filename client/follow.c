@@ -30,6 +30,12 @@ typedef struct {
     char *last_notice; /* the ⚠ line last printed, NULL while all is well */
     char *viewer_id;
     gboolean ever_appeared;
+    GDBusConnection *connection;
+    gboolean activating;    /* StartServiceByName in flight: a vanished name is no news yet */
+    gboolean name_absent;   /* the name watch's last word */
+    GCancellable *life;     /* calls that outlive no run: the start's */
+    char *start_failure;    /* why activation failed ("" unknown), NULL unless it did */
+    guint retry_start_id;   /* after a failed start with --wait: try again once the config passes */
     gboolean render_failed; /* report a failing template once, not every second */
     guint pending;          /* initial replies still awaited: the first line waits for both */
     guint watch_id;
@@ -166,7 +172,7 @@ static void emit(Follow *follow)
 
 static void print_not_running(Follow *follow)
 {
-    g_autofree char *line = spn_render_not_running(follow->output);
+    g_autofree char *line = spn_render_not_running(follow->output, follow->start_failure);
     if (g_strcmp0(line, follow->last_line) == 0) {
         return;
     }
@@ -317,6 +323,9 @@ static void on_name_appeared(GDBusConnection *connection, const char *name, cons
     Follow *follow = user_data;
     g_debug("daemon appeared as %s", owner);
     follow->ever_appeared = TRUE;
+    follow->name_absent = FALSE;
+    g_clear_pointer(&follow->start_failure, g_free);
+    g_clear_handle_id(&follow->retry_start_id, g_source_remove);
     g_clear_object(&follow->cancellable);
     follow->cancellable = g_cancellable_new();
     follow->pending = 2; /* EnsureFresh and GetStatus */
@@ -329,18 +338,9 @@ static void on_name_appeared(GDBusConnection *connection, const char *name, cons
     spn_now_playing1_call_get_status(follow->proxy, follow->cancellable, on_status, follow);
 }
 
-static void on_name_vanished(GDBusConnection *connection, const char *name, gpointer user_data)
+/* What a name without an owner means, once no start is pending to explain it. */
+static void handle_absent(Follow *follow)
 {
-    Follow *follow = user_data;
-    g_debug("daemon vanished");
-
-    if (follow->cancellable != NULL) {
-        g_cancellable_cancel(follow->cancellable);
-        g_clear_object(&follow->cancellable);
-    }
-    g_clear_handle_id(&follow->tick_id, g_source_remove);
-    g_clear_handle_id(&follow->presence_id, g_source_remove);
-
     if (follow->wait) {
         /* A panel must not keep showing the last "playing" line while nobody updates it. */
         g_clear_pointer(&follow->snapshot, g_variant_unref);
@@ -355,6 +355,92 @@ static void on_name_vanished(GDBusConnection *connection, const char *name, gpoi
         spn_bus_print_unreachable(follow->system, NULL);
     }
     stop(follow, SPN_EXIT_UNREACHABLE);
+}
+
+static void on_name_vanished(GDBusConnection *connection, const char *name, gpointer user_data)
+{
+    Follow *follow = user_data;
+    g_debug("daemon vanished");
+    follow->name_absent = TRUE;
+
+    if (follow->cancellable != NULL) {
+        g_cancellable_cancel(follow->cancellable);
+        g_clear_object(&follow->cancellable);
+    }
+    g_clear_handle_id(&follow->tick_id, g_source_remove);
+    g_clear_handle_id(&follow->presence_id, g_source_remove);
+
+    if (follow->activating || follow->start_failure != NULL) {
+        return; /* the start's reply decides, or did */
+    }
+    handle_absent(follow);
+}
+
+static void start_service(Follow *follow);
+
+static gboolean on_retry_start(gpointer user_data)
+{
+    Follow *follow = user_data;
+    g_autofree char *reason = spn_bus_daemon_reason(follow->system);
+    if (reason != NULL) {
+        return G_SOURCE_CONTINUE; /* still broken: no start that would only fail */
+    }
+    follow->retry_start_id = 0;
+    start_service(follow);
+    return G_SOURCE_REMOVE;
+}
+
+/* Activation failed: say why once per reason, show it to the panel, and with --wait try again
+ * once `spotnowd --check-config` passes, so fixing config.ini is all it takes. */
+static void start_failed(Follow *follow, const GError *error)
+{
+    g_autofree char *reason = spn_bus_daemon_reason(follow->system);
+    if (!follow->wait) {
+        stop(follow, spn_bus_report_failed_start(follow->system, error));
+        return;
+    }
+    if (g_strcmp0(reason != NULL ? reason : "", follow->start_failure) != 0) {
+        spn_bus_report_failed_start(follow->system, error);
+    }
+    g_free(follow->start_failure);
+    follow->start_failure = g_strdup(reason != NULL ? reason : "");
+    print_not_running(follow);
+    if (follow->retry_start_id == 0) {
+        follow->retry_start_id = g_timeout_add(SPN_BUS_RETRY_START_MS, on_retry_start, follow);
+    }
+}
+
+static void on_start_reply(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Follow *follow = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply =
+        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+    follow->activating = FALSE;
+    if (reply != NULL || follow->ever_appeared) {
+        return; /* the name watch takes it from here */
+    }
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        return;
+    }
+    SpnBusFailure failure = spn_bus_classify(follow->connection, error);
+    if (failure == SPN_BUS_FAILURE_FAILED_TO_START) {
+        start_failed(follow, error);
+    } else if (follow->name_absent) {
+        /* No activation file, say: not running, as the name watch already said. */
+        handle_absent(follow);
+    }
+}
+
+/* The name watch does not auto-start: it cannot say why a start failed, and a daemon that
+ * fails for a bad config.ini must not look like one that is merely not running. */
+static void start_service(Follow *follow)
+{
+    follow->activating = TRUE;
+    g_dbus_connection_call(follow->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                           "org.freedesktop.DBus", "StartServiceByName",
+                           g_variant_new("(su)", SPN_BUS_NAME, 0), G_VARIANT_TYPE("(u)"),
+                           G_DBUS_CALL_FLAGS_NONE, -1, follow->life, on_start_reply, follow);
 }
 
 static gboolean on_quit_signal(gpointer user_data)
@@ -380,6 +466,8 @@ int spn_follow_run(GDBusConnection *connection, const SpnOutput *output, gboolea
         .wait = wait,
         .system = system,
         .proxy = proxy,
+        .connection = connection,
+        .life = g_cancellable_new(),
         .viewer_id = g_strdup_printf("spotnow-cli-%d", (int)getpid()),
         .presence_interval_ms = DEFAULT_PRESENCE_TTL_MS / 2,
         .exit_code = SPN_EXIT_OK,
@@ -391,10 +479,10 @@ int spn_follow_run(GDBusConnection *connection, const SpnOutput *output, gboolea
     guint sigint = g_unix_signal_add(SIGINT, on_quit_signal, &follow);
     guint sigterm = g_unix_signal_add(SIGTERM, on_quit_signal, &follow);
     follow.output_watch_id = watch_output(&follow);
-    /* AUTO_START asks the bus to activate the daemon once D-Bus activation is installed. */
-    follow.watch_id = g_bus_watch_name_on_connection(
-        connection, SPN_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_AUTO_START, on_name_appeared,
-        on_name_vanished, &follow, NULL);
+    start_service(&follow);
+    follow.watch_id =
+        g_bus_watch_name_on_connection(connection, SPN_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                       on_name_appeared, on_name_vanished, &follow, NULL);
 
     g_main_loop_run(loop);
 
@@ -406,6 +494,12 @@ int spn_follow_run(GDBusConnection *connection, const SpnOutput *output, gboolea
     g_clear_handle_id(&follow.tick_id, g_source_remove);
     g_clear_handle_id(&follow.presence_id, g_source_remove);
     g_clear_handle_id(&follow.output_watch_id, g_source_remove);
+    g_clear_handle_id(&follow.retry_start_id, g_source_remove);
+    g_cancellable_cancel(follow.life);
+    /* The cancelled start's callback must run before @follow goes out of scope. */
+    while (follow.activating && g_main_context_iteration(NULL, TRUE)) {
+    }
+    g_clear_object(&follow.life);
     g_source_remove(sigint);
     g_source_remove(sigterm);
     g_signal_handler_disconnect(proxy, changed);
@@ -414,6 +508,7 @@ int spn_follow_run(GDBusConnection *connection, const SpnOutput *output, gboolea
     g_clear_pointer(&follow.status, g_variant_unref);
     g_free(follow.last_line);
     g_free(follow.last_notice);
+    g_free(follow.start_failure);
     g_free(follow.viewer_id);
     return follow.exit_code;
 }

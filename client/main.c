@@ -77,14 +77,32 @@ static gint64 now_ms(void)
 
 static GDBusConnection *connect_or_report(const Options *options, int *exit_code)
 {
-    g_autoptr(GError) error = NULL;
-    GDBusConnection *connection = spn_bus_connect(options->system, &error);
+    GDBusConnection *connection = spn_bus_connect_or_explain(options->system);
     if (connection == NULL) {
-        g_printerr("spotnow: %s\n", error->message);
-        spn_bus_print_unreachable(options->system, NULL);
         *exit_code = SPN_EXIT_UNREACHABLE;
     }
     return connection;
+}
+
+/* --wait after a failed call: TRUE once the daemon is there. A daemon that failed to start says
+ * why once, and is started again when its config passes the check. */
+static gboolean wait_after(GDBusConnection *connection, const Options *options,
+                           SpnBusFailure failure, const GError *error, gboolean *reported)
+{
+    if (!options->wait) {
+        return FALSE;
+    }
+    if (failure == SPN_BUS_FAILURE_UNREACHABLE) {
+        return spn_bus_wait_for_daemon(connection, options->system, FALSE);
+    }
+    if (failure == SPN_BUS_FAILURE_FAILED_TO_START) {
+        if (!*reported) {
+            spn_bus_report_failed_start(options->system, error);
+            *reported = TRUE;
+        }
+        return spn_bus_wait_for_daemon(connection, options->system, TRUE);
+    }
+    return FALSE;
 }
 
 /* EnsureFresh or CurrentlyPlaying, with one retry when the daemon was just starting and a
@@ -94,6 +112,7 @@ static GVariant *fetch_snapshot(GDBusConnection *connection, SpnNowPlaying1 *pro
 {
     g_autoptr(GError) error = NULL;
     gboolean asked_fresh = fresh;
+    gboolean reported = FALSE;
     for (int attempt = 0; attempt < 2; attempt++) {
         GVariant *snapshot = NULL;
         g_clear_error(&error);
@@ -118,8 +137,7 @@ static GVariant *fetch_snapshot(GDBusConnection *connection, SpnNowPlaying1 *pro
         if (failure == SPN_BUS_FAILURE_SIGNED_OUT && fresh) {
             fresh = FALSE; /* the cache still holds the last-played snapshot */
             attempt--;
-        } else if (failure == SPN_BUS_FAILURE_UNREACHABLE && options->wait &&
-                   spn_bus_wait_for_name(connection)) {
+        } else if (wait_after(connection, options, failure, error, &reported)) {
             attempt = -1;
         } else if (failure != SPN_BUS_FAILURE_RETRY) {
             break;
@@ -256,6 +274,7 @@ static GVariant *fetch_status(GDBusConnection *connection, const Options *option
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(SpnNowPlaying1) proxy = spn_bus_proxy(connection, &error);
+    gboolean reported = FALSE;
     for (int attempt = 0; proxy != NULL && attempt < 2; attempt++) {
         GVariant *status = NULL;
         g_clear_error(&error);
@@ -263,8 +282,7 @@ static GVariant *fetch_status(GDBusConnection *connection, const Options *option
             return status;
         }
         SpnBusFailure failure = spn_bus_classify(connection, error);
-        if (failure == SPN_BUS_FAILURE_UNREACHABLE && options->wait &&
-            spn_bus_wait_for_name(connection)) {
+        if (wait_after(connection, options, failure, error, &reported)) {
             attempt = -1;
         } else if (failure != SPN_BUS_FAILURE_RETRY) {
             break;

@@ -494,9 +494,10 @@ char *spn_render_output(const SpnOutput *output, GVariant *snapshot, GVariant *s
     }
 }
 
-char *spn_render_not_running(const SpnOutput *output)
+char *spn_render_not_running(const SpnOutput *output, const char *failure)
 {
-    const char *line = _("spotnowd is not running");
+    const char *line =
+        failure != NULL ? _("spotnowd failed to start") : _("spotnowd is not running");
     switch (output->mode) {
         case SPN_OUTPUT_JSON: {
             g_autoptr(JsonBuilder) builder = json_builder_new();
@@ -513,8 +514,15 @@ char *spn_render_not_running(const SpnOutput *output)
         }
         case SPN_OUTPUT_WAYBAR: {
             g_autofree char *text = g_markup_escape_text(line, -1);
-            g_autofree char *tooltip = g_markup_escape_text(
-                _("spotnowd is not running; this module follows it again once it starts."), -1);
+            g_autofree char *clean = spn_render_clean_text(failure);
+            g_autofree char *why =
+                failure == NULL
+                    ? g_strdup(_("spotnowd is not running; this module follows it again once it "
+                                 "starts."))
+                    : g_strdup_printf(_("spotnowd failed to start: %s\nThis module follows it "
+                                        "once it starts."),
+                                      clean[0] != '\0' ? clean : _("see its log"));
+            g_autofree char *tooltip = g_markup_escape_text(why, -1);
             g_autoptr(JsonBuilder) builder = json_builder_new();
             json_builder_begin_object(builder);
             json_builder_set_member_name(builder, "text");

@@ -83,8 +83,10 @@ char *spn_render_output(const SpnOutput *output, GVariant *snapshot, GVariant *s
 /* The line a --follow --wait stream prints the moment the daemon leaves the bus, so a panel
  * does not keep showing a track as playing: the human line and i3blocks say "spotnowd is not
  * running", waybar gets class and alt "not-running", JSON {"isPlaying": false, "itemType":
- * "none", "daemonRunning": false}, a template prints the human line. */
-char *spn_render_not_running(const SpnOutput *output);
+ * "none", "daemonRunning": false}, a template prints the human line. With @failure (the reason
+ * D-Bus activation could not start it, "" when unknown) they say "spotnowd failed to start"
+ * instead, and waybar's tooltip gives the reason. */
+char *spn_render_not_running(const SpnOutput *output, const char *failure);
 
 /* TRUE when the output changes as the position moves, so a --follow stream re-renders it once
  * a second while playing: a template using position or progressMs, or waybar's percentage. */
