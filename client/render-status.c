@@ -97,23 +97,6 @@ static void add_moment(GArray *rows, const char *label, char *value)
     }
 }
 
-/* A daemon's text as one printable line: an escape sequence in lastError would act on the
- * terminal of whoever runs `spotnow status` (an older daemon passed a redirect's error on). */
-static char *one_line(const char *text)
-{
-    g_autofree char *valid = g_utf8_make_valid(text, -1);
-    GString *out = g_string_new(NULL);
-    for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (g_unichar_iscntrl(c)) {
-            g_string_append_c(out, ' ');
-        } else {
-            g_string_append_unichar(out, c);
-        }
-    }
-    return g_string_free(out, FALSE);
-}
-
 /* "web (the Spotify Web API)": the bus's word first, as for the account. */
 static char *source_text(const char *source)
 {
@@ -192,7 +175,7 @@ char *spn_render_status(GVariant *raw_status, gint64 now_ms, gboolean colour)
         if (g_variant_lookup(status, "signInListenError", "&s", &listen_error) &&
             listen_error[0] != '\0') {
             /* TRANSLATORS: %s says why the browser cannot come back (the port is in use). */
-            g_autofree char *why = one_line(listen_error);
+            g_autofree char *why = g_strdup(listen_error);
             add_row(rows, _("Sign-in:"),
                     g_strdup_printf(_("waiting for a pasted address (%s)"), why));
         } else {
@@ -221,7 +204,7 @@ char *spn_render_status(GVariant *raw_status, gint64 now_ms, gboolean colour)
             spn_render_lookup_integer(status, "pollCount", &polls) && polls == 0) {
             none = _("not known since the restart (the back-off was saved before it)");
         }
-        add_row(rows, _("Last error:"), text[0] != '\0' ? one_line(text) : g_strdup(none));
+        add_row(rows, _("Last error:"), g_strdup(text[0] != '\0' ? text : none));
     }
     if (g_variant_lookup(status, "source", "&s", &text)) {
         add_row(rows, _("Source:"), source_text(text));

@@ -2,7 +2,7 @@
  * steps every request chain goes through. Not for other modules: they use engine.h. */
 #pragma once
 
-#include "art-cache.h"
+#include "art-resolver.h"
 #include "budget.h"
 #include "engine.h"
 #include "poll.h"
@@ -53,10 +53,7 @@ struct _SpnEngine {
     gboolean disk_trouble_reported;
     gint64 state_saved_at; /* Unix ms of the last state.ini write */
 
-    SpnArtCache *art_cache;
-    GCancellable *art_cancellable;
-    char *art_url; /* the image being fetched, so one URL is fetched once */
-    gboolean art_fetching;
+    SpnArtResolver *art;  /* albumArtFile: the cache, one download at a time */
     gboolean change_held; /* a Changed waits for its track's art */
     guint change_hold_source;
     gboolean credentials_unsaved; /* the last credentials write failed: retried after each poll */
@@ -85,14 +82,6 @@ SpnChange engine_apply_snapshot(SpnEngine *self, SpnSnapshot *fresh);
 
 /* How long a track change's Changed may wait for its album art. */
 #define SPN_ART_HOLD_MS 1500
-
-/* Emits a Changed held for art now (the art failed, or will not come). */
-void engine_flush_held_change(SpnEngine *self);
-
-/* Album art (engine-art.c): fills albumArtFile from the cache, or fetches the image once and
- * applies the snapshot again when it has arrived. Returns TRUE while @fresh's art is on its
- * way, so the caller may hold the Changed for it. */
-gboolean engine_resolve_art(SpnEngine *self, SpnSnapshot *fresh);
 
 /* Person-initiated actions (engine-actions.c). */
 void engine_on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpointer user_data);

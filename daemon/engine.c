@@ -191,7 +191,7 @@ static void emit_change(SpnEngine *self, gboolean seek)
         spn_requests_settle(self->requests, self->published, NULL);
 }
 
-void engine_flush_held_change(SpnEngine *self)
+static void flush_held_change(SpnEngine *self)
 {
     if (self->change_held)
         emit_change(self, FALSE);
@@ -201,8 +201,40 @@ static gboolean on_change_hold_expired(gpointer user_data)
 {
     SpnEngine *self = user_data;
     self->change_hold_source = 0;
-    engine_flush_held_change(self);
+    flush_held_change(self);
     return G_SOURCE_REMOVE;
+}
+
+/* ---- album art ---------------------------------------------------------------------------- */
+
+/* Fills @fresh's albumArtFile from the cache; TRUE while its image is on its way, so the caller
+ * may hold the Changed for it. */
+static gboolean resolve_art(SpnEngine *self, SpnSnapshot *fresh)
+{
+    if (fresh->album_art == NULL || *fresh->album_art == '\0') {
+        g_clear_pointer(&fresh->album_art_file, g_free);
+        return FALSE;
+    }
+    gboolean fetching = FALSE;
+    const char *cached = spn_art_resolver_resolve(self->art, fresh->album_art, &fetching);
+    if (g_strcmp0(fresh->album_art_file, cached) != 0) {
+        g_free(fresh->album_art_file);
+        fresh->album_art_file = g_strdup(cached);
+    }
+    return fetching;
+}
+
+/* A download ended: the file goes into the snapshot only while its URL is still the
+ * snapshot's (the image of a track already gone changes nothing), and a Changed held for it
+ * goes out either way. */
+static void on_art_resolved(SpnArtResolver *art, const char *url, const char *path,
+                            gpointer user_data)
+{
+    SpnEngine *self = user_data;
+    if (path != NULL && g_strcmp0(self->snapshot->album_art, url) == 0 &&
+        g_strcmp0(self->snapshot->album_art_file, path) != 0)
+        engine_apply_snapshot(self, spn_snapshot_copy(self->snapshot));
+    flush_held_change(self);
 }
 
 /* Rule 9, write suppression: the state file and Changed only for a real change. The in-memory
@@ -211,7 +243,7 @@ static gboolean on_change_hold_expired(gpointer user_data)
  * (or SPN_ART_HOLD_MS passed), so one track change is one Changed, art included. */
 SpnChange engine_apply_snapshot(SpnEngine *self, SpnSnapshot *fresh)
 {
-    gboolean awaiting_art = engine_resolve_art(self, fresh);
+    gboolean awaiting_art = resolve_art(self, fresh);
     SpnChange change = spn_snapshot_compare(self->snapshot, fresh);
     spn_snapshot_free(self->snapshot);
     self->snapshot = fresh;
@@ -741,8 +773,9 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir, const 
     SpnEngine *self = g_object_new(SPN_TYPE_ENGINE, NULL);
     self->config = config;
     self->state_dir = g_strdup(state_dir);
-    self->art_cache = spn_art_cache_new(art_dir, SPN_ART_CACHE_DEFAULT_MAX_BYTES);
-    self->art_cancellable = g_cancellable_new();
+    g_autoptr(SpnArtCache) art_cache = spn_art_cache_new(art_dir, SPN_ART_CACHE_DEFAULT_MAX_BYTES);
+    self->art = spn_art_resolver_new(art_cache);
+    g_signal_connect_object(self->art, "resolved", G_CALLBACK(on_art_resolved), self, 0);
     self->settings = (SpnSchedulerSettings){
         .safety_interval_s = config->safety_interval_s,
         .fresh_playing_s = config->fresh_playing_s,
@@ -778,7 +811,7 @@ void spn_engine_start(SpnEngine *self)
     if (removed > 0)
         g_debug("removed %u temporary file(s) an interrupted write left behind", removed);
     /* The persisted snapshot may name art that was evicted, or never fetched. */
-    engine_resolve_art(self, self->snapshot);
+    resolve_art(self, self->snapshot);
     g_clear_pointer(&self->snapshot_variant, g_variant_unref);
     g_clear_pointer(&self->published, g_variant_unref);
     self->published = spn_engine_dup_snapshot(self);
@@ -790,7 +823,7 @@ void spn_engine_shutdown(SpnEngine *self, gboolean save_state)
     g_clear_handle_id(&self->poll_source, g_source_remove);
     g_clear_handle_id(&self->presence_source, g_source_remove);
     spn_sign_in_cancel(self->sign_in);
-    g_cancellable_cancel(self->art_cancellable);
+    spn_art_resolver_cancel(self->art);
     g_clear_handle_id(&self->change_hold_source, g_source_remove);
     engine_abort_requests(self, _("spotnowd is shutting down; nothing was sent"));
     if (save_state)
@@ -812,11 +845,10 @@ static void spn_engine_finalize(GObject *object)
     g_clear_pointer(&self->snapshot, spn_snapshot_free);
     g_clear_pointer(&self->snapshot_variant, g_variant_unref);
     g_clear_pointer(&self->credentials, spn_credentials_free);
-    g_cancellable_cancel(self->art_cancellable);
     g_clear_handle_id(&self->change_hold_source, g_source_remove);
-    g_clear_object(&self->art_cancellable);
-    g_clear_object(&self->art_cache);
-    g_free(self->art_url);
+    if (self->art != NULL)
+        spn_art_resolver_cancel(self->art);
+    g_clear_object(&self->art);
     g_free(self->state_dir);
     g_free(self->last_error);
     g_free(self->status_signature);

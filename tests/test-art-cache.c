@@ -13,6 +13,7 @@
 #include <utime.h>
 
 #include "art-cache.h"
+#include "art-resolver.h"
 #include "spn-error.h"
 
 #define IMAGE_SIZE 10000
@@ -133,6 +134,12 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
         serve_image(msg, path, query);
         soup_server_message_pause(msg);
         g_timeout_add_full(G_PRIORITY_DEFAULT, 300, unpause, g_object_ref(msg), g_object_unref);
+    } else if (g_str_equal(path, "/flaky.jpg")) {
+        /* Fails the first time, as a CDN hiccup would. */
+        if (count == 0)
+            soup_server_message_set_status(msg, SOUP_STATUS_BAD_GATEWAY, NULL);
+        else
+            serve_image(msg, path, query);
     } else if (g_str_equal(path, "/page.html")) {
         soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
         soup_server_message_set_response(msg, "text/html", SOUP_MEMORY_STATIC, "<p>hi</p>", 9);
@@ -588,6 +595,64 @@ static void test_cancel_last_caller(Fixture *f, gconstpointer data)
     result_clear(&result);
 }
 
+/* ---- the resolver: one download per URL, a failed one retried after its back-off ---------- */
+
+typedef struct {
+    guint resolved;
+    char *path;
+} Resolved;
+
+static void on_resolved(SpnArtResolver *art, const char *url, const char *path, gpointer data)
+{
+    Resolved *r = data;
+    r->resolved++;
+    g_free(r->path);
+    r->path = g_strdup(path);
+}
+
+static void test_resolver_retries_after_backoff(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    g_autoptr(SpnArtResolver) art = spn_art_resolver_new(cache);
+    Resolved r = {0};
+    g_signal_connect(art, "resolved", G_CALLBACK(on_resolved), &r);
+    g_autofree char *url = url_for(f, "/flaky.jpg");
+    gboolean fetching = FALSE;
+    g_assert_null(spn_art_resolver_resolve(art, url, &fetching));
+    g_assert_true(fetching);
+    /* Asked again while on its way: the same download. */
+    g_assert_null(spn_art_resolver_resolve(art, url, &fetching));
+    g_assert_true(fetching);
+    while (r.resolved == 0)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_null(r.path);
+    /* Failed: not fetched again on the next poll (the back-off is a minute). */
+    g_assert_null(spn_art_resolver_resolve(art, url, &fetching));
+    g_assert_false(fetching);
+    g_assert_cmpuint(requests_for(f, "/flaky.jpg"), ==, 1);
+    g_free(r.path);
+}
+
+static void test_resolver_failure_does_not_stick(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    /* A back-off of milliseconds: a later poll fetches the image that failed. */
+    g_autoptr(SpnArtResolver) art = spn_art_resolver_new_full(cache, 0.001, 0.002);
+    Resolved r = {0};
+    g_signal_connect(art, "resolved", G_CALLBACK(on_resolved), &r);
+    g_autofree char *url = url_for(f, "/flaky.jpg");
+    gboolean fetching = FALSE;
+    const char *cached = NULL;
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while ((cached = spn_art_resolver_resolve(art, url, &fetching)) == NULL) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_main_context_iteration(NULL, fetching);
+    }
+    g_assert_cmpuint(requests_for(f, "/flaky.jpg"), ==, 2);
+    g_assert_cmpstr(r.path, ==, cached);
+    g_free(r.path);
+}
+
 static void test_default_dir(void)
 {
     g_autofree char *session = spn_art_cache_default_dir(FALSE);
@@ -622,6 +687,8 @@ int main(int argc, char **argv)
     ADD("only-raster-images", test_only_raster_images);
     ADD("cancel-one-caller", test_cancel_one_caller);
     ADD("cancel-last-caller", test_cancel_last_caller);
+    ADD("resolver-retries-after-backoff", test_resolver_retries_after_backoff);
+    ADD("resolver-failure-does-not-stick", test_resolver_failure_does_not_stick);
 #undef ADD
     g_test_add_func("/art-cache/default-dir", test_default_dir);
     return g_test_run();

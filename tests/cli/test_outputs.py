@@ -166,7 +166,10 @@ class Track(Outputs):
         self.assertRegex(lines[2], r"^Last poll:  \d s ago$")
         self.assertRegex(lines[3], r"^Next poll:  in (4|5) min$")
         self.assertEqual(lines[4:6], ["Back-off:   none", "Last error: none"])
-        self.assertRegex(lines[6], r"^Polls:      1 since start, 1 requests to Spotify$")
+        self.assertEqual(lines[6], "Source:     web (the Spotify Web API)")
+        # The harness runs the daemon without a budget (budget-requests=0).
+        self.assertEqual(lines[7], "Requests:   1 in the last 24 h (no budget)")
+        self.assertRegex(lines[8], r"^Polls:      1 since start, 1 requests to Spotify$")
 
     def test_status_json(self):
         result = self.spotnow("status", "--json")
