@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 /* EnsureFresh may wait for a poll: token refresh plus a retried request, 15 s each at most. */
 #define SPN_BUS_FRESH_TIMEOUT_MS 60000
 
-/* The exit codes of DESIGN.md section 7. */
+/* The exit codes of doc/design.md section 7. */
 typedef enum {
     SPN_EXIT_OK = 0,
     SPN_EXIT_NOTHING_PLAYING = 1, /* also: a request failed for another reason */

@@ -1,4 +1,4 @@
-/* main.c — `spotnow`: commands, options and exit codes (DESIGN.md section 7).
+/* main.c — `spotnow`: commands, options and exit codes (doc/design.md section 7).
  *
  *   spotnow [now] | fresh | status | login [--paste] | logout
  *   spotnow play | pause | toggle | next | previous | seek ±SECONDS

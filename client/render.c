@@ -25,7 +25,7 @@
 #define PANEL_TEXT_CHARS 40
 #define PANEL_SHORT_CHARS 25
 
-/* The snapshot's keys in DESIGN.md's order, so JSON output is stable whatever the daemon's. */
+/* The snapshot's keys in doc/design.md's order, so JSON output is stable whatever the daemon's. */
 static const char *const snapshot_keys[] = {
     SPN_KEY_IS_PLAYING, SPN_KEY_TRACK_NAME,     SPN_KEY_ARTIST_NAME, SPN_KEY_ALBUM_NAME,
     SPN_KEY_ALBUM_ART,  SPN_KEY_ALBUM_ART_FILE, SPN_KEY_TRACK_URL,   SPN_KEY_TRACK_ID,

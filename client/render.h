@@ -1,7 +1,7 @@
 /* render.h — every output of `spotnow`, computed from a snapshot, a status and a clock.
  *
  * Pure: no I/O, no clock (callers pass now_ms), no D-Bus. The snapshot is the a{sv} of
- * DESIGN.md section 2 and the status the a{sv} of GetStatus(); either may lack keys (an older
+ * doc/design.md section 2 and the status the a{sv} of GetStatus(); either may lack keys (an older
  * or newer daemon), and every function copes. Unless said otherwise, returned text has no
  * trailing newline.
  */
@@ -57,7 +57,7 @@ GVariant *spn_render_variables(GVariant *snapshot, gint64 now_ms);
 char *spn_render_line(GVariant *snapshot, gint64 now_ms, gboolean with_progress, gboolean colour);
 
 /* An a{sv} (snapshot or status) as one compact JSON object: the same keys, absent keys absent,
- * numbers as numbers, booleans as booleans, the snapshot's keys in DESIGN.md's order. */
+ * numbers as numbers, booleans as booleans, the snapshot's keys in doc/design.md's order. */
 char *spn_render_json(GVariant *dict);
 
 /* waybar: {"text","alt","tooltip","class","percentage"}. @text: the text to show (e.g. a

@@ -1,4 +1,4 @@
-/* config.c — config.ini: defaults, loading and validation (DESIGN.md section 5). */
+/* config.c — config.ini: defaults, loading and validation (doc/design.md section 5). */
 #define G_LOG_DOMAIN "spotnow-config"
 
 #include "config.h"

@@ -1,4 +1,4 @@
-/* config.h — config.ini (DESIGN.md section 5): defaults, loading and validation. */
+/* config.h — config.ini (doc/design.md section 5): defaults, loading and validation. */
 #pragma once
 
 #include <glib.h>

@@ -1,5 +1,5 @@
 /* engine.h — the now-playing engine: one canonical snapshot, the credentials, and the single
- * scheduler through which every poll goes (DESIGN.md section 4). No D-Bus here: service.c maps
+ * scheduler through which every poll goes (doc/design.md section 4). No D-Bus here: service.c maps
  * the bus onto these calls and signals, so the engine is reusable behind MPRIS too. */
 #pragma once
 

@@ -1,5 +1,5 @@
 /* scheduler.h — when to poll. Pure: fed the clock and the facts, answers with times, so every
- * polling rule of DESIGN.md section 4 is unit-tested with a fake clock. */
+ * polling rule of doc/design.md section 4 is unit-tested with a fake clock. */
 #pragma once
 
 #include <glib.h>

@@ -1,4 +1,4 @@
-/* snapshot.c — Spotify's now-playing replies → the snapshot of DESIGN.md section 2. */
+/* snapshot.c — Spotify's now-playing replies → the snapshot of doc/design.md section 2. */
 #define G_LOG_DOMAIN "spotnow-snapshot"
 
 #include "snapshot.h"
@@ -81,7 +81,7 @@ static const char *shown_metadata_type(const SpnSnapshot *snapshot)
 }
 
 /* The "last played" fallback: nothing is playing that we can show, so keep what played last
- * (DESIGN.md 4.7). @item_type says what is on instead (an ad, "unknown"); NULL for nothing at
+ * (doc/design.md section 4, rule 7). @item_type says what is on instead (an ad, "unknown"); NULL for nothing at
  * all (a 204), where itemType goes back to that of the metadata kept: an ad that ended is not
  * on any more. @upstream_playing is Spotify's is_playing for what is on. */
 static SpnSnapshot *last_played(const SpnSnapshot *previous, const char *item_type,
@@ -240,7 +240,7 @@ SpnSnapshot *spn_snapshot_normalise(const SpnSnapshot *previous, const char *bod
     const char *type = currently_playing_type(root);
     JsonObject *item = spn_json_get_object(root, "item");
     /* An ad carries no metadata worth showing, whatever Spotify puts in item; nor does what
-     * Spotify itself calls "unknown" (DESIGN.md rule 7: ad/unknown keep the last metadata).
+     * Spotify itself calls "unknown" (doc/design.md section 4, rule 7: ad/unknown keep the last metadata).
      * A type newer than we know is judged by its item below. */
     gboolean spotify_says_unknown =
         g_strcmp0(spn_json_get_string(root, "currently_playing_type"), "unknown") == 0;

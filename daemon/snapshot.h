@@ -1,7 +1,7 @@
 /* snapshot.h — the canonical now-playing snapshot: normalise Spotify's replies, compare, convert.
  *
  * Pure: no I/O, no clock (callers pass "now"), so every rule is unit-tested over the real
- * fixtures. Key names and meaning are DESIGN.md section 2.
+ * fixtures. Key names and meaning are doc/design.md section 2.
  */
 #pragma once
 
@@ -71,7 +71,7 @@ gint64 spn_snapshot_predicted_progress(const SpnSnapshot *snapshot, gint64 now_m
 /* Compare a fresh snapshot with the previous one, progress judged against its prediction. */
 SpnChange spn_snapshot_compare(const SpnSnapshot *previous, const SpnSnapshot *current);
 
-/* To and from the a{sv} of DESIGN.md section 2 (absent keys stay absent). from_variant fills
+/* To and from the a{sv} of doc/design.md section 2 (absent keys stay absent). from_variant fills
  * missing keys with the defaults of spn_snapshot_new() and never fails. */
 GVariant *spn_snapshot_to_variant(const SpnSnapshot *snapshot);
 SpnSnapshot *spn_snapshot_from_variant(GVariant *dict);

@@ -1,4 +1,4 @@
-/* store.c — state.ini and credentials.ini on disk (DESIGN.md section 5). */
+/* store.c — state.ini and credentials.ini on disk (doc/design.md section 5). */
 #define G_LOG_DOMAIN "spotnow-store"
 
 #include "store.h"
@@ -325,7 +325,7 @@ static gboolean is_known_item_type(const char *item_type)
 }
 
 /* The file may come from an older or newer daemon, or a hand edit: hold it to the invariants of
- * DESIGN.md section 2 rather than trusting it. */
+ * doc/design.md section 2 rather than trusting it. */
 static void sanitise_snapshot(SpnSnapshot *snapshot)
 {
     if (!is_known_item_type(snapshot->item_type)) {

@@ -1,4 +1,4 @@
-/* store.h — state.ini and credentials.ini (DESIGN.md section 5) on disk.
+/* store.h — state.ini and credentials.ini (doc/design.md section 5) on disk.
  *
  * Every write is atomic (write, fsync, rename). A file that cannot be parsed is renamed to
  * "<name>.corrupt" (replacing an older .corrupt), reported once with g_warning, and treated as
@@ -27,7 +27,7 @@ typedef struct {
  * $STATE_DIRECTORY or /var/lib/spotnow. */
 char *spn_store_default_state_dir(gboolean system_bus);
 
-/* state.ini = [now-playing] (snapshot keys as in DESIGN.md section 2, absent keys absent) +
+/* state.ini = [now-playing] (snapshot keys as in doc/design.md section 2, absent keys absent) +
  * [poll] (last-poll-at, backoff-until, failures, quota-exceeded-until) + [budget].
  * Load: a missing file gives a new snapshot and zeroed poll state and returns TRUE. A corrupt one
  * (unparseable, or a value of the wrong type) or an unreadable one (a directory, no permission) is

@@ -364,7 +364,7 @@ static void test_state_corrupt_wrong_type(Fixture *f, gconstpointer data)
     }
 }
 
-/* DESIGN.md section 5: an unreadable file is set aside like a corrupt one, so the next save
+/* doc/design.md section 5: an unreadable file is set aside like a corrupt one, so the next save
  * cannot replace what could not be read. Tests run as root, where chmod 000 blocks nothing; a
  * directory cannot be read either. */
 static void test_state_unreadable(Fixture *f, gconstpointer data)

@@ -7,7 +7,7 @@
 
 #include "snapshot.h"
 
-/* The fields of the snapshot the view needs; absent keys read as DESIGN.md's defaults. */
+/* The fields of the snapshot the view needs; absent keys read as doc/design.md's defaults. */
 typedef struct {
     gboolean is_playing;
     char *track_name;

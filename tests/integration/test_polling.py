@@ -1,4 +1,4 @@
-"""The polling rules of DESIGN.md section 4 (1-4 and 9), seen from the outside.
+"""The polling rules of doc/design.md section 4 (1-4 and 9), seen from the outside.
 
 Each case drives the real spotnowd against tests/fake-spotify and judges it by what a user or a
 client would notice: how many requests reach Spotify (the fake's /control/stats), which Changed
