@@ -127,6 +127,7 @@ SpnSnapshot *spn_local_source_snapshot(GVariant *metadata, const char *playback_
     snapshot->duration_ms = lookup_length_us(metadata) / 1000;
     snapshot->progress_ms = CLAMP(position_us / 1000, 0, snapshot->duration_ms);
     snapshot->fetched_at = now_ms;
+    spn_snapshot_sanitise(snapshot);
     return g_steal_pointer(&snapshot);
 }
 

@@ -65,6 +65,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpnSnapshot, spn_snapshot_free)
 SpnSnapshot *spn_snapshot_normalise(const SpnSnapshot *previous, const char *body, gsize length,
                                     gint64 now_ms, GError **error);
 
+/* The one sanitiser, however a snapshot arrives (Spotify, state.ini, the local client): the
+ * invariants of doc/design.md section 2 (valid UTF-8 without control characters, a known
+ * itemType, progress within [0, durationMs], no negative numbers, optional keys absent rather
+ * than ""). */
+void spn_snapshot_sanitise(SpnSnapshot *snapshot);
+
 /* Where @snapshot's progress is predicted to be at @now_ms (clamped; static while paused). */
 gint64 spn_snapshot_predicted_progress(const SpnSnapshot *snapshot, gint64 now_ms);
 

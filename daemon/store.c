@@ -34,8 +34,6 @@
 #define STATE_MODE 0644
 #define CREDENTIALS_MODE 0600
 
-static const char *const item_types[] = {"track", "episode", "ad", "unknown", "none"};
-
 /* ---- paths -------------------------------------------------------------------------------- */
 
 char *spn_store_default_state_dir(gboolean system_bus)
@@ -315,28 +313,6 @@ void spn_store_snapshot_to_key_file(const SpnSnapshot *snapshot, GKeyFile *key_f
     g_key_file_set_int64(key_file, g, SPN_KEY_FETCHED_AT, snapshot->fetched_at);
 }
 
-static gboolean is_known_item_type(const char *item_type)
-{
-    for (gsize i = 0; i < G_N_ELEMENTS(item_types); i++) {
-        if (g_str_equal(item_types[i], item_type))
-            return TRUE;
-    }
-    return FALSE;
-}
-
-/* The file may come from an older or newer daemon, or a hand edit: hold it to the invariants of
- * doc/design.md section 2 rather than trusting it. */
-static void sanitise_snapshot(SpnSnapshot *snapshot)
-{
-    if (!is_known_item_type(snapshot->item_type)) {
-        g_free(snapshot->item_type);
-        snapshot->item_type = g_strdup("unknown");
-    }
-    snapshot->duration_ms = MAX(snapshot->duration_ms, 0);
-    snapshot->progress_ms = CLAMP(snapshot->progress_ms, 0, snapshot->duration_ms);
-    snapshot->fetched_at = MAX(snapshot->fetched_at, 0);
-}
-
 SpnSnapshot *spn_store_snapshot_from_key_file(GKeyFile *key_file, GError **error)
 {
     g_autoptr(SpnSnapshot) snapshot = spn_snapshot_new();
@@ -360,7 +336,9 @@ SpnSnapshot *spn_store_snapshot_from_key_file(GKeyFile *key_file, GError **error
     load_string(key_file, g, SPN_KEY_TRACK_ID, &snapshot->track_id);
     load_string(key_file, g, SPN_KEY_ITEM_TYPE, &snapshot->item_type);
 
-    sanitise_snapshot(snapshot);
+    /* The file may come from an older or newer daemon, or a hand edit: held to the invariants
+     * rather than trusted. */
+    spn_snapshot_sanitise(snapshot);
     return g_steal_pointer(&snapshot);
 }
 

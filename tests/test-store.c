@@ -110,7 +110,7 @@ static SpnSnapshot *tricky_snapshot(void)
 
     s->is_playing = TRUE;
     g_free(s->track_name);
-    s->track_name = g_strdup("  leading spaces\nand a newline\tand a tab; trailing  ");
+    s->track_name = g_strdup("  leading spaces, \"quotes\" and = signs; trailing  ");
     g_free(s->artist_name);
     s->artist_name = g_strdup("Sigur Rós, 坂本龍一, Beyoncé ♫");
     g_free(s->album_name);
@@ -272,7 +272,8 @@ static void test_state_sanitised(Fixture *f, gconstpointer data)
 
     write_file(f->state_path,
                "[now-playing]\n"
-               "trackName=bad bytes\n"
+               "trackName=bad bytes\\n\x1b[2Jand an escape\n"
+               "trackUrl=\n"
                "itemType=hologram\n"
                "progressMs=999999\n"
                "durationMs=1000\n"
@@ -282,7 +283,10 @@ static void test_state_sanitised(Fixture *f, gconstpointer data)
                "backoff-until=-100\n",
                -1);
     load_state_ok(f, &loaded, &poll);
-    g_assert_cmpstr(loaded->track_name, ==, "bad bytes");
+    /* The one sanitiser: a hand edit's control characters are made spaces (they would reach a
+     * terminal or a panel), an empty optional key is absent. */
+    g_assert_cmpstr(loaded->track_name, ==, "bad bytes  [2Jand an escape");
+    g_assert_null(loaded->track_url);
     g_assert_cmpstr(loaded->item_type, ==, "unknown");
     g_assert_cmpint(loaded->progress_ms, ==, 1000);
     g_assert_cmpint(loaded->duration_ms, ==, 1000);
