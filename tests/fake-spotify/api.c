@@ -130,11 +130,11 @@ static void api_handler(SoupServer *soup, SoupServerMessage *msg, const char *pa
      * queued faults for later requests. */
     if (request->authorized && fs_server_charge_quota(server, &request->quota_retry_s))
         request->fault = fs_server_take_fault(server, FS_TARGET_API);
-    if (request->quota_retry_s > 0) {
-        /* Refused at once: no fault or slow step delays it (only /control/delay). */
-    } else if (request->fault != NULL && request->fault->kind == FS_FAULT_SLOW) {
+    /* A refusal goes out at once: only /control/delay holds it, no slow step. */
+    if (request->fault != NULL && request->fault->kind == FS_FAULT_SLOW) {
         delay_ms += request->fault->delay_ms;
-    } else if (request->fault == NULL && request->authorized && !server->player.active) {
+    } else if (request->fault == NULL && request->authorized && request->quota_retry_s == 0 &&
+               !server->player.active) {
         gint64 elapsed = 0;
         const FsStep *step =
             fs_timeline_get_step(server->timeline, fs_server_locate(server, &elapsed));
