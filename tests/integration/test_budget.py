@@ -15,7 +15,8 @@ import gi
 gi.require_version("Gio", "2.0")
 from gi.repository import Gio, GLib  # noqa: E402
 
-from harness import BUS_NAME, SpotnowTestCase, authorize, main, now_ms  # noqa: E402
+from harness import (BUS_NAME, LocalSpotify, SpotnowTestCase, authorize, main,  # noqa: E402
+                     now_ms)
 
 QUOTA_BODY = '{"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}}'
 RATE_LIMITED = "io.github.spotnow.Error.RateLimited"
@@ -215,73 +216,6 @@ class ReplayRace(SpotnowTestCase):
             return Gio.DBusError.get_remote_error(error)
 
 
-class LocalPlayer:
-    """The Spotify desktop client's MPRIS, as other programs see it: a real player on the test
-    bus with the real client's metadata shapes."""
-
-    XML = """<node><interface name="org.mpris.MediaPlayer2.Player">
-      <property name="PlaybackStatus" type="s" access="read"/>
-      <property name="Metadata" type="a{sv}" access="read"/>
-      <property name="Position" type="x" access="read"/>
-      <signal name="Seeked"><arg type="x"/></signal>
-    </interface></node>"""
-
-    def __init__(self, address):
-        self.conn = Gio.DBusConnection.new_for_address_sync(
-            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
-            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
-        self.status = "Stopped"
-        self.metadata = {}
-        self.position_us = 0
-        info = Gio.DBusNodeInfo.new_for_xml(self.XML).interfaces[0]
-        self.reg = self.conn.register_object("/org/mpris/MediaPlayer2", info, None,
-                                             self._get, None)
-        self.conn.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
-                            "org.freedesktop.DBus", "RequestName",
-                            GLib.Variant("(su)", ("org.mpris.MediaPlayer2.spotify", 4)),
-                            None, Gio.DBusCallFlags.NONE, 5000, None)
-
-    def _get(self, conn, sender, path, iface, prop):
-        if prop == "PlaybackStatus":
-            return GLib.Variant("s", self.status)
-        if prop == "Position":
-            return GLib.Variant("x", self.position_us)
-        return self._metadata_variant()
-
-    def _metadata_variant(self):
-        return GLib.Variant("a{sv}", self.metadata)
-
-    def play(self, track_id, title, artist, album, length_s, position_s=0):
-        self.metadata = {
-            "mpris:trackid": GLib.Variant("o", f"/com/spotify/track/{track_id}"),
-            "xesam:title": GLib.Variant("s", title),
-            "xesam:artist": GLib.Variant("as", [artist]),
-            "xesam:album": GLib.Variant("s", album),
-            "xesam:url": GLib.Variant("s", f"https://open.spotify.com/track/{track_id}"),
-            "mpris:artUrl": GLib.Variant("s", f"https://i.scdn.co/image/{track_id}"),
-            "mpris:length": GLib.Variant("t", length_s * 1_000_000),
-        }
-        self.position_us = position_s * 1_000_000
-        self.status = "Playing"
-        self._changed({"PlaybackStatus": GLib.Variant("s", self.status),
-                       "Metadata": self._metadata_variant()})
-
-    def pause(self):
-        self.status = "Paused"
-        self._changed({"PlaybackStatus": GLib.Variant("s", self.status)})
-
-    def _changed(self, props):
-        self.conn.emit_signal(None, "/org/mpris/MediaPlayer2", "org.freedesktop.DBus.Properties",
-                              "PropertiesChanged",
-                              GLib.Variant("(sa{sv}as)",
-                                           ("org.mpris.MediaPlayer2.Player", props, [])))
-        self.conn.flush_sync(None)
-
-    def close(self):
-        if not self.conn.is_closed():
-            self.conn.close_sync(None)
-
-
 class LocalSource(SpotnowTestCase):
     """Rule 13: while the Spotify client here plays, the snapshot follows its MPRIS and nothing
     is sent to the Web API; when it pauses, one poll at once."""
@@ -291,9 +225,9 @@ class LocalSource(SpotnowTestCase):
     def test_follows_the_local_client_for_free(self):
         self.report()
         self.wait_for(lambda: self.status()["pollCount"] >= 1, what="the first poll")
-        player = LocalPlayer(self.bus.address)
-        self.addCleanup(player.close)
-        player.play("4uLU6hMCjMI75M1A2tKUQC", "Local Song", "Desk Artist", "Desk Album", 200, 30)
+        player = LocalSpotify(self.bus.address)
+        self.addCleanup(player.quit)
+        player.play("4uLU6hMCjMI75M1A2tKUQC", "Local Song", ["Desk Artist"], "Desk Album", 200)
         snap = self.wait_for_snapshot(lambda s: s["trackName"] == "Local Song",
                                       what="the local track")
         self.assertEqual(snap["artistName"], "Desk Artist")
@@ -316,12 +250,15 @@ class LocalSource(SpotnowTestCase):
 
     def test_empty_title_is_no_source(self):
         self.wait_for(lambda: self.status()["pollCount"] >= 1, what="the first poll")
-        player = LocalPlayer(self.bus.address)
-        self.addCleanup(player.close)
-        player.play("x", "", "", "", 100)
-        self.pump(0.5)
-        self.assertEqual(self.status()["source"], "web")
-        self.assertEqual(self.snapshot()["trackName"], "First Song")
+        # Playing here first, then remote-controlling the phone: the title empties, and the
+        # daemon goes back to the Web API.
+        player = LocalSpotify(self.bus.address)
+        self.addCleanup(player.quit)
+        player.play("4uLU6hMCjMI75M1A2tKUQC", "Local Song", ["Desk Artist"], "Desk Album", 200)
+        self.wait_for(lambda: self.status()["source"] == "local", what="source local")
+        player.remote()
+        self.wait_for(lambda: self.status()["source"] == "web", what="source web again")
+        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song", what="the web's track")
 
 
 class Properties(SpotnowTestCase):
