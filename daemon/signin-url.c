@@ -76,6 +76,9 @@ char *spn_sign_in_clean_text(const char *text)
             continue;
         }
         if (space) {
+            /* A space only before a character that still fits. */
+            if (chars + 1 >= CLEAN_TEXT_MAX_CHARS)
+                break;
             g_string_append_c(clean, ' ');
             chars++;
             space = FALSE;
