@@ -33,6 +33,9 @@ fresh-paused-s=2
 end-of-item-delay-s=0.3
 backoff-initial-s=1
 backoff-max-s=4
+# The request budget, scaled like the rest: a "day" of five minutes.
+budget-requests=100
+budget-window-s=300
 INI
 mkdir -p -m 0700 "$work/state"
 ( umask 077; cat >"$work/state/credentials.ini" <<INI

@@ -31,6 +31,7 @@ accounts-base-url=http://127.0.0.1:$port
 [polling]
 fresh-playing-s=1
 fresh-paused-s=1
+budget-requests=0
 [presence]
 desktop-session=false
 INI

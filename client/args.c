@@ -6,7 +6,11 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
-G_DEFINE_QUARK(spn - args - error - quark, spn_args_error)
+/* G_DEFINE_QUARK stringifies its first argument; clang-format (14, WhitespaceSensitiveMacros
+ * included) would put spaces into the quark's name. */
+// clang-format off
+G_DEFINE_QUARK(spn-args-error-quark, spn_args_error)
+// clang-format on
 
 /* Plain decimals only: g_ascii_strtod alone would also take "1e3", "inf" and hex. */
 static gboolean is_number(const char *arg)

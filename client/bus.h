@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 /* EnsureFresh may wait for a poll: token refresh plus a retried request, 15 s each at most. */
 #define SPN_BUS_FRESH_TIMEOUT_MS 60000
 
-/* The exit codes of DESIGN.md section 7. */
+/* The exit codes of doc/design.md section 7. */
 typedef enum {
     SPN_EXIT_OK = 0,
     SPN_EXIT_NOTHING_PLAYING = 1, /* also: a request failed for another reason */
@@ -29,12 +29,30 @@ typedef enum {
 
 typedef enum {
     SPN_BUS_FAILURE_OTHER,
-    SPN_BUS_FAILURE_UNREACHABLE,   /* nobody owns the name (and activation could not start it) */
-    SPN_BUS_FAILURE_RETRY,         /* the name had no owner at call time but has one now */
-    SPN_BUS_FAILURE_NO_ANSWER,     /* the daemon is there but did not reply in time */
-    SPN_BUS_FAILURE_SIGNED_OUT,    /* io.github.spotnow.Error.SignedOut */
-    SPN_BUS_FAILURE_NOT_SUPPORTED, /* io.github.spotnow.Error.NotSupported */
+    SPN_BUS_FAILURE_UNREACHABLE,     /* nobody owns the name (and activation could not start it) */
+    SPN_BUS_FAILURE_RETRY,           /* the name had no owner at call time but has one now */
+    SPN_BUS_FAILURE_NO_ANSWER,       /* the daemon is there but did not reply in time */
+    SPN_BUS_FAILURE_SIGNED_OUT,      /* io.github.spotnow.Error.SignedOut */
+    SPN_BUS_FAILURE_NOT_SUPPORTED,   /* io.github.spotnow.Error.NotSupported */
+    SPN_BUS_FAILURE_FAILED_TO_START, /* D-Bus activation ran spotnowd, and it exited */
 } SpnBusFailure;
+
+/* The daemon clients name and run: $SPOTNOWD when set (a build tree, a test), else the
+ * installed one (libexecdir, not on PATH). */
+const char *spn_bus_daemon_path(void);
+
+/* Why the daemon cannot start, in its own words: the error `spotnowd --check-config` prints
+ * (for the config activation uses), or NULL when the config is fine and the reason lies
+ * elsewhere (then the journal or a start by hand tells). */
+char *spn_bus_daemon_reason(gboolean system);
+
+/* Prints why the daemon failed to start on stderr (its own reason when it has one, else where
+ * to look); returns SPN_EXIT_UNREACHABLE. */
+int spn_bus_report_failed_start(gboolean system, const GError *error);
+
+/* Connects, or explains on stderr what is missing (no session bus: --system, dbus-run-session
+ * or dbus-user-session) and returns NULL. */
+GDBusConnection *spn_bus_connect_or_explain(gboolean system);
 
 GDBusConnection *spn_bus_connect(gboolean system, GError **error);
 
@@ -58,5 +76,18 @@ gboolean spn_bus_has_method(GDBusConnection *connection, const char *method, GEr
 
 /* Blocks until someone owns the name. FALSE when SIGINT/SIGTERM came first. */
 gboolean spn_bus_wait_for_name(GDBusConnection *connection);
+
+/* spn_bus_wait_for_name, and with @retry_start
+ * (the daemon failed to start, e.g. for a bad config.ini) it asks the bus to start it again
+ * every SPN_BUS_RETRY_START_MS once `spotnowd --check-config` passes, so fixing the file is
+ * enough. */
+gboolean spn_bus_wait_for_daemon(GDBusConnection *connection, gboolean system,
+                                 gboolean retry_start);
+
+#define SPN_BUS_RETRY_START_MS 2000
+
+/* TRUE when @system's daemon would start now by its config (spn_bus_daemon_reason is NULL):
+ * then StartServiceByName is asked, asynchronously, and FALSE is never a bus error. */
+gboolean spn_bus_try_start(GDBusConnection *connection, gboolean system);
 
 G_END_DECLS

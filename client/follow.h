@@ -8,7 +8,10 @@
  * else 60 s). Every line is flushed at once, so a pipe reader sees it immediately.
  *
  * Returns the exit code: 0 after SIGINT/SIGTERM; 3 when the daemon leaves the bus (or is not
- * there at start), unless @wait, which waits for it to come back (name watching, no polling).
+ * there at start), unless @wait, which waits for it to come back (name watching, no polling)
+ * and meanwhile shows spn_render_not_running, printed the moment the daemon leaves;
+ * 1 when stdout fails (EPIPE with SIGPIPE ignored, a full disk) or, for a pipe or socket, its
+ * reader is gone, even before the next line is due.
  */
 #pragma once
 

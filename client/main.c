@@ -1,4 +1,4 @@
-/* main.c — `spotnow`: commands, options and exit codes (DESIGN.md section 7).
+/* main.c — `spotnow`: commands, options and exit codes (doc/design.md section 7).
  *
  *   spotnow [now] | fresh | status | login [--paste] | logout
  *   spotnow play | pause | toggle | next | previous | seek ±SECONDS
@@ -77,14 +77,32 @@ static gint64 now_ms(void)
 
 static GDBusConnection *connect_or_report(const Options *options, int *exit_code)
 {
-    g_autoptr(GError) error = NULL;
-    GDBusConnection *connection = spn_bus_connect(options->system, &error);
+    GDBusConnection *connection = spn_bus_connect_or_explain(options->system);
     if (connection == NULL) {
-        g_printerr("spotnow: %s\n", error->message);
-        spn_bus_print_unreachable(options->system, NULL);
         *exit_code = SPN_EXIT_UNREACHABLE;
     }
     return connection;
+}
+
+/* --wait after a failed call: TRUE once the daemon is there. A daemon that failed to start says
+ * why once, and is started again when its config passes the check. */
+static gboolean wait_after(GDBusConnection *connection, const Options *options,
+                           SpnBusFailure failure, const GError *error, gboolean *reported)
+{
+    if (!options->wait) {
+        return FALSE;
+    }
+    if (failure == SPN_BUS_FAILURE_UNREACHABLE) {
+        return spn_bus_wait_for_daemon(connection, options->system, FALSE);
+    }
+    if (failure == SPN_BUS_FAILURE_FAILED_TO_START) {
+        if (!*reported) {
+            spn_bus_report_failed_start(options->system, error);
+            *reported = TRUE;
+        }
+        return spn_bus_wait_for_daemon(connection, options->system, TRUE);
+    }
+    return FALSE;
 }
 
 /* EnsureFresh or CurrentlyPlaying, with one retry when the daemon was just starting and a
@@ -94,6 +112,7 @@ static GVariant *fetch_snapshot(GDBusConnection *connection, SpnNowPlaying1 *pro
 {
     g_autoptr(GError) error = NULL;
     gboolean asked_fresh = fresh;
+    gboolean reported = FALSE;
     for (int attempt = 0; attempt < 2; attempt++) {
         GVariant *snapshot = NULL;
         g_clear_error(&error);
@@ -118,8 +137,7 @@ static GVariant *fetch_snapshot(GDBusConnection *connection, SpnNowPlaying1 *pro
         if (failure == SPN_BUS_FAILURE_SIGNED_OUT && fresh) {
             fresh = FALSE; /* the cache still holds the last-played snapshot */
             attempt--;
-        } else if (failure == SPN_BUS_FAILURE_UNREACHABLE && options->wait &&
-                   spn_bus_wait_for_name(connection)) {
+        } else if (wait_after(connection, options, failure, error, &reported)) {
             attempt = -1;
         } else if (failure != SPN_BUS_FAILURE_RETRY) {
             break;
@@ -220,7 +238,8 @@ static int run_now(const Command *command, Options *options, gboolean fresh)
         g_clear_error(&error);
     }
 
-    g_autofree char *text = spn_render_output(&output, snapshot, status, now_ms(), &error);
+    gint64 now = now_ms();
+    g_autofree char *text = spn_render_output(&output, snapshot, status, now, &error);
     if (text == NULL) {
         return print_usage_error(command->name, error->message);
     }
@@ -230,7 +249,14 @@ static int run_now(const Command *command, Options *options, gboolean fresh)
         print_signed_out_note(status, snapshot);
         return SPN_EXIT_SIGNED_OUT;
     }
-    return spn_render_state(snapshot) == SPN_STATE_PLAYING ? SPN_EXIT_OK : SPN_EXIT_NOTHING_PLAYING;
+    /* Old data says so on stderr, where a script's pipe does not see it. */
+    g_autofree char *notice = spn_render_notice(status, now);
+    if (notice != NULL) {
+        g_printerr("%s\n", notice);
+    }
+    /* The exit status agrees with what was printed (signed out, or past an unconfirmed end). */
+    g_autoptr(GVariant) shown = spn_render_effective_snapshot(snapshot, status, now);
+    return spn_render_state(shown) == SPN_STATE_PLAYING ? SPN_EXIT_OK : SPN_EXIT_NOTHING_PLAYING;
 }
 
 static int cmd_now(const Command *command, Options *options, const char *argument)
@@ -248,6 +274,7 @@ static GVariant *fetch_status(GDBusConnection *connection, const Options *option
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(SpnNowPlaying1) proxy = spn_bus_proxy(connection, &error);
+    gboolean reported = FALSE;
     for (int attempt = 0; proxy != NULL && attempt < 2; attempt++) {
         GVariant *status = NULL;
         g_clear_error(&error);
@@ -255,8 +282,7 @@ static GVariant *fetch_status(GDBusConnection *connection, const Options *option
             return status;
         }
         SpnBusFailure failure = spn_bus_classify(connection, error);
-        if (failure == SPN_BUS_FAILURE_UNREACHABLE && options->wait &&
-            spn_bus_wait_for_name(connection)) {
+        if (wait_after(connection, options, failure, error, &reported)) {
             attempt = -1;
         } else if (failure != SPN_BUS_FAILURE_RETRY) {
             break;

@@ -10,7 +10,7 @@
 #define ANSI_RED "\033[31m"
 #define ANSI_RESET "\033[0m"
 
-static char *span(gint64 ms)
+char *spn_render_span(gint64 ms)
 {
     /* Clamped so the counts fit an int for the translatable formats. */
     int s = (int)MIN((ms + 500) / 1000, (gint64)G_MAXINT / 2);
@@ -36,34 +36,14 @@ char *spn_render_relative_time(gint64 then_ms, gint64 now_ms)
     if (delta > -500 && delta < 500) {
         return g_strdup(_("now"));
     }
-    g_autofree char *amount = span(delta < 0 ? -delta : delta);
+    g_autofree char *amount = spn_render_span(delta < 0 ? -delta : delta);
     /* TRANSLATORS: %s is an amount of time such as "12 s" or "4 min". */
     return delta < 0 ? g_strdup_printf(_("%s ago"), amount) : g_strdup_printf(_("in %s"), amount);
 }
 
-/* Any integer type, so a daemon that widens a field (u → t) still shows. */
 static gboolean lookup_integer(GVariant *status, const char *key, gint64 *out)
 {
-    g_autoptr(GVariant) value = g_variant_lookup_value(status, key, NULL);
-    if (value == NULL) {
-        return FALSE;
-    }
-    switch (g_variant_classify(value)) {
-        case G_VARIANT_CLASS_INT32:
-            *out = g_variant_get_int32(value);
-            return TRUE;
-        case G_VARIANT_CLASS_UINT32:
-            *out = g_variant_get_uint32(value);
-            return TRUE;
-        case G_VARIANT_CLASS_INT64:
-            *out = g_variant_get_int64(value);
-            return TRUE;
-        case G_VARIANT_CLASS_UINT64:
-            *out = (gint64)MIN(g_variant_get_uint64(value), (guint64)G_MAXINT64);
-            return TRUE;
-        default:
-            return FALSE;
-    }
+    return spn_render_lookup_integer(status, key, out);
 }
 
 typedef struct {
@@ -117,26 +97,69 @@ static void add_moment(GArray *rows, const char *label, char *value)
     }
 }
 
-/* A daemon's text as one printable line: an escape sequence in lastError would act on the
- * terminal of whoever runs `spotnow status` (an older daemon passed a redirect's error on). */
-static char *one_line(const char *text)
+/* "web (the Spotify Web API)": the bus's word first, as for the account. */
+static char *source_text(const char *source)
 {
-    g_autofree char *valid = g_utf8_make_valid(text, -1);
-    GString *out = g_string_new(NULL);
-    for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (g_unichar_iscntrl(c)) {
-            g_string_append_c(out, ' ');
-        } else {
-            g_string_append_unichar(out, c);
-        }
+    if (g_str_equal(source, "web")) {
+        return g_strdup_printf("%s (%s)", source, _("the Spotify Web API"));
     }
-    return g_string_free(out, FALSE);
+    if (g_str_equal(source, "local")) {
+        return g_strdup_printf("%s (%s)", source, _("the Spotify client on this machine"));
+    }
+    return g_strdup(source);
 }
 
-char *spn_render_status(GVariant *status, gint64 now_ms, gboolean colour)
+/* "312 of 1000 in the last 24 h", or "312 in the last 24 h (no budget)" for budget 0. */
+static char *requests_text(gint64 used, gint64 budget, gint64 window_ms)
 {
-    g_return_val_if_fail(g_variant_is_of_type(status, G_VARIANT_TYPE_VARDICT), NULL);
+    g_autofree char *window = spn_render_window_words(window_ms);
+    g_autofree char *count = g_strdup_printf("%" G_GINT64_FORMAT, used);
+    if (budget <= 0) {
+        /* TRANSLATORS: "312 in the last 24 h (no budget)" */
+        return g_strdup_printf(_("%s in the last %s (no budget)"), count, window);
+    }
+    g_autofree char *limit = g_strdup_printf("%" G_GINT64_FORMAT, budget);
+    /* TRANSLATORS: "312 of 1000 in the last 24 h" */
+    return g_strdup_printf(_("%s of %s in the last %s"), count, limit, window);
+}
+
+static void add_budget_rows(GArray *rows, GVariant *status, gint64 now_ms)
+{
+    gint64 used = 0;
+    gint64 budget = 0;
+    gint64 window_ms = 0;
+    if (spn_render_lookup_integer(status, "requestsInWindow", &used) &&
+        spn_render_lookup_integer(status, "budgetWindowMs", &window_ms)) {
+        spn_render_lookup_integer(status, "budgetRequests", &budget);
+        g_autofree char *text = requests_text(used, budget, window_ms);
+        if (budget > 0 && used >= budget) {
+            add_row(rows, _("Requests:"),
+                    /* TRANSLATORS: the request count, then why polling waits */
+                    g_strdup_printf(_("%s: the budget is spent; polling waits until older "
+                                      "requests leave the window"),
+                                    text));
+        } else {
+            add_row(rows, _("Requests:"), g_steal_pointer(&text));
+        }
+    }
+    gint64 quota_until = 0;
+    if (spn_render_lookup_integer(status, "quotaExceededUntil", &quota_until) &&
+        quota_until > now_ms) {
+        g_autoptr(GDateTime) when = g_date_time_new_from_unix_local(quota_until / 1000);
+        g_autofree char *clock = when != NULL ? g_date_time_format(when, "%F %H:%M") : NULL;
+        g_autofree char *relative = spn_render_relative_time(quota_until, now_ms);
+        /* TRANSLATORS: "spent until 2026-12-08 00:00 (in 13 h)" */
+        add_row(rows, _("Quota:"),
+                g_strdup_printf(_("spent until %s (%s): Spotify said QUOTA_EXCEEDED"),
+                                clock != NULL ? clock : "?", relative));
+    }
+}
+
+char *spn_render_status(GVariant *raw_status, gint64 now_ms, gboolean colour)
+{
+    g_return_val_if_fail(g_variant_is_of_type(raw_status, G_VARIANT_TYPE_VARDICT), NULL);
+    /* lastError may carry a browser's redirect text: nothing of it may drive the terminal. */
+    g_autoptr(GVariant) status = spn_render_clean_dict(raw_status);
 
     g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(Row));
     g_array_set_clear_func(rows, (GDestroyNotify)row_clear);
@@ -152,7 +175,7 @@ char *spn_render_status(GVariant *status, gint64 now_ms, gboolean colour)
         if (g_variant_lookup(status, "signInListenError", "&s", &listen_error) &&
             listen_error[0] != '\0') {
             /* TRANSLATORS: %s says why the browser cannot come back (the port is in use). */
-            g_autofree char *why = one_line(listen_error);
+            g_autofree char *why = g_strdup(listen_error);
             add_row(rows, _("Sign-in:"),
                     g_strdup_printf(_("waiting for a pasted address (%s)"), why));
         } else {
@@ -173,8 +196,20 @@ char *spn_render_status(GVariant *status, gint64 now_ms, gboolean colour)
                 number > now_ms ? g_strdup_printf(_("ends %s"), until) : g_strdup(_("none")));
     }
     if (g_variant_lookup(status, "lastError", "&s", &text)) {
-        add_row(rows, _("Last error:"), text[0] != '\0' ? one_line(text) : g_strdup(_("none")));
+        gint64 backoff = 0;
+        gint64 polls = -1;
+        const char *none = _("none");
+        /* A back-off read from state.ini after a restart has no message of its own. */
+        if (spn_render_lookup_integer(status, "backoffUntil", &backoff) && backoff > now_ms &&
+            spn_render_lookup_integer(status, "pollCount", &polls) && polls == 0) {
+            none = _("not known since the restart (the back-off was saved before it)");
+        }
+        add_row(rows, _("Last error:"), g_strdup(text[0] != '\0' ? text : none));
     }
+    if (g_variant_lookup(status, "source", "&s", &text)) {
+        add_row(rows, _("Source:"), source_text(text));
+    }
+    add_budget_rows(rows, status, now_ms);
     gint64 requests = 0;
     if (lookup_integer(status, "pollCount", &number) &&
         lookup_integer(status, "upstreamRequests", &requests)) {

@@ -9,7 +9,11 @@
 
 #include "template-builtins.h"
 
-G_DEFINE_QUARK(spn - template - error - quark, spn_template_error)
+/* G_DEFINE_QUARK stringifies its first argument; clang-format (14, WhitespaceSensitiveMacros
+ * included) would put spaces into the quark's name. */
+// clang-format off
+G_DEFINE_QUARK(spn-template-error-quark, spn_template_error)
+// clang-format on
 
 /* Bounds keep a hostile template from exhausting the stack or building absurd calls. */
 #define MAX_DEPTH 64

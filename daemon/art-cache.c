@@ -13,14 +13,16 @@
 #include <sys/stat.h>
 #include <utime.h>
 
+#include "file-util.h"
+#include "http.h"
 #include "spn-error.h"
 
-#define READ_CHUNK (64 * 1024)
-#define FETCH_TIMEOUT_S 15
 #define FILE_MODE 0644
 #define DIR_MODE 0755
 
-/* Lookup tries these in order, so the commonest (Spotify serves JPEG) costs one stat(). */
+/* The only types stored: raster images, which every viewer decodes safely. Not SVG (a document
+ * with scripts and external references, on a path every user's panel loads) nor any other
+ * image/\*. Lookup tries them in order, so the commonest (Spotify serves JPEG) costs one stat(). */
 static const struct {
     const char *mime;
     const char *ext;
@@ -30,16 +32,16 @@ static const struct {
     {"image/webp", "webp"},
     {"image/gif", "gif"},
 };
-/* Any other image/\* type: viewers sniff the content, the name only has to be stable. */
-#define OTHER_EXT "img"
 
 struct _SpnArtCache {
     GObject parent_instance;
     char *dir;
     guint64 max_bytes;
-    SoupSession *session;
+    SoupSession *session; /* http.c's, shared with the Web API */
+    guint timeout_ms;
     GHashTable *fetches; /* url -> Fetch: the downloads in flight */
     char *lookup_result;
+    char *touched;     /* the file lookup last gave a new mtime */
     GMutex store_lock; /* store threads write and evict one at a time */
 };
 
@@ -54,8 +56,7 @@ typedef struct {
     const char *ext;
     GPtrArray *tasks; /* the callers' GTasks */
     GCancellable *cancellable;
-    GInputStream *stream;
-    GByteArray *body;
+    GBytes *body;
 } Fetch;
 
 /* Per caller, so one caller's cancellable can let go of a shared download. */
@@ -76,8 +77,7 @@ typedef struct {
 
 static void fetch_free(Fetch *fetch)
 {
-    g_clear_object(&fetch->stream);
-    g_clear_pointer(&fetch->body, g_byte_array_unref);
+    g_clear_pointer(&fetch->body, g_bytes_unref);
     g_clear_object(&fetch->cancellable);
     g_clear_pointer(&fetch->tasks, g_ptr_array_unref);
     g_free(fetch->url);
@@ -109,13 +109,14 @@ static char *key_for_url(const char *url)
     return g_compute_checksum_for_string(G_CHECKSUM_SHA256, url, -1);
 }
 
+/* NULL for a type not stored. */
 static const char *ext_for_mime(const char *mime)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(image_types); i++) {
         if (g_ascii_strcasecmp(mime, image_types[i].mime) == 0)
             return image_types[i].ext;
     }
-    return OTHER_EXT;
+    return NULL;
 }
 
 static char *path_for(const char *dir, const char *key, const char *ext)
@@ -132,15 +133,12 @@ static gboolean is_cached_file(const char *path)
     return g_stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 }
 
+/* Only the raster types: a "<key>.img" of any other type left by an older spotnow is never
+ * served again (eviction removes it in time). */
 static char *find_cached(const char *dir, const char *key)
 {
-    const char *extensions[G_N_ELEMENTS(image_types) + 1];
-    for (gsize i = 0; i < G_N_ELEMENTS(image_types); i++)
-        extensions[i] = image_types[i].ext;
-    extensions[G_N_ELEMENTS(image_types)] = OTHER_EXT;
-
-    for (gsize i = 0; i < G_N_ELEMENTS(extensions); i++) {
-        g_autofree char *path = path_for(dir, key, extensions[i]);
+    for (gsize i = 0; i < G_N_ELEMENTS(image_types); i++) {
+        g_autofree char *path = path_for(dir, key, image_types[i].ext);
         if (is_cached_file(path))
             return g_steal_pointer(&path);
     }
@@ -157,9 +155,15 @@ const char *spn_art_cache_lookup(SpnArtCache *self, const char *url)
         return NULL;
     g_autofree char *key = key_for_url(url);
     self->lookup_result = find_cached(self->dir, key);
-    /* Eviction goes by mtime: what is looked up is what is shown, keep it longest. */
-    if (self->lookup_result != NULL && g_utime(self->lookup_result, NULL) != 0)
-        g_debug("cannot touch %s: %s", self->lookup_result, g_strerror(errno));
+    /* Eviction goes by mtime: what is looked up is what is shown, keep it longest. Once per
+     * change of image, not per poll: the same cover looked up again is still the newest, and a
+     * daemon that writes to disk every poll keeps disks awake for nothing. */
+    if (self->lookup_result != NULL && g_strcmp0(self->lookup_result, self->touched) != 0) {
+        if (g_utime(self->lookup_result, NULL) != 0)
+            g_debug("cannot touch %s: %s", self->lookup_result, g_strerror(errno));
+        g_free(self->touched);
+        self->touched = g_strdup(self->lookup_result);
+    }
     return self->lookup_result;
 }
 
@@ -267,9 +271,9 @@ static void store_thread(GTask *task, gpointer source, gpointer task_data,
     g_autofree char *path = path_for(job->dir, job->key, job->ext);
     gsize length = 0;
     const char *data = g_bytes_get_data(job->body, &length);
-    /* CONSISTENT = temp file, fsync, rename: a reader never sees half an image. */
-    if (!g_file_set_contents_full(path, data, (gssize)length, G_FILE_SET_CONTENTS_CONSISTENT,
-                                  FILE_MODE, &error)) {
+    /* Temp file, fsync, rename: a reader never sees half an image. FILE_MODE exactly, whatever
+     * the umask (the system unit's is 0077): every user's panel reads the system cache. */
+    if (!spn_file_write_atomic(path, data, length, FILE_MODE, TRUE, &error)) {
         g_mutex_unlock(&self->store_lock);
         g_task_return_error(task, g_steal_pointer(&error));
         return;
@@ -318,7 +322,7 @@ static void store(Fetch *fetch)
     job->dir = g_strdup(fetch->cache->dir);
     job->key = g_strdup(fetch->key);
     job->ext = fetch->ext;
-    job->body = g_byte_array_free_to_bytes(g_steal_pointer(&fetch->body));
+    job->body = g_steal_pointer(&fetch->body);
     job->max_bytes = fetch->cache->max_bytes;
     g_autoptr(GTask) task = g_task_new(fetch->cache, NULL, on_stored, fetch);
     g_task_set_source_tag(task, store);
@@ -326,58 +330,16 @@ static void store(Fetch *fetch)
     g_task_run_in_thread(task, store_thread);
 }
 
-/* The download stops here: drop the connection rather than drain a body we will not keep. */
-static void fetch_fail(Fetch *fetch, GError *error)
-{
-    g_cancellable_cancel(fetch->cancellable);
-    g_clear_object(&fetch->stream);
-    fetch_finish(fetch, NULL, error);
-}
-
-static void read_next(Fetch *fetch);
-
-static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
+/* Status, type and declared length are checked before a byte of the body is read. */
+static GError *check_reply(SoupMessage *message, gpointer user_data)
 {
     Fetch *fetch = user_data;
-    GError *error = NULL;
-    g_autoptr(GBytes) chunk =
-        g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), result, &error);
-    if (chunk == NULL) {
-        fetch_fail(fetch, error);
-        return;
-    }
-    gsize size = g_bytes_get_size(chunk);
-    if (size == 0) {
-        g_clear_object(&fetch->stream);
-        if (fetch->body->len == 0) {
-            fetch_finish(fetch, NULL,
-                         g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM,
-                                     _("album art from %s: empty reply"), fetch->host));
-            return;
-        }
-        store(fetch);
-        return;
-    }
-    if (fetch->body->len + size > SPN_ART_CACHE_MAX_DOWNLOAD) {
-        fetch_fail(fetch, g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM,
-                                      _("album art from %s is larger than %u MiB"), fetch->host,
-                                      (guint)(SPN_ART_CACHE_MAX_DOWNLOAD / (1024 * 1024))));
-        return;
-    }
-    g_byte_array_append(fetch->body, g_bytes_get_data(chunk, NULL), (guint)size);
-    read_next(fetch);
-}
-
-static void read_next(Fetch *fetch)
-{
-    g_input_stream_read_bytes_async(fetch->stream, READ_CHUNK, G_PRIORITY_LOW, fetch->cancellable,
-                                    on_read, fetch);
-}
-
-/* Status, type and declared length are checked before a byte of the body is read. */
-static GError *check_reply(Fetch *fetch, SoupMessage *message)
-{
     guint status = soup_message_get_status(message);
+    if (SOUP_STATUS_IS_REDIRECTION(status))
+        return g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM,
+                           _("album art from %s: HTTP %u, a redirect, which spotnow does not "
+                             "follow"),
+                           fetch->host, status);
     if (!SOUP_STATUS_IS_SUCCESSFUL(status) || status == SOUP_STATUS_NO_CONTENT)
         return g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM, _("album art from %s: HTTP %u %s"),
                            fetch->host, status, soup_message_get_reason_phrase(message));
@@ -387,32 +349,43 @@ static GError *check_reply(Fetch *fetch, SoupMessage *message)
         return g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM,
                            _("album art from %s is not an image (%s)"), fetch->host,
                            type != NULL ? type : _("no content type"));
+    fetch->ext = ext_for_mime(type);
+    if (fetch->ext == NULL)
+        return g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM,
+                           _("album art from %s is %s, not JPEG, PNG, WebP or GIF"), fetch->host,
+                           type);
     if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH &&
         soup_message_headers_get_content_length(headers) > SPN_ART_CACHE_MAX_DOWNLOAD)
         return g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM,
                            _("album art from %s is larger than %u MiB"), fetch->host,
                            (guint)(SPN_ART_CACHE_MAX_DOWNLOAD / (1024 * 1024)));
-    fetch->ext = ext_for_mime(type);
     return NULL;
 }
 
-static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+static void on_downloaded(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     Fetch *fetch = user_data;
     GError *error = NULL;
-    fetch->stream = soup_session_send_finish(SOUP_SESSION(source), result, &error);
-    if (fetch->stream == NULL) {
+    g_autoptr(SpnHttpReply) reply = spn_http_send_finish(result, &error);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE)) {
+        /* A chunked body: its size shows only while it is read. */
+        g_clear_error(&error);
+        error =
+            g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM, _("album art from %s is larger than %u MiB"),
+                        fetch->host, (guint)(SPN_ART_CACHE_MAX_DOWNLOAD / (1024 * 1024)));
+    }
+    if (reply == NULL) {
         fetch_finish(fetch, NULL, error);
         return;
     }
-    SoupMessage *message = soup_session_get_async_result_message(SOUP_SESSION(source), result);
-    error = check_reply(fetch, message);
-    if (error != NULL) {
-        fetch_fail(fetch, error);
+    if (g_bytes_get_size(reply->body) == 0) {
+        fetch_finish(fetch, NULL,
+                     g_error_new(SPN_ERROR, SPN_ERROR_UPSTREAM, _("album art from %s: empty reply"),
+                                 fetch->host));
         return;
     }
-    fetch->body = g_byte_array_new();
-    read_next(fetch);
+    fetch->body = g_bytes_ref(reply->body);
+    store(fetch);
 }
 
 static Fetch *fetch_start(SpnArtCache *self, const char *url, GUri *uri)
@@ -433,8 +406,17 @@ static Fetch *fetch_start(SpnArtCache *self, const char *url, GUri *uri)
      * libsoup closes it on its idle timeout, in a daemon that otherwise sleeps for minutes. */
     soup_message_headers_replace(headers, "Connection", "close");
     g_debug("fetching %s", url);
-    soup_session_send_async(self->session, message, G_PRIORITY_LOW, fetch->cancellable, on_sent,
-                            fetch);
+    /* The API's deadline, the whole download included: a server trickling a byte every few
+     * seconds cannot hold a connection for long. */
+    const SpnHttpLimits limits = {
+        .peer = fetch->host,
+        .deadline_ms = self->timeout_ms,
+        .max_body = SPN_ART_CACHE_MAX_DOWNLOAD,
+        .check = check_reply,
+        .check_data = fetch,
+    };
+    spn_http_send(self->session, g_steal_pointer(&message), &limits, G_PRIORITY_LOW,
+                  fetch->cancellable, on_downloaded, fetch);
     return fetch;
 }
 
@@ -537,10 +519,16 @@ char *spn_art_cache_default_dir(gboolean system_bus)
 {
     if (!system_bus)
         return g_build_filename(g_get_user_cache_dir(), "spotnow", "art", NULL);
-    /* DESIGN.md section 5: the system cache directory is the art cache itself; the unit gives
+    /* doc/design.md section 5: the system cache directory is the art cache itself; the unit gives
      * it to nothing else. */
     g_autofree char *dir = spn_systemd_directory("CACHE_DIRECTORY");
     return g_strdup(dir != NULL ? dir : "/var/cache/spotnow");
+}
+
+void spn_art_cache_set_timeout(SpnArtCache *self, double timeout_s)
+{
+    g_return_if_fail(SPN_IS_ART_CACHE(self));
+    self->timeout_ms = (guint)CLAMP(timeout_s * 1000.0 + 0.5, 1.0, 300000.0);
 }
 
 SpnArtCache *spn_art_cache_new(const char *cache_dir, guint64 max_bytes)
@@ -560,6 +548,7 @@ static void spn_art_cache_finalize(GObject *object)
     g_clear_object(&self->session);
     g_free(self->dir);
     g_free(self->lookup_result);
+    g_free(self->touched);
     g_mutex_clear(&self->store_lock);
     G_OBJECT_CLASS(spn_art_cache_parent_class)->finalize(object);
 }
@@ -573,7 +562,6 @@ static void spn_art_cache_init(SpnArtCache *self)
 {
     g_mutex_init(&self->store_lock);
     self->fetches = g_hash_table_new(g_str_hash, g_str_equal);
-    self->session = soup_session_new_with_options("timeout", FETCH_TIMEOUT_S, "idle-timeout", 60,
-                                                  "user-agent", "spotnow/" SPOTNOW_VERSION " ",
-                                                  "max-conns-per-host", 2, NULL);
+    self->session = spn_http_session_ref();
+    self->timeout_ms = (guint)(SPN_HTTP_DEFAULT_TIMEOUT_S * 1000);
 }

@@ -24,5 +24,5 @@ gint64 spn_backoff_rate_limited_until(gint64 retry_after_until_ms, gint64 now_ms
 {
     if (retry_after_until_ms <= 0)
         return now_ms + (gint64)llround(default_s * 1000.0);
-    return MAX(retry_after_until_ms, now_ms);
+    return CLAMP(retry_after_until_ms, now_ms, now_ms + SPN_BACKOFF_MAX_RETRY_AFTER_MS);
 }

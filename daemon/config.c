@@ -1,4 +1,4 @@
-/* config.c — config.ini: defaults, loading and validation (DESIGN.md section 5). */
+/* config.c — config.ini: defaults, loading and validation (doc/design.md section 5). */
 #define G_LOG_DOMAIN "spotnow-config"
 
 #include "config.h"
@@ -16,6 +16,8 @@
 
 /* A week: anything longer is surely a typo (ms for s), and keeps later arithmetic in range. */
 #define MAX_SECONDS (7.0 * 24 * 3600)
+/* A budget past a million requests a window is no budget at all; 0 switches it off. */
+#define MAX_BUDGET 1000000.0
 /* A request that hangs longer than this is better retried than waited for. */
 #define MAX_REQUEST_TIMEOUT_S 300.0
 
@@ -25,6 +27,7 @@ typedef enum {
     KIND_PORT,    /* guint, 1..65535 */
     KIND_SECONDS, /* double, > 0 (or >= 0 with zero_ok), <= max */
     KIND_BOOLEAN, /* gboolean */
+    KIND_COUNT,   /* guint, 0..max (a count such as a request budget) */
 } KeyKind;
 
 typedef struct {
@@ -33,7 +36,7 @@ typedef struct {
     KeyKind kind;
     size_t offset;
     gboolean zero_ok; /* KIND_SECONDS: 0 is meaningful ("no delay", "no margin") */
-    double max;       /* KIND_SECONDS: inclusive upper bound */
+    double max;       /* KIND_SECONDS, KIND_COUNT: inclusive upper bound */
 } KeySpec;
 
 #define FIELD(f) offsetof(SpnConfig, f)
@@ -58,9 +61,22 @@ static const KeySpec key_specs[] = {
      MAX_SECONDS},
     {"polling", "token-refresh-margin-s", KIND_SECONDS, FIELD(token_refresh_margin_s), TRUE,
      MAX_SECONDS},
+    {"polling", "budget-requests", KIND_COUNT, FIELD(budget_requests), TRUE, MAX_BUDGET},
+    {"polling", "budget-window-s", KIND_SECONDS, FIELD(budget_window_s), FALSE, MAX_SECONDS},
     {"mpris", "enabled", KIND_BOOLEAN, FIELD(mpris_enabled)},
     {"mpris", "hide-when-local", KIND_BOOLEAN, FIELD(hide_when_local)},
     {"presence", "desktop-session", KIND_BOOLEAN, FIELD(desktop_session)},
+};
+
+/* Names valid in config.ini that spotnowd itself does not parse: spotnow-web reads [web] from
+ * the same file (doc/design.md section 9), and the request budget (doc/design.md section 4,
+ * rules 11-13) belongs to [polling]. With key_specs above, the one list of known names. */
+static const struct {
+    const char *group;
+    const char *key;
+} other_known_keys[] = {
+    {"polling", "budget-requests"}, {"polling", "budget-window-s"}, {"web", "listen"},
+    {"web", "allow-origin"},        {"web", "max-streams"},         {"web", "show-last-played"},
 };
 
 #define FIELD_PTR(config, spec, type) ((type *)(void *)((char *)(config) + (spec)->offset))
@@ -83,6 +99,8 @@ SpnConfig *spn_config_new_defaults(void)
     config->backoff_max_s = 300;
     config->retry_after_default_s = 30;
     config->token_refresh_margin_s = 60;
+    config->budget_requests = 1000;
+    config->budget_window_s = 86400;
     config->mpris_enabled = TRUE;
     config->hide_when_local = TRUE;
     config->desktop_session = TRUE;
@@ -101,6 +119,7 @@ void spn_config_free(SpnConfig *config)
     g_free(config->api_base_url);
     g_free(config->accounts_base_url);
     g_free(config->path);
+    g_clear_pointer(&config->warnings, g_ptr_array_unref);
     g_free(config);
 }
 
@@ -119,6 +138,15 @@ static void set_value_error(GError **error, const char *path, const KeySpec *spe
      * positive number of seconds, got “soon”". */
     g_set_error(error, SPN_ERROR, SPN_ERROR_CONFIG, _("%s: [%s] %s: %s, got “%s”"),
                 display_path(path), spec->group, spec->key, expected, valid);
+    /* "enabled=false # off" is the value "false # off": say where the comment went. */
+    if (strstr(valid, " #") != NULL && error != NULL && *error != NULL) {
+        char *message = g_strconcat((*error)->message,
+                                    _(" (config.ini has no comments after a value: put them on "
+                                      "a line of their own)"),
+                                    NULL);
+        g_free((*error)->message);
+        (*error)->message = message;
+    }
 }
 
 static gboolean parse_string(const char *value, char **out)
@@ -183,6 +211,22 @@ static gboolean parse_seconds(const char *value, double *out)
     return TRUE;
 }
 
+static gboolean apply_count(const KeySpec *spec, const char *value, SpnConfig *config,
+                            const char *path, GError **error)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(value));
+    guint64 count;
+
+    if (!g_ascii_string_to_unsigned(copy, 10, 0, (guint64)spec->max, &count, NULL)) {
+        g_autofree char *expected =
+            g_strdup_printf(_("expected a whole number from 0 to %.0f"), spec->max);
+        set_value_error(error, path, spec, expected, value);
+        return FALSE;
+    }
+    *FIELD_PTR(config, spec, guint) = (guint)count;
+    return TRUE;
+}
+
 static gboolean apply_seconds(const KeySpec *spec, const char *value, SpnConfig *config,
                               const char *path, GError **error)
 {
@@ -240,6 +284,8 @@ static gboolean apply_key(GKeyFile *key_file, const KeySpec *spec, SpnConfig *co
             return TRUE;
         case KIND_SECONDS:
             return apply_seconds(spec, value, config, path, error);
+        case KIND_COUNT:
+            return apply_count(spec, value, config, path, error);
         case KIND_BOOLEAN: {
             gboolean b = g_key_file_get_boolean(key_file, spec->group, spec->key, &local_error);
             if (local_error != NULL) {
@@ -253,41 +299,163 @@ static gboolean apply_key(GKeyFile *key_file, const KeySpec *spec, SpnConfig *co
     g_assert_not_reached();
 }
 
-static gboolean is_known_group(const char *group)
+gboolean spn_config_is_known(const char *group, const char *key)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(key_specs); i++) {
-        if (g_str_equal(key_specs[i].group, group))
+        if (g_str_equal(key_specs[i].group, group) &&
+            (key == NULL || g_str_equal(key_specs[i].key, key)))
+            return TRUE;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(other_known_keys); i++) {
+        if (g_str_equal(other_known_keys[i].group, group) &&
+            (key == NULL || g_str_equal(other_known_keys[i].key, key)))
             return TRUE;
     }
     return FALSE;
 }
 
-static gboolean is_known_key(const char *group, const char *key)
+/* Levenshtein distance, capped: only "close enough to be a typo" matters. */
+static guint edit_distance(const char *a, const char *b)
 {
-    for (gsize i = 0; i < G_N_ELEMENTS(key_specs); i++) {
-        if (g_str_equal(key_specs[i].group, group) && g_str_equal(key_specs[i].key, key))
-            return TRUE;
+    gsize la = strlen(a);
+    gsize lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return G_MAXUINT;
+    guint row[65];
+    for (gsize j = 0; j <= lb; j++)
+        row[j] = (guint)j;
+    for (gsize i = 1; i <= la; i++) {
+        guint diagonal = row[0];
+        row[0] = (guint)i;
+        for (gsize j = 1; j <= lb; j++) {
+            guint above = row[j];
+            guint cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diagonal + cost);
+            diagonal = above;
+        }
     }
-    return FALSE;
+    return row[lb];
 }
 
-/* Newer configs must keep working with older daemons, so unknown names are only mentioned. */
-static void report_unknown(GKeyFile *key_file, const char *path)
+/* "Client_ID" and "client-id" are one name to a person: lower case, '_' and ' ' as '-'. */
+static char *normalise_name(const char *name)
+{
+    char *copy = g_ascii_strdown(name, -1);
+    for (char *p = copy; *p != '\0'; p++) {
+        if (*p == '_' || *p == ' ')
+            *p = '-';
+    }
+    return copy;
+}
+
+static gboolean looks_like(const char *written, const char *known)
+{
+    g_autofree char *a = normalise_name(written);
+    g_autofree char *b = normalise_name(known);
+    return g_str_equal(a, b) || (strlen(b) > 3 && edit_distance(a, b) <= 2);
+}
+
+/* Every known name, as (group, key) pairs; key NULL for each group once. */
+static void for_each_known(void (*visit)(const char *group, const char *key, gpointer data),
+                           gpointer data)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(key_specs); i++)
+        visit(key_specs[i].group, key_specs[i].key, data);
+    for (gsize i = 0; i < G_N_ELEMENTS(other_known_keys); i++)
+        visit(other_known_keys[i].group, other_known_keys[i].key, data);
+}
+
+typedef struct {
+    const char *group; /* the group written (key search) or NULL (group search) */
+    const char *name;  /* the name written */
+    char *found;       /* "[spotify]", "client-id" or "[polling] fresh-playing-s" */
+} Suggestion;
+
+static void suggest_group(const char *group, const char *key, gpointer data)
+{
+    Suggestion *s = data;
+    if (s->found == NULL && looks_like(s->name, group))
+        s->found = g_strdup_printf("[%s]", group);
+}
+
+static void suggest_key(const char *group, const char *key, gpointer data)
+{
+    Suggestion *s = data;
+    if (g_str_equal(group, s->group) && s->found == NULL && looks_like(s->name, key))
+        s->found = g_strdup(key);
+}
+
+/* The key written, correctly spelled, but in another group. */
+static void suggest_other_group(const char *group, const char *key, gpointer data)
+{
+    Suggestion *s = data;
+    if (s->found == NULL && looks_like(s->name, key))
+        s->found = g_strdup_printf("[%s] %s", group, key);
+}
+
+static void add_warning(SpnConfig *config, char *text)
+{
+    if (config->warnings == NULL)
+        config->warnings = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(config->warnings, text);
+}
+
+static void warn_unknown(SpnConfig *config, const char *path, const char *group, const char *key,
+                         const char *suggestion)
+{
+    g_autofree char *name =
+        key != NULL ? g_strdup_printf("[%s] %s", group, key) : g_strdup_printf("[%s]", group);
+    g_autofree char *valid = g_utf8_make_valid(name, -1);
+    if (suggestion != NULL)
+        /* Translators: FILE: unknown key or group NAME, ignored (did you mean SUGGESTION?) */
+        add_warning(config, g_strdup_printf(_("%s: unknown %s %s, ignored (did you mean %s?)"),
+                                            display_path(path), key != NULL ? _("key") : _("group"),
+                                            valid, suggestion));
+    else
+        add_warning(config, g_strdup_printf(_("%s: unknown %s %s, ignored"), display_path(path),
+                                            key != NULL ? _("key") : _("group"), valid));
+}
+
+/* GKeyFile has no end-of-line comments: "client-id=abc # my app" is the id "abc # my app". */
+static void warn_comment_in_value(SpnConfig *config, GKeyFile *key_file, const char *path,
+                                  const char *group, const char *key)
+{
+    g_autofree char *value = g_key_file_get_value(key_file, group, key, NULL);
+    if (value == NULL || strstr(value, " #") == NULL)
+        return;
+    add_warning(config,
+                g_strdup_printf(_("%s: [%s] %s: the value contains “ #”, which config.ini reads "
+                                  "as part of the value; put comments on a line of their own"),
+                                display_path(path), group, key));
+}
+
+/* Newer configs keep working with older daemons, so unknown names are warnings, not errors. */
+static void report_unknown(SpnConfig *config, GKeyFile *key_file, const char *path)
 {
     g_auto(GStrv) groups = g_key_file_get_groups(key_file, NULL);
 
     for (gsize g = 0; groups[g] != NULL; g++) {
         g_auto(GStrv) keys = NULL;
 
-        if (!is_known_group(groups[g])) {
-            g_debug("ignoring unknown group [%s] in %s", groups[g], display_path(path));
+        if (!spn_config_is_known(groups[g], NULL)) {
+            Suggestion s = {NULL, groups[g], NULL};
+            for_each_known(suggest_group, &s);
+            warn_unknown(config, path, groups[g], NULL, s.found);
+            g_free(s.found);
             continue;
         }
         keys = g_key_file_get_keys(key_file, groups[g], NULL, NULL);
         for (gsize k = 0; keys != NULL && keys[k] != NULL; k++) {
-            if (!is_known_key(groups[g], keys[k]))
-                g_debug("ignoring unknown key [%s] %s in %s", groups[g], keys[k],
-                        display_path(path));
+            if (spn_config_is_known(groups[g], keys[k])) {
+                warn_comment_in_value(config, key_file, path, groups[g], keys[k]);
+                continue;
+            }
+            Suggestion s = {groups[g], keys[k], NULL};
+            for_each_known(suggest_key, &s);
+            if (s.found == NULL)
+                for_each_known(suggest_other_group, &s);
+            warn_unknown(config, path, groups[g], keys[k], s.found);
+            g_free(s.found);
         }
     }
 }
@@ -320,7 +488,7 @@ SpnConfig *spn_config_from_key_file(GKeyFile *key_file, const char *path, GError
     g_return_val_if_fail(key_file != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    report_unknown(key_file, path);
+    report_unknown(config, key_file, path);
     for (gsize i = 0; i < G_N_ELEMENTS(key_specs); i++) {
         if (!apply_key(key_file, &key_specs[i], config, path, error))
             return NULL;

@@ -1,4 +1,4 @@
-/* config.h — config.ini (DESIGN.md section 5): defaults, loading and validation. */
+/* config.h — config.ini (doc/design.md section 5): defaults, loading and validation. */
 #pragma once
 
 #include <glib.h>
@@ -25,6 +25,8 @@ typedef struct {
     double backoff_max_s;          /* default 300 */
     double retry_after_default_s;  /* default 30: a 429 without Retry-After */
     double token_refresh_margin_s; /* default 60: refresh this long before expires-at */
+    guint budget_requests;         /* default 1000 Web API requests a window; 0 = no budget */
+    double budget_window_s;        /* default 86400: the rolling window of the budget */
 
     /* [mpris] */
     gboolean mpris_enabled;   /* default true */
@@ -34,15 +36,25 @@ typedef struct {
     gboolean desktop_session; /* default true */
 
     char *path; /* the file it came from, or NULL for pure defaults */
+
+    /* Typos that do not stop the daemon but would silently change nothing: unknown groups and
+     * keys (with a "did you mean"), values with a " #" comment in them. One sentence each,
+     * naming the file; spotnowd prints them at start, on reload and for --check-config. */
+    GPtrArray *warnings;
 } SpnConfig;
 
 SpnConfig *spn_config_new_defaults(void);
 void spn_config_free(SpnConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpnConfig, spn_config_free)
 
+/* TRUE for every group/key pair a config.ini may hold: those spotnowd reads and those other
+ * programs read from the same file (spotnow-web's [web]). @key NULL asks about the group. */
+gboolean spn_config_is_known(const char *group, const char *key);
+
 /* Load @path over the defaults. A missing file is not an error (defaults). Unknown groups and
- * keys are ignored with one g_debug each. A file that cannot be parsed, or a bad value, is
- * SPN_ERROR_CONFIG with a message naming the file, and for a value the group and key, e.g.
+ * keys are ignored, each with a warning in config->warnings. A file that cannot be parsed, or a bad
+ * value, is SPN_ERROR_CONFIG with a message naming the file, and for a value the group and key,
+ * e.g.
  * "/home/u/.config/spotnow/config.ini: [polling] safety-interval-s: expected a positive number
  * of seconds, got “soon”". */
 SpnConfig *spn_config_load(const char *path, GError **error);

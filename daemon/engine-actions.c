@@ -10,99 +10,50 @@
 
 /* ---- player commands -------------------------------------------------------------------- */
 
-typedef struct {
-    const char *method;
-    char *path;
-} Command;
-
-static void command_free(Command *command)
-{
-    g_free(command->path);
-    g_free(command);
-}
-
 gboolean spn_engine_can_control(SpnEngine *self)
 {
     return engine_can_poll(self) && !self->control_forbidden &&
            spn_credentials_has_scope(self->credentials, "user-modify-playback-state");
 }
 
-static void on_command_done(SpnPoll *poll, const SpnPollOutcome *outcome, gpointer user_data)
+static GError *refusal(SpnEngine *self)
 {
-    SpnEngine *self = user_data;
-    g_autoptr(GTask) task = g_queue_pop_head(&self->commands);
-    gboolean was_backing_off = self->poll_state.backoff_until > 0;
-    engine_absorb_outcome(self, outcome, engine_now_ms());
-    switch (outcome->kind) {
-        case SPN_POLL_OK:
-            /* Answered once the poll below has fetched the new state: `spotnow pause && spotnow`
-             * then shows it paused. */
-            g_ptr_array_add(self->settling, g_steal_pointer(&task));
-            break;
-        case SPN_POLL_FORBIDDEN:
-            self->control_forbidden = TRUE;
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_NOT_SUPPORTED,
-                                    _("Spotify refused the command (%s): control needs "
-                                      "Premium and a device that accepts it"),
-                                    outcome->message);
-            break;
-        case SPN_POLL_REFUSED:
-            /* This command, now (already paused, nothing next): control itself stays. */
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_NOT_SUPPORTED,
-                                    _("Spotify refused the command (%s)"), outcome->message);
-            break;
-        case SPN_POLL_RATE_LIMITED:
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_RATE_LIMITED, "%s",
-                                    outcome->message);
-            break;
-        case SPN_POLL_REVOKED:
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT, "%s", outcome->message);
-            break;
-        case SPN_POLL_FAILED:
-            g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_UPSTREAM, "%s", outcome->message);
-            break;
-    }
-    if (was_backing_off != (self->poll_state.backoff_until > 0))
-        engine_save_state(self);
-    /* The command worked: poll once so its effect shows at once. */
-    engine_chain_finished(self, outcome->kind == SPN_POLL_OK);
+    if (!engine_can_poll(self))
+        return g_error_new_literal(SPN_ERROR, SPN_ERROR_SIGNED_OUT,
+                                   _("Not signed in to Spotify; run “spotnow login”"));
+    if (!spn_engine_can_control(self))
+        return g_error_new_literal(SPN_ERROR, SPN_ERROR_NOT_SUPPORTED,
+                                   self->control_forbidden
+                                       ? _("Spotify refused control before: it needs Premium "
+                                           "and a device that accepts commands; sign in again "
+                                           "to retry")
+                                       : _("Control needs the user-modify-playback-state scope: "
+                                           "sign in again with “spotnow login”"));
+    /* The quota, a back-off or the budget: the command would cost a request that may not go. */
+    return engine_held_back(self, TRUE);
 }
 
-void engine_run_next_command(SpnEngine *self)
+static char *command_path(SpnControl control, gint64 position_ms, const char **method)
 {
-    if (spn_poll_is_running(self->poll) || g_queue_is_empty(&self->commands))
-        return;
-    GTask *task = g_queue_peek_head(&self->commands);
-    Command *command = g_task_get_task_data(task);
-    g_clear_handle_id(&self->poll_source, g_source_remove);
-    self->next_poll_at = 0;
-    spn_poll_run(self->poll, self->credentials, self->snapshot, command->method, command->path,
-                 on_command_done, self);
-}
-
-static gboolean refuse_command(SpnEngine *self, GTask *task)
-{
-    if (!engine_can_poll(self)) {
-        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_SIGNED_OUT,
-                                _("Not signed in to Spotify; run “spotnow login”"));
-        return TRUE;
+    switch (control) {
+        case SPN_CONTROL_PLAY:
+            *method = "PUT";
+            return g_strdup("/v1/me/player/play");
+        case SPN_CONTROL_PAUSE:
+            *method = "PUT";
+            return g_strdup("/v1/me/player/pause");
+        case SPN_CONTROL_NEXT:
+            *method = "POST";
+            return g_strdup("/v1/me/player/next");
+        case SPN_CONTROL_PREVIOUS:
+            *method = "POST";
+            return g_strdup("/v1/me/player/previous");
+        case SPN_CONTROL_SEEK:
+            *method = "PUT";
+            return g_strdup_printf("/v1/me/player/seek?position_ms=%" G_GINT64_FORMAT,
+                                   MAX(position_ms, 0));
     }
-    if (!spn_engine_can_control(self)) {
-        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_NOT_SUPPORTED, "%s",
-                                self->control_forbidden
-                                    ? _("Spotify refused control before: it needs Premium and a "
-                                        "device that accepts commands")
-                                    : _("Control needs the user-modify-playback-state scope: "
-                                        "sign in again with “spotnow login”"));
-        return TRUE;
-    }
-    if (self->poll_state.backoff_until > engine_now_ms()) {
-        g_task_return_new_error(task, SPN_ERROR, SPN_ERROR_RATE_LIMITED,
-                                _("Spotify asked to wait (%s); try again later"),
-                                self->last_error ? self->last_error : "");
-        return TRUE;
-    }
-    return FALSE;
+    g_assert_not_reached();
 }
 
 void spn_engine_control(SpnEngine *self, SpnControl control, gint64 position_ms,
@@ -110,37 +61,16 @@ void spn_engine_control(SpnEngine *self, SpnControl control, gint64 position_ms,
 {
     GTask *task = g_task_new(self, cancellable, callback, user_data);
     g_task_set_source_tag(task, spn_engine_control);
-    if (refuse_command(self, task)) {
+    GError *error = refusal(self);
+    if (error != NULL) {
+        g_task_return_error(task, error);
         g_object_unref(task);
         return;
     }
-    Command *command = g_new0(Command, 1);
-    switch (control) {
-        case SPN_CONTROL_PLAY:
-            command->method = "PUT";
-            command->path = g_strdup("/v1/me/player/play");
-            break;
-        case SPN_CONTROL_PAUSE:
-            command->method = "PUT";
-            command->path = g_strdup("/v1/me/player/pause");
-            break;
-        case SPN_CONTROL_NEXT:
-            command->method = "POST";
-            command->path = g_strdup("/v1/me/player/next");
-            break;
-        case SPN_CONTROL_PREVIOUS:
-            command->method = "POST";
-            command->path = g_strdup("/v1/me/player/previous");
-            break;
-        case SPN_CONTROL_SEEK:
-            command->method = "PUT";
-            command->path = g_strdup_printf("/v1/me/player/seek?position_ms=%" G_GINT64_FORMAT,
-                                            MAX(position_ms, 0));
-            break;
-    }
-    g_task_set_task_data(task, command, (GDestroyNotify)command_free);
-    g_queue_push_tail(&self->commands, task);
-    engine_run_next_command(self);
+    const char *method = NULL;
+    g_autofree char *path = command_path(control, position_ms, &method);
+    spn_requests_add_command(self->requests, task, method, path);
+    engine_next(self, FALSE, SPN_SPEND_ENSURE_FRESH);
 }
 
 gboolean spn_engine_control_finish(SpnEngine *self, GAsyncResult *result, GError **error)
@@ -151,20 +81,18 @@ gboolean spn_engine_control_finish(SpnEngine *self, GAsyncResult *result, GError
 
 /* ---- sign-in ---------------------------------------------------------------------------- */
 
-/* New credentials make any poll in flight moot: its callers get the cache now and the next
- * poll uses the new tokens. */
-static void abandon_poll(SpnEngine *self)
+/* New credentials, or none, make everything pending moot: a poll's callers get the cache now,
+ * and a command asked of the old account is answered and never sent (again) later. */
+static void abandon_requests(SpnEngine *self)
 {
-    if (!spn_poll_is_running(self->poll))
-        return;
-    spn_poll_cancel(self->poll);
-    engine_answer_waiters(self);
+    engine_abort_requests(self, _("The sign-in changed before the command was sent; nothing was "
+                                  "sent, try again"));
 }
 
 void engine_on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpointer user_data)
 {
     SpnEngine *self = user_data;
-    abandon_poll(self);
+    abandon_requests(self);
     spn_credentials_free(self->credentials);
     self->credentials = spn_credentials_copy(credentials);
     self->credentials->revoked = FALSE;
@@ -178,7 +106,7 @@ void engine_on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpoint
     g_clear_pointer(&self->status_signature, g_free);
     engine_maybe_emit_status_changed(self);
     engine_maybe_emit_control_changed(self);
-    engine_start_poll(self);
+    engine_start_poll(self, SPN_SPEND_ENSURE_FRESH);
 }
 
 /* A sign-in that failed at the browser's callback has no D-Bus caller to tell: the error
@@ -237,8 +165,8 @@ gboolean spn_engine_sign_out(SpnEngine *self, GError **error)
 {
     /* Signing out means no account: a sign-in waiting for its browser must not bring one. */
     spn_sign_in_cancel(self->sign_in);
-    abandon_poll(self);
     g_clear_pointer(&self->credentials, spn_credentials_free);
+    abandon_requests(self);
     self->poll_state.failures = 0;
     self->poll_state.backoff_until = 0;
     engine_set_last_error(self, NULL);
@@ -247,7 +175,8 @@ gboolean spn_engine_sign_out(SpnEngine *self, GError **error)
     engine_reschedule(self);
     g_autoptr(GError) local_error = NULL;
     if (!spn_store_delete_credentials(self->state_dir, &local_error)) {
-        g_set_error(error, SPN_ERROR, SPN_ERROR_UPSTREAM,
+        /* A local disk problem, not Spotify's: the generic D-Bus failure says so honestly. */
+        g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
                     _("Signed out, but the credentials file could not be deleted: %s"),
                     local_error->message);
         return FALSE;

@@ -2,10 +2,12 @@
  * steps every request chain goes through. Not for other modules: they use engine.h. */
 #pragma once
 
-#include "art-cache.h"
+#include "art-resolver.h"
+#include "budget.h"
 #include "engine.h"
 #include "poll.h"
 #include "presence.h"
+#include "requests.h"
 #include "scheduler.h"
 #include "signin.h"
 #include "spotify-api.h"
@@ -22,20 +24,23 @@ struct _SpnEngine {
 
     SpnSnapshot *snapshot;
     GVariant *snapshot_variant; /* built once per change: CurrentlyPlaying is a hot path */
+    GVariant *published;        /* what the last Changed announced (the Snapshot property) */
     SpnPollState poll_state;
     SpnCredentials *credentials; /* NULL = signed out */
     char *last_error;
     char *status_signature; /* what StatusChanged last announced */
 
-    SpnSpotifyApi *api; /* one transport: its request count is upstreamRequests */
-    SpnPoll *poll;      /* the one request chain; in flight or idle */
+    SpnSpotifyApi *api;           /* one transport: its request count is upstreamRequests */
+    SpnPoll *poll;                /* the one request chain; in flight or idle */
+    SpnRequests *requests;        /* owns the chain's callers: waiters, commands, settling */
+    SpnBudget *budget;            /* rule 11: Web API requests in the rolling window */
+    guint64 api_requests_seen;    /* the transport's API count already in the budget */
+    SpnSpend next_spend;          /* what the armed timer's poll is for */
+    guint unchanged_paused_polls; /* rule 14 */
+    gboolean local_source;        /* rule 13: the Spotify client here plays; nothing is sent */
     SpnSignIn *sign_in;
-    GPtrArray *waiters;  /* GTasks of EnsureFresh callers joined to the poll in flight */
-    GPtrArray *settling; /* GTasks of commands Spotify took, answered after the poll that
-                            follows them, so a caller's next read shows their effect */
     guint64 poll_count;
 
-    GQueue commands;            /* GTasks of player commands waiting for the chain */
     gboolean control_forbidden; /* Spotify answered 403 to a command: no Premium */
     gboolean last_can_control;
 
@@ -46,11 +51,9 @@ struct _SpnEngine {
     gint64 next_poll_at;
 
     gboolean disk_trouble_reported;
+    gint64 state_saved_at; /* Unix ms of the last state.ini write */
 
-    SpnArtCache *art_cache;
-    GCancellable *art_cancellable;
-    char *art_url; /* the image being fetched, so one URL is fetched once */
-    gboolean art_fetching;
+    SpnArtResolver *art;  /* albumArtFile: the cache, one download at a time */
     gboolean change_held; /* a Changed waits for its track's art */
     guint change_hold_source;
     gboolean credentials_unsaved; /* the last credentials write failed: retried after each poll */
@@ -66,27 +69,21 @@ void engine_maybe_emit_status_changed(SpnEngine *self);
 void engine_maybe_emit_control_changed(SpnEngine *self);
 
 /* The request chain (engine.c): a poll, or the next queued command, one at a time. */
-void engine_start_poll(SpnEngine *self);
+void engine_start_poll(SpnEngine *self, SpnSpend spend);
 void engine_reschedule(SpnEngine *self);
-void engine_answer_waiters(SpnEngine *self);
-void engine_absorb_outcome(SpnEngine *self, const SpnPollOutcome *outcome, gint64 now);
-void engine_chain_finished(SpnEngine *self, gboolean poll_now);
+void engine_next(SpnEngine *self, gboolean poll_now, SpnSpend spend);
+/* Cancels the chain and answers every pending caller (sign-in, sign-out, shutdown). */
+void engine_abort_requests(SpnEngine *self, const char *why);
+void engine_on_chain_done(const SpnPollOutcome *outcome, gboolean command, gpointer user_data);
+/* The error that holds requests back now (quota, back-off, budget), or NULL. */
+GError *engine_held_back(SpnEngine *self, gboolean command);
 
-void engine_apply_snapshot(SpnEngine *self, SpnSnapshot *fresh);
+SpnChange engine_apply_snapshot(SpnEngine *self, SpnSnapshot *fresh);
 
 /* How long a track change's Changed may wait for its album art. */
 #define SPN_ART_HOLD_MS 1500
 
-/* Emits a Changed held for art now (the art failed, or will not come). */
-void engine_flush_held_change(SpnEngine *self);
-
-/* Album art (engine-art.c): fills albumArtFile from the cache, or fetches the image once and
- * applies the snapshot again when it has arrived. Returns TRUE while @fresh's art is on its
- * way, so the caller may hold the Changed for it. */
-gboolean engine_resolve_art(SpnEngine *self, SpnSnapshot *fresh);
-
 /* Person-initiated actions (engine-actions.c). */
-void engine_run_next_command(SpnEngine *self);
 void engine_on_signed_in(SpnSignIn *sign_in, SpnCredentials *credentials, gpointer user_data);
 void engine_on_sign_in_failed(SpnSignIn *sign_in, const char *message, gpointer user_data);
 

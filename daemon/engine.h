@@ -1,5 +1,5 @@
 /* engine.h — the now-playing engine: one canonical snapshot, the credentials, and the single
- * scheduler through which every poll goes (DESIGN.md section 4). No D-Bus here: service.c maps
+ * scheduler through which every poll goes (doc/design.md section 4). No D-Bus here: service.c maps
  * the bus onto these calls and signals, so the engine is reusable behind MPRIS too. */
 #pragma once
 
@@ -27,12 +27,13 @@ void spn_engine_start(SpnEngine *self);
  * persists the poll bookkeeping. */
 void spn_engine_shutdown(SpnEngine *self, gboolean save_state);
 
-/* Signals: "changed" (GVariant *snapshot) on a meaningful change; "updated" (GVariant *snapshot)
- * on every replacement of the in-memory snapshot; "seeked" (gint64 progress_ms)
+/* Signals: "changed" (GVariant *snapshot) on a meaningful change, the one place a snapshot is
+ * published; "seeked" (gint64 progress_ms)
  * when that change was a jump of progress; "status-changed" (GVariant *status);
  * "sender-expired" (char *unique_name); "control-changed" (). */
 
-/* a{sv} snapshot (DESIGN.md section 2) and a{sv} status (GetStatus), floating. */
+/* a{sv} snapshot (doc/design.md section 2; a new reference: while a change waits for its album
+ * art, the snapshot the last "changed" announced) and a{sv} status (GetStatus, floating). */
 GVariant *spn_engine_dup_snapshot(SpnEngine *self);
 GVariant *spn_engine_dup_status(SpnEngine *self);
 
@@ -97,6 +98,11 @@ gboolean spn_engine_control_finish(SpnEngine *self, GAsyncResult *result, GError
 
 /* The current snapshot, for exporters that build their own view of it (MPRIS). */
 const SpnSnapshot *spn_engine_get_snapshot(SpnEngine *self);
+
+/* Rule 13: the Spotify client on this machine plays (@active): no Web API request is made and
+ * spn_engine_apply_local() feeds the snapshot; when it stops, one poll at once. */
+void spn_engine_set_local_source(SpnEngine *self, gboolean active);
+void spn_engine_apply_local(SpnEngine *self, const SpnSnapshot *snapshot);
 
 /* The desktop session (logind: active, unlocked, not idle) counts as one viewer. */
 void spn_engine_set_desktop_viewer(SpnEngine *self, gboolean present);

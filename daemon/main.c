@@ -10,6 +10,7 @@
 #include "config.h"
 #include "desktop-session.h"
 #include "engine.h"
+#include "local-source.h"
 #include "mpris.h"
 #include "service.h"
 #include "spn-error.h"
@@ -17,11 +18,19 @@
 
 typedef struct {
     GMainLoop *loop;
+    gboolean system;
+    const char *config_path;
+    const char *state_dir;
+    const char *art_dir;
+    GDBusConnection *connection; /* once the bus is acquired */
+    SpnConfig *config;           /* the engine's, replaced on reload */
     SpnEngine *engine;
     SpnService *service;
     SpnMpris *mpris;                 /* NULL: [mpris] enabled=false, or the system bus */
     SpnDesktopSession *desktop;      /* NULL: [presence] desktop-session=false, or no MPRIS */
     gboolean desktop_session_wanted; /* created once the main name is ours */
+    gboolean local_wanted;           /* rule 13: the session bus may have a Spotify client */
+    SpnLocalSource *local;           /* created once the main name is ours */
     gboolean name_owned;
     int exit_status;
 } Daemon;
@@ -33,12 +42,14 @@ typedef struct {
     char *state_dir;
     gboolean replace;
     gboolean version;
+    gboolean check_config;
 } Options;
 
 static void on_bus_acquired(GDBusConnection *connection, const char *name, gpointer user_data)
 {
     Daemon *daemon = user_data;
     g_autoptr(GError) error = NULL;
+    daemon->connection = connection;
     /* Export before the name is ours, so nobody who sees the name finds no object. */
     if (!spn_service_export(daemon->service, connection, &error)) {
         g_printerr(_("spotnowd: cannot export %s: %s\n"), SPN_OBJECT_PATH, error->message);
@@ -89,6 +100,36 @@ static void stop_mpris(Daemon *daemon)
     g_clear_object(&daemon->mpris);
 }
 
+static void on_local_active(GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+    Daemon *daemon = user_data;
+    spn_engine_set_local_source(daemon->engine,
+                                spn_local_source_get_active(SPN_LOCAL_SOURCE(object)));
+}
+
+static void on_local_snapshot(SpnLocalSource *local, gpointer snapshot, gpointer user_data)
+{
+    Daemon *daemon = user_data;
+    spn_engine_apply_local(daemon->engine, snapshot);
+}
+
+/* The Spotify client here, if any, is followed for free (rule 13). */
+static void start_local(Daemon *daemon, GDBusConnection *connection)
+{
+    if (!daemon->local_wanted)
+        return;
+    daemon->local = spn_local_source_new(connection);
+    g_signal_connect(daemon->local, "notify::active", G_CALLBACK(on_local_active), daemon);
+    g_signal_connect(daemon->local, "snapshot", G_CALLBACK(on_local_snapshot), daemon);
+}
+
+static void stop_local(Daemon *daemon)
+{
+    if (daemon->local != NULL)
+        g_signal_handlers_disconnect_by_data(daemon->local, daemon);
+    g_clear_object(&daemon->local);
+}
+
 static void on_name_acquired(GDBusConnection *connection, const char *name, gpointer user_data)
 {
     Daemon *daemon = user_data;
@@ -96,6 +137,7 @@ static void on_name_acquired(GDBusConnection *connection, const char *name, gpoi
     g_debug("owns %s", name);
     spn_engine_start(daemon->engine);
     start_mpris(daemon, connection);
+    start_local(daemon, connection);
 }
 
 static void on_name_lost(GDBusConnection *connection, const char *name, gpointer user_data)
@@ -125,6 +167,96 @@ static gboolean on_quit_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+static void print_config_warnings(const SpnConfig *config)
+{
+    for (guint i = 0; config->warnings != NULL && i < config->warnings->len; i++)
+        g_printerr(_("spotnowd: warning: %s\n"),
+                   (const char *)g_ptr_array_index(config->warnings, i));
+}
+
+/* The parts made from the config: the engine, its D-Bus face and MPRIS. */
+static void create_parts(Daemon *daemon, SpnConfig *config)
+{
+    daemon->config = config;
+    daemon->engine = spn_engine_new(config, daemon->state_dir, daemon->art_dir);
+    daemon->service = spn_service_new(daemon->engine, daemon->system);
+    /* Panels and playerctl look for MPRIS players on the session bus only. */
+    if (config->mpris_enabled && !daemon->system) {
+        daemon->mpris = spn_mpris_new(daemon->engine, config->hide_when_local);
+        daemon->desktop_session_wanted = config->desktop_session;
+    }
+    /* The Spotify client runs in a desktop session, never on the system bus. */
+    daemon->local_wanted = !daemon->system;
+}
+
+static void destroy_parts(Daemon *daemon)
+{
+    stop_local(daemon);
+    stop_mpris(daemon);
+    /* Only the owner of the name writes state: a refused or replaced instance would overwrite
+     * the owner's newer files with what it read at its start. */
+    spn_engine_shutdown(daemon->engine, daemon->name_owned);
+    spn_service_unexport(daemon->service);
+    g_clear_object(&daemon->service);
+    g_clear_object(&daemon->engine);
+    g_clear_pointer(&daemon->config, spn_config_free);
+}
+
+/* SIGHUP (and `systemctl reload`): a config that does not load changes nothing, and says why;
+ * one that loads replaces every part made from the config, as at a start (state saved and read
+ * back). The bus name stays ours throughout: systemd stops a Type=dbus service that drops it. */
+static gboolean on_reload_signal(gpointer user_data)
+{
+    Daemon *daemon = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SpnConfig) config = spn_config_load(daemon->config_path, &error);
+    if (config == NULL) {
+        g_printerr(_("spotnowd: not reloading, the running settings stay: %s\n"), error->message);
+        return G_SOURCE_CONTINUE;
+    }
+    print_config_warnings(config);
+    g_message("reloading %s", daemon->config_path);
+    destroy_parts(daemon);
+    create_parts(daemon, g_steal_pointer(&config));
+    if (daemon->connection != NULL &&
+        !spn_service_export(daemon->service, daemon->connection, &error)) {
+        g_printerr(_("spotnowd: cannot export %s: %s\n"), SPN_OBJECT_PATH, error->message);
+        daemon->exit_status = EXIT_FAILURE;
+        g_main_loop_quit(daemon->loop);
+        return G_SOURCE_CONTINUE;
+    }
+    if (daemon->name_owned) {
+        spn_engine_start(daemon->engine);
+        start_mpris(daemon, daemon->connection);
+        start_local(daemon, daemon->connection);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* --check-config: what a start would say about the config, without the bus or the name, so a
+ * client can show why D-Bus activation failed. */
+static int check_config(const Options *options)
+{
+    g_autofree char *config_path = options->config_path ? g_strdup(options->config_path)
+                                                        : spn_config_default_path(options->system);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SpnConfig) config = spn_config_load(config_path, &error);
+    if (config == NULL) {
+        g_printerr("spotnowd: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
+    print_config_warnings(config);
+    if (!g_file_test(config_path, G_FILE_TEST_EXISTS))
+        g_print(_("%s: no such file; the defaults apply\n"), config_path);
+    else
+        g_print(_("%s: valid\n"), config_path);
+    if (config->client_id == NULL)
+        g_printerr(
+            _("spotnowd: note: [spotify] client-id is not set; sign-in needs it (see "
+              "man spotnowd)\n"));
+    return EXIT_SUCCESS;
+}
+
 static gboolean parse_options(int *argc, char ***argv, Options *options)
 {
     const GOptionEntry entries[] = {
@@ -138,6 +270,10 @@ static gboolean parse_options(int *argc, char ***argv, Options *options)
         {"replace", 0, 0, G_OPTION_ARG_NONE, &options->replace,
          N_("Take the bus name over from a running instance"), NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &options->version, N_("Print the version and exit"),
+         NULL},
+        {"check-config", 0, 0, G_OPTION_ARG_NONE, &options->check_config,
+         N_("Check the configuration file, print what is wrong with it, and exit (1 if it "
+            "cannot be used)"),
          NULL},
         {NULL},
     };
@@ -167,6 +303,7 @@ static int run(const Options *options)
         g_printerr("spotnowd: %s\n", error->message);
         return EXIT_FAILURE;
     }
+    print_config_warnings(config);
     /* A file named on the command line was meant to be read: a typo must not pass unseen. */
     if (options->config_path != NULL && !g_file_test(config_path, G_FILE_TEST_EXISTS))
         g_printerr(_("spotnowd: %s does not exist; using the default settings\n"), config_path);
@@ -184,20 +321,21 @@ static int run(const Options *options)
     g_autofree char *state_dir = options->state_dir ? g_strdup(options->state_dir)
                                                     : spn_store_default_state_dir(options->system);
     g_debug("config %s, state in %s", config_path, state_dir);
-
-    Daemon daemon = {.exit_status = EXIT_SUCCESS};
-    daemon.loop = g_main_loop_new(NULL, FALSE);
     g_autofree char *art_dir = spn_art_cache_default_dir(options->system);
-    daemon.engine = spn_engine_new(config, state_dir, art_dir);
-    daemon.service = spn_service_new(daemon.engine, options->system);
-    /* Panels and playerctl look for MPRIS players on the session bus only. */
-    if (config->mpris_enabled && !options->system) {
-        daemon.mpris = spn_mpris_new(daemon.engine, config->hide_when_local);
-        daemon.desktop_session_wanted = config->desktop_session;
-    }
+
+    Daemon daemon = {
+        .exit_status = EXIT_SUCCESS,
+        .system = options->system,
+        .config_path = config_path,
+        .state_dir = state_dir,
+        .art_dir = art_dir,
+    };
+    daemon.loop = g_main_loop_new(NULL, FALSE);
+    create_parts(&daemon, g_steal_pointer(&config));
 
     g_unix_signal_add(SIGTERM, on_quit_signal, &daemon);
     g_unix_signal_add(SIGINT, on_quit_signal, &daemon);
+    g_unix_signal_add(SIGHUP, on_reload_signal, &daemon);
     GBusNameOwnerFlags flags =
         G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
     if (options->replace)
@@ -207,14 +345,8 @@ static int run(const Options *options)
 
     g_main_loop_run(daemon.loop);
 
-    stop_mpris(&daemon);
-    /* Only the owner of the name writes state: a refused or replaced instance would overwrite
-     * the owner's newer files with what it read at its start. */
-    spn_engine_shutdown(daemon.engine, daemon.name_owned);
-    spn_service_unexport(daemon.service);
+    destroy_parts(&daemon);
     g_bus_unown_name(owner_id);
-    g_clear_object(&daemon.service);
-    g_clear_object(&daemon.engine);
     g_main_loop_unref(daemon.loop);
     return daemon.exit_status;
 }
@@ -234,6 +366,12 @@ int main(int argc, char **argv)
     if (options.version) {
         g_print("spotnowd %s\n", SPOTNOW_VERSION);
         return EXIT_SUCCESS;
+    }
+    if (options.check_config) {
+        int status = check_config(&options);
+        g_free(options.config_path);
+        g_free(options.state_dir);
+        return status;
     }
     int status = run(&options);
     g_free(options.config_path);

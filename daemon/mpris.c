@@ -29,16 +29,15 @@ struct _SpnMpris {
     gboolean local_known; /* the watch has answered: we know whether the local client is on */
     gboolean local_present;
 
-    /* One export. CanControl is decided when it starts and holds until it ends. */
     guint root_id;
     guint player_id;
     guint owner_id;
-    gboolean can_control;
     gboolean on_bus;
 
     /* What clients were last told (or read at export), so only real changes are signalled. */
     char *status;
     GVariant *metadata;
+    gboolean told_can_control; /* CanGoNext, CanGoPrevious and CanSeek */
 };
 
 enum { PROP_0, PROP_ON_BUS, N_PROPS };
@@ -102,15 +101,18 @@ static GVariant *player_property(SpnMpris *self, const char *name)
     if (g_str_equal(name, "Rate") || g_str_equal(name, "MinimumRate") ||
         g_str_equal(name, "MaximumRate") || g_str_equal(name, "Volume"))
         return g_variant_new_double(1.0);
-    /* CanPlay and CanPause stay true without control: GNOME Shell lists only players that can
-     * play, and `playerctl metadata` prints nothing for one that cannot, so a free account's
-     * phone playback would show nowhere. Their calls then fail with the reason (NotSupported).
-     * The rest follow CanControl: Spotify's Web API offers all of them or none. */
-    if (g_str_equal(name, "CanPlay") || g_str_equal(name, "CanPause"))
+    /* CanControl is constant in the specification, and the only honest constant is true: the
+     * methods are always there and a refused one fails with the reason (NotSupported).
+     * CanPlay and CanPause stay true without control too: GNOME Shell lists only players that
+     * can play, and `playerctl metadata` prints nothing for one that cannot, so a free
+     * account's phone playback would show nowhere. The other three follow the engine at once
+     * (Spotify's Web API offers all of them or none); see signal_changes() for their signal. */
+    if (g_str_equal(name, "CanPlay") || g_str_equal(name, "CanPause") ||
+        g_str_equal(name, "CanControl"))
         return g_variant_new_boolean(TRUE);
     if (g_str_equal(name, "CanGoNext") || g_str_equal(name, "CanGoPrevious") ||
-        g_str_equal(name, "CanSeek") || g_str_equal(name, "CanControl"))
-        return g_variant_new_boolean(self->can_control);
+        g_str_equal(name, "CanSeek"))
+        return g_variant_new_boolean(spn_engine_can_control(self->engine));
     return NULL;
 }
 
@@ -194,7 +196,7 @@ static void handle_properties(SpnMpris *self, const char *method, GVariant *para
 
 /* ---- methods ----------------------------------------------------------------------------- */
 
-/* Commands go to the engine even when CanControl is false: its refusal carries the reason
+/* Commands go to the engine even without control: its refusal carries the reason
  * (no scope, no Premium, signed out) that the caller's error message should show. */
 static void control(SpnMpris *self, GDBusMethodInvocation *invocation, SpnControl command,
                     gint64 position_ms)
@@ -290,15 +292,22 @@ static void remember_state(SpnMpris *self)
     self->metadata = g_variant_ref_sink(spn_mpris_metadata(snapshot));
 }
 
-/* playerctld makes whichever player signals the active one: PropertiesChanged goes out only
- * for a property whose value differs from what clients last saw, never for a mere poll. */
+/* playerctld makes whichever player sends any signal the active one (the one `playerctl` and
+ * media keys act on): PropertiesChanged goes out only for a property whose value differs from
+ * what clients last saw, never for a mere poll. Losing or regaining control (no Premium, a
+ * revoked sign-in) is no playback activity, so it never sends a signal of its own, which would
+ * take the focus from the player the person used last: Get and GetAll tell the new CanGoNext,
+ * CanGoPrevious and CanSeek at once, and the next PropertiesChanged that goes out for a real
+ * change carries them to clients that cache properties. */
 static void signal_changes(SpnMpris *self)
 {
     g_autofree char *old_status = g_steal_pointer(&self->status);
     g_autoptr(GVariant) old_metadata = g_steal_pointer(&self->metadata);
     remember_state(self);
-    if (!is_exported(self))
+    if (!is_exported(self)) {
+        self->told_can_control = spn_engine_can_control(self->engine);
         return;
+    }
 
     GVariantBuilder changed;
     g_variant_builder_init(&changed, G_VARIANT_TYPE_VARDICT);
@@ -315,6 +324,14 @@ static void signal_changes(SpnMpris *self)
     if (!any) {
         g_variant_builder_clear(&changed);
         return;
+    }
+    gboolean can_control = spn_engine_can_control(self->engine);
+    if (can_control != self->told_can_control) {
+        static const char *const follow_control[] = {"CanGoNext", "CanGoPrevious", "CanSeek"};
+        for (gsize i = 0; i < G_N_ELEMENTS(follow_control); i++)
+            g_variant_builder_add(&changed, "{sv}", follow_control[i],
+                                  g_variant_new_boolean(can_control));
+        self->told_can_control = can_control;
     }
     g_debug("PropertiesChanged: %s", self->status);
     g_autoptr(GError) error = NULL;
@@ -382,13 +399,12 @@ static void unexport(SpnMpris *self)
     set_on_bus(self, FALSE);
 }
 
-/* Objects first, name second: whoever sees the name finds the player, with CanControl already
- * at the value it keeps for this whole export. */
+/* Objects first, name second: whoever sees the name finds the player ready. */
 static void export(SpnMpris *self)
 {
     g_autoptr(GError) error = NULL;
-    self->can_control = spn_engine_can_control(self->engine);
     remember_state(self);
+    self->told_can_control = spn_engine_can_control(self->engine);
     self->root_id = g_dbus_connection_register_object(self->connection, SPN_MPRIS_OBJECT_PATH,
                                                       spn_mpris_media_player2_interface_info(),
                                                       &vtable, self, NULL, &error);
@@ -401,7 +417,8 @@ static void export(SpnMpris *self)
         unexport(self);
         return;
     }
-    g_debug("exporting the MPRIS player (CanControl %s)", self->can_control ? "true" : "false");
+    g_debug("exporting the MPRIS player (control %s)",
+            self->told_can_control ? "allowed" : "refused");
     self->owner_id = g_bus_own_name_on_connection(
         self->connection, SPN_MPRIS_BUS_NAME,
         G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_REPLACE, on_name_acquired,
@@ -418,15 +435,12 @@ static void update_export(SpnMpris *self)
         unexport(self);
 }
 
-/* The specification forbids signalling CanControl: leave the bus and come back instead. */
+/* The name stays on the bus: playerctld takes a name that reappears for the player just
+ * started, so leaving and coming back would take the focus just as a signal would. */
 static void on_control_changed(SpnEngine *engine, gpointer user_data)
 {
-    SpnMpris *self = user_data;
-    if (!is_exported(self))
-        return;
-    g_debug("control %s: re-exporting", spn_engine_can_control(engine) ? "allowed" : "refused");
-    unexport(self);
-    export(self);
+    g_debug("control %s: CanGoNext, CanGoPrevious and CanSeek follow, no signal of its own",
+            spn_engine_can_control(engine) ? "allowed" : "refused");
 }
 
 static void on_local_appeared(GDBusConnection *connection, const char *name, const char *owner,

@@ -3,8 +3,10 @@
  *
  * Built on the engine only: its snapshot is served at read time (Position is extrapolated,
  * never signalled), its "changed" becomes PropertiesChanged for PlaybackStatus and Metadata
- * only when those really changed, its "seeked" becomes Seeked. CanControl is fixed while on
- * the bus: on "control-changed" the player leaves the bus and comes back with the new value.
+ * only when those really changed, its "seeked" becomes Seeked. The name never leaves the bus
+ * for a change of control (playerctld would take it for a player just started): CanControl is
+ * constant (true), and CanGoNext, CanGoPrevious and CanSeek follow "control-changed" when read,
+ * signalled with the next real change.
  */
 #pragma once
 

@@ -61,7 +61,9 @@ static void fail_with_reply(SpnPoll *self, const SpnHttpReply *reply)
                                                            g_bytes_get_data(reply->body, NULL),
                                                            g_bytes_get_size(reply->body));
     if (reply->status == 429) {
-        finish(self, SPN_POLL_RATE_LIMITED, NULL,
+        gboolean quota = spn_upstream_is_quota_exceeded(g_bytes_get_data(reply->body, NULL),
+                                                        g_bytes_get_size(reply->body));
+        finish(self, quota ? SPN_POLL_QUOTA : SPN_POLL_RATE_LIMITED, NULL,
                spn_upstream_parse_retry_after(reply->retry_after, now_ms()), message);
         return;
     }

@@ -1,5 +1,5 @@
 /* poll.h — one request chain (a poll, or a player command): refresh the access token if it is about
- * to expire, GET currently-playing, and on a 401 refresh once and retry once (DESIGN.md section 4,
+ * to expire, GET currently-playing, and on a 401 refresh once and retry once (doc/design.md section 4,
  * rule 5). It classifies what happened; what to do about it (back-off, revocation, persistence) is
  * the engine's call. */
 #pragma once
@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 typedef enum {
     SPN_POLL_OK,           /* @snapshot is the new snapshot */
     SPN_POLL_RATE_LIMITED, /* HTTP 429: @retry_until from Retry-After (0 = absent) */
+    SPN_POLL_QUOTA,        /* HTTP 429 QUOTA_EXCEEDED: the app's daily quota is spent */
     SPN_POLL_FAILED,       /* 5xx, other 4xx, network, bad body: back off */
     SPN_POLL_REVOKED,      /* invalid_grant: never retry */
     SPN_POLL_FORBIDDEN,    /* a command answered 403 for good: no Premium, or no scope */

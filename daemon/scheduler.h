@@ -1,9 +1,10 @@
 /* scheduler.h — when to poll. Pure: fed the clock and the facts, answers with times, so every
- * polling rule of DESIGN.md section 4 is unit-tested with a fake clock. */
+ * polling rule of doc/design.md section 4 is unit-tested with a fake clock. */
 #pragma once
 
 #include <glib.h>
 
+#include "budget.h"
 #include "snapshot.h"
 
 G_BEGIN_DECLS
@@ -22,8 +23,11 @@ typedef struct {
     gboolean can_poll;        /* signed in and not revoked */
     gboolean viewers_present; /* rule 2 vs rule 3 */
     gint64 last_attempt_at;   /* Unix ms of the last finished poll, good or bad; 0 = never */
-    gint64 backoff_until;     /* Unix ms; 0 or past = none (rule 6) */
+    gint64 backoff_until;     /* Unix ms; 0 or past = none (rule 6; a spent quota, rule 12) */
     const SpnSnapshot *snapshot;
+    gboolean local_source;        /* rule 13: the Spotify client here plays: send nothing */
+    guint unchanged_paused_polls; /* rule 14: polls in a row that found the same pause */
+    const SpnBudget *budget;      /* rule 11; NULL = no budget */
 } SpnSchedulerInput;
 
 typedef enum {
@@ -35,6 +39,15 @@ typedef enum {
 /* Unix ms at which the next poll is due (<= now_ms: due now), or SPN_SCHEDULER_NEVER. */
 gint64 spn_scheduler_next_poll_at(const SpnSchedulerSettings *settings,
                                   const SpnSchedulerInput *input);
+
+/* The same, and in @spend what that poll is for, so the budget can weigh it (rule 11). */
+gint64 spn_scheduler_next_poll(const SpnSchedulerSettings *settings, const SpnSchedulerInput *input,
+                               SpnSpend *spend);
+
+/* The viewer cadence (rule 2), stretched by the budget (rule 11) and, while paused, doubled per
+ * unchanged poll up to the safety interval (rule 14), in ms. */
+gint64 spn_scheduler_window_ms(const SpnSchedulerSettings *settings,
+                               const SpnSchedulerInput *input);
 
 /* What EnsureFresh (and a newly arrived viewer) should do. */
 SpnFreshness spn_scheduler_freshness(const SpnSchedulerSettings *settings,

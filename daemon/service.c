@@ -5,7 +5,6 @@
 
 #include <glib/gi18n.h>
 
-#include "fast-read.h"
 #include "spn-dbus.h"
 #include "spn-error.h"
 
@@ -16,7 +15,6 @@ struct _SpnService {
     GDBusConnection *connection;
     GHashTable *sender_watches; /* unique name -> watch id */
     guint sign_in_watch;        /* on whoever began the sign-in in progress */
-    SpnFastRead *fast_read;     /* CurrentlyPlaying on GDBus's worker thread */
     gboolean system_bus;
 };
 
@@ -307,22 +305,19 @@ static gboolean on_seek(SpnNowPlaying1 *skeleton, GDBusMethodInvocation *invocat
 
 /* ---- signals ----------------------------------------------------------------------------- */
 
-static void on_updated(SpnEngine *engine, GVariant *snapshot, gpointer user_data)
-{
-    SpnService *self = user_data;
-    if (self->fast_read != NULL)
-        spn_fast_read_publish(self->fast_read, snapshot);
-}
-
+/* The property and the signal go out together: PropertiesChanged and Changed in one main loop
+ * turn, so a proxy's cache and a signal handler never disagree for long. */
 static void on_changed(SpnEngine *engine, GVariant *snapshot, gpointer user_data)
 {
     SpnService *self = user_data;
+    spn_now_playing1_set_snapshot(self->skeleton, snapshot);
     spn_now_playing1_emit_changed(self->skeleton, snapshot);
 }
 
 static void on_status_changed(SpnEngine *engine, GVariant *status, gpointer user_data)
 {
     SpnService *self = user_data;
+    spn_now_playing1_set_status(self->skeleton, status);
     spn_now_playing1_emit_status_changed(self->skeleton, status);
 }
 
@@ -349,7 +344,6 @@ SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus)
     g_signal_connect(self->skeleton, "handle-previous", G_CALLBACK(on_control), self);
     g_signal_connect(self->skeleton, "handle-seek", G_CALLBACK(on_seek), self);
     g_signal_connect_object(engine, "changed", G_CALLBACK(on_changed), self, 0);
-    g_signal_connect_object(engine, "updated", G_CALLBACK(on_updated), self, 0);
     g_signal_connect_object(engine, "status-changed", G_CALLBACK(on_status_changed), self, 0);
     g_signal_connect_object(engine, "sender-expired", G_CALLBACK(on_sender_expired), self, 0);
     return self;
@@ -358,10 +352,10 @@ SpnService *spn_service_new(SpnEngine *engine, gboolean system_bus)
 gboolean spn_service_export(SpnService *self, GDBusConnection *connection, GError **error)
 {
     g_set_object(&self->connection, connection);
-    self->fast_read =
-        spn_fast_read_new(connection, SPN_OBJECT_PATH, SPN_BUS_NAME, "CurrentlyPlaying");
     g_autoptr(GVariant) snapshot = spn_engine_dup_snapshot(self->engine);
-    spn_fast_read_publish(self->fast_read, snapshot);
+    spn_now_playing1_set_snapshot(self->skeleton, snapshot);
+    g_autoptr(GVariant) status = g_variant_ref_sink(spn_engine_dup_status(self->engine));
+    spn_now_playing1_set_status(self->skeleton, status);
     return g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(self->skeleton), connection,
                                             SPN_OBJECT_PATH, error);
 }
@@ -386,7 +380,6 @@ static void spn_service_finalize(GObject *object)
     SpnService *self = SPN_SERVICE(object);
     g_clear_pointer(&self->sender_watches, g_hash_table_unref);
     g_clear_handle_id(&self->sign_in_watch, g_bus_unwatch_name);
-    g_clear_pointer(&self->fast_read, spn_fast_read_free);
     g_clear_object(&self->skeleton);
     g_clear_object(&self->engine);
     g_clear_object(&self->connection);

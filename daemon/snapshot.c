@@ -1,4 +1,4 @@
-/* snapshot.c — Spotify's now-playing replies → the snapshot of DESIGN.md section 2. */
+/* snapshot.c — Spotify's now-playing replies → the snapshot of doc/design.md section 2. */
 #define G_LOG_DOMAIN "spotnow-snapshot"
 
 #include "snapshot.h"
@@ -81,9 +81,9 @@ static const char *shown_metadata_type(const SpnSnapshot *snapshot)
 }
 
 /* The "last played" fallback: nothing is playing that we can show, so keep what played last
- * (DESIGN.md 4.7). @item_type says what is on instead (an ad, "unknown"); NULL for nothing at
- * all (a 204), where itemType goes back to that of the metadata kept: an ad that ended is not
- * on any more. @upstream_playing is Spotify's is_playing for what is on. */
+ * (doc/design.md section 4, rule 7). @item_type says what is on instead (an ad, "unknown"); NULL
+ * for nothing at all (a 204), where itemType goes back to that of the metadata kept: an ad that
+ * ended is not on any more. @upstream_playing is Spotify's is_playing for what is on. */
 static SpnSnapshot *last_played(const SpnSnapshot *previous, const char *item_type,
                                 gboolean upstream_playing, gint64 now_ms)
 {
@@ -240,8 +240,8 @@ SpnSnapshot *spn_snapshot_normalise(const SpnSnapshot *previous, const char *bod
     const char *type = currently_playing_type(root);
     JsonObject *item = spn_json_get_object(root, "item");
     /* An ad carries no metadata worth showing, whatever Spotify puts in item; nor does what
-     * Spotify itself calls "unknown" (DESIGN.md rule 7: ad/unknown keep the last metadata).
-     * A type newer than we know is judged by its item below. */
+     * Spotify itself calls "unknown" (doc/design.md section 4, rule 7: ad/unknown keep the last
+     * metadata). A type newer than we know is judged by its item below. */
     gboolean spotify_says_unknown =
         g_strcmp0(spn_json_get_string(root, "currently_playing_type"), "unknown") == 0;
     if (item != NULL && !g_str_equal(type, "ad") && !spotify_says_unknown) {
@@ -361,12 +361,42 @@ SpnSnapshot *spn_snapshot_from_variant(GVariant *variant)
     lookup_string(&dict, SPN_KEY_TRACK_URL, &snapshot->track_url);
     lookup_string(&dict, SPN_KEY_TRACK_ID, &snapshot->track_id);
     lookup_string(&dict, SPN_KEY_ITEM_TYPE, &snapshot->item_type);
+    snapshot->duration_ms = CLAMP(lookup_int64(&dict, SPN_KEY_DURATION_MS), 0, MAX_MS);
+    snapshot->progress_ms = lookup_int64(&dict, SPN_KEY_PROGRESS_MS);
+    snapshot->fetched_at = lookup_int64(&dict, SPN_KEY_FETCHED_AT);
+    spn_snapshot_sanitise(snapshot);
+    return snapshot;
+}
+
+/* ---- one sanitiser ------------------------------------------------------------------------ */
+
+static void clean_field(char **field, gboolean optional)
+{
+    if (*field == NULL) {
+        if (!optional)
+            *field = g_strdup("");
+        return;
+    }
+    char *clean = spn_text_clean(*field);
+    g_free(*field);
+    *field = clean;
+    if (optional && **field == '\0')
+        g_clear_pointer(field, g_free);
+}
+
+void spn_snapshot_sanitise(SpnSnapshot *snapshot)
+{
+    clean_field(&snapshot->track_name, FALSE);
+    clean_field(&snapshot->artist_name, FALSE);
+    clean_field(&snapshot->album_name, FALSE);
+    clean_field(&snapshot->album_art, FALSE);
+    clean_field(&snapshot->album_art_file, TRUE);
+    clean_field(&snapshot->track_url, TRUE);
+    clean_field(&snapshot->track_id, TRUE);
+    clean_field(&snapshot->item_type, FALSE);
     if (!g_strv_contains(item_types, snapshot->item_type))
         replace_string(&snapshot->item_type, "unknown");
-
-    snapshot->duration_ms = CLAMP(lookup_int64(&dict, SPN_KEY_DURATION_MS), 0, MAX_MS);
-    snapshot->progress_ms =
-        CLAMP(lookup_int64(&dict, SPN_KEY_PROGRESS_MS), 0, snapshot->duration_ms);
-    snapshot->fetched_at = MAX(lookup_int64(&dict, SPN_KEY_FETCHED_AT), 0);
-    return snapshot;
+    snapshot->duration_ms = MAX(snapshot->duration_ms, 0);
+    snapshot->progress_ms = CLAMP(snapshot->progress_ms, 0, snapshot->duration_ms);
+    snapshot->fetched_at = MAX(snapshot->fetched_at, 0);
 }

@@ -1,7 +1,7 @@
 /* snapshot.h — the canonical now-playing snapshot: normalise Spotify's replies, compare, convert.
  *
  * Pure: no I/O, no clock (callers pass "now"), so every rule is unit-tested over the real
- * fixtures. Key names and meaning are DESIGN.md section 2.
+ * fixtures. Key names and meaning are doc/design.md section 2.
  */
 #pragma once
 
@@ -65,13 +65,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpnSnapshot, spn_snapshot_free)
 SpnSnapshot *spn_snapshot_normalise(const SpnSnapshot *previous, const char *body, gsize length,
                                     gint64 now_ms, GError **error);
 
+/* The one sanitiser, however a snapshot arrives (Spotify, state.ini, the local client): the
+ * invariants of doc/design.md section 2 (valid UTF-8 without control characters, a known
+ * itemType, progress within [0, durationMs], no negative numbers, optional keys absent rather
+ * than ""). */
+void spn_snapshot_sanitise(SpnSnapshot *snapshot);
+
 /* Where @snapshot's progress is predicted to be at @now_ms (clamped; static while paused). */
 gint64 spn_snapshot_predicted_progress(const SpnSnapshot *snapshot, gint64 now_ms);
 
 /* Compare a fresh snapshot with the previous one, progress judged against its prediction. */
 SpnChange spn_snapshot_compare(const SpnSnapshot *previous, const SpnSnapshot *current);
 
-/* To and from the a{sv} of DESIGN.md section 2 (absent keys stay absent). from_variant fills
+/* To and from the a{sv} of doc/design.md section 2 (absent keys stay absent). from_variant fills
  * missing keys with the defaults of spn_snapshot_new() and never fails. */
 GVariant *spn_snapshot_to_variant(const SpnSnapshot *snapshot);
 SpnSnapshot *spn_snapshot_from_variant(GVariant *dict);

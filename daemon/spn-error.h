@@ -18,7 +18,7 @@ typedef enum {
     SPN_ERROR_INVALID_ARGS,  /* io.github.spotnow.Error.InvalidArgs */
     SPN_ERROR_BUSY,          /* io.github.spotnow.Error.Busy */
     SPN_ERROR_NOT_SUPPORTED, /* io.github.spotnow.Error.NotSupported */
-    SPN_ERROR_REVOKED,       /* io.github.spotnow.Error.SignedOut too: Spotify said invalid_grant */
+    SPN_ERROR_REVOKED,       /* Spotify said invalid_grant; internal, answered as SignedOut */
     SPN_ERROR_CORRUPT,       /* a file we own could not be parsed (never sent over D-Bus) */
     SPN_ERROR_CONFIG,        /* a bad config value; the message names file, group and key */
 } SpnError;

@@ -2,25 +2,18 @@
  *
  * Transport only: it sends, bounds and collects replies; what they mean is snapshot.c and
  * upstream.c. Every reply body is capped at 1 MiB and every request at the configured timeout
- * (15 s by default), so a misbehaving upstream can cost memory and time only within bounds.
+ * (15 s by default), no redirect is followed, and the session is the one album art uses too
+ * (http.h), so a misbehaving upstream can cost memory and time only within bounds.
  */
 #pragma once
 
 #include <gio/gio.h>
 
+#include "http.h" /* SpnHttpReply */
+
 G_BEGIN_DECLS
 
 #define SPN_SPOTIFY_API_MAX_BODY (1024 * 1024)
-
-typedef struct {
-    guint status;
-    char *reason;      /* HTTP reason phrase, may be NULL */
-    GBytes *body;      /* never NULL; empty for 204 */
-    char *retry_after; /* Retry-After header verbatim, or NULL */
-} SpnHttpReply;
-
-void spn_http_reply_free(SpnHttpReply *reply);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpnHttpReply, spn_http_reply_free)
 
 #define SPN_TYPE_SPOTIFY_API (spn_spotify_api_get_type())
 G_DECLARE_FINAL_TYPE(SpnSpotifyApi, spn_spotify_api, SPN, SPOTIFY_API, GObject)
@@ -71,5 +64,9 @@ void spn_spotify_api_set_keep_alive(SpnSpotifyApi *self, gboolean keep_alive);
 
 /* HTTP requests sent since creation (API and accounts), for GetStatus().upstreamRequests. */
 guint64 spn_spotify_api_get_request_count(SpnSpotifyApi *self);
+
+/* Requests sent to the Web API only (api-base-url): what the request budget counts
+ * (doc/design.md section 4, rule 11); token requests are not in it. */
+guint64 spn_spotify_api_get_api_request_count(SpnSpotifyApi *self);
 
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* store.c — state.ini and credentials.ini on disk (DESIGN.md section 5). */
+/* store.c — state.ini and credentials.ini on disk (doc/design.md section 5). */
 #define G_LOG_DOMAIN "spotnow-store"
 
 #include "store.h"
@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "paths.h"
+#include "file-util.h"
 #include "spn-error.h"
 
 #define STATE_FILE "state.ini"
@@ -22,6 +23,7 @@
 #define KEY_LAST_POLL_AT "last-poll-at"
 #define KEY_BACKOFF_UNTIL "backoff-until"
 #define KEY_FAILURES "failures"
+#define KEY_QUOTA_EXCEEDED_UNTIL "quota-exceeded-until"
 
 #define KEY_ACCESS_TOKEN "access-token"
 #define KEY_REFRESH_TOKEN "refresh-token"
@@ -31,8 +33,6 @@
 
 #define STATE_MODE 0644
 #define CREDENTIALS_MODE 0600
-
-static const char *const item_types[] = {"track", "episode", "ad", "unknown", "none"};
 
 /* ---- paths -------------------------------------------------------------------------------- */
 
@@ -134,9 +134,12 @@ static gboolean set_aside(const char *path, const GError *problem, mode_t mode, 
                         printable, g_strerror(saved_errno));
         return FALSE;
     }
-    /* A hand-copied credentials file may have been readable by others; the copy must not be. */
-    if (mode == CREDENTIALS_MODE && g_file_test(corrupt_path, G_FILE_TEST_IS_REGULAR))
-        g_chmod(corrupt_path, CREDENTIALS_MODE);
+    /* A hand-copied credentials file may have been readable by others; the copy must not be.
+     * Through a descriptor: a symlink set aside is not followed to the file it names. */
+    g_autoptr(GError) mode_error = NULL;
+    if (mode == CREDENTIALS_MODE &&
+        !spn_file_set_mode(corrupt_path, CREDENTIALS_MODE, NULL, &mode_error))
+        g_debug("%s left as it is: %s", corrupt_path, mode_error->message);
     if (unreadable)
         g_warning(_("file %s could not be read (%s); set aside as %s"), path, printable,
                   corrupt_path);
@@ -151,7 +154,6 @@ static gboolean write_file(const char *state_dir, const char *name, const char *
                            mode_t mode, GError **error)
 {
     g_autofree char *path = g_build_filename(state_dir, name, NULL);
-    GStatBuf st;
 
     if (g_mkdir_with_parents(state_dir, 0700) != 0) {
         int saved_errno = errno;
@@ -160,21 +162,14 @@ static gboolean write_file(const char *state_dir, const char *name, const char *
                     g_strerror(saved_errno));
         return FALSE;
     }
-    if (!g_file_set_contents_full(path, data, length,
-                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                  mode, error))
-        return FALSE;
-
-    /* The umask may have stripped bits from 0600 (e.g. 0400, which we could not rewrite next
-     * time); put the exact mode back. Only ever narrows access for others. */
-    if (mode == CREDENTIALS_MODE && g_stat(path, &st) == 0 &&
-        (st.st_mode & 07777) != CREDENTIALS_MODE && g_chmod(path, CREDENTIALS_MODE) != 0) {
-        int saved_errno = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
-                    _("could not make %s private: %s"), path, g_strerror(saved_errno));
-        return FALSE;
-    }
-    return TRUE;
+    /* Credentials get exactly 0600 on the temp file's descriptor, before a byte is written: the
+     * umask may strip bits (0400 could not be rewritten next time), and a chmod by path after
+     * the rename would follow a symlink put there meanwhile. The state honours the umask. */
+    if (mode == CREDENTIALS_MODE)
+        return spn_file_write_atomic(path, data, length, mode, TRUE, error);
+    return g_file_set_contents_full(path, data, length,
+                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                    mode, error);
 }
 
 /* g_file_set_contents() writes "<name>.XXXXXX" (g_mkstemp's six letters and digits) and renames
@@ -318,28 +313,6 @@ void spn_store_snapshot_to_key_file(const SpnSnapshot *snapshot, GKeyFile *key_f
     g_key_file_set_int64(key_file, g, SPN_KEY_FETCHED_AT, snapshot->fetched_at);
 }
 
-static gboolean is_known_item_type(const char *item_type)
-{
-    for (gsize i = 0; i < G_N_ELEMENTS(item_types); i++) {
-        if (g_str_equal(item_types[i], item_type))
-            return TRUE;
-    }
-    return FALSE;
-}
-
-/* The file may come from an older or newer daemon, or a hand edit: hold it to the invariants of
- * DESIGN.md section 2 rather than trusting it. */
-static void sanitise_snapshot(SpnSnapshot *snapshot)
-{
-    if (!is_known_item_type(snapshot->item_type)) {
-        g_free(snapshot->item_type);
-        snapshot->item_type = g_strdup("unknown");
-    }
-    snapshot->duration_ms = MAX(snapshot->duration_ms, 0);
-    snapshot->progress_ms = CLAMP(snapshot->progress_ms, 0, snapshot->duration_ms);
-    snapshot->fetched_at = MAX(snapshot->fetched_at, 0);
-}
-
 SpnSnapshot *spn_store_snapshot_from_key_file(GKeyFile *key_file, GError **error)
 {
     g_autoptr(SpnSnapshot) snapshot = spn_snapshot_new();
@@ -363,7 +336,9 @@ SpnSnapshot *spn_store_snapshot_from_key_file(GKeyFile *key_file, GError **error
     load_string(key_file, g, SPN_KEY_TRACK_ID, &snapshot->track_id);
     load_string(key_file, g, SPN_KEY_ITEM_TYPE, &snapshot->item_type);
 
-    sanitise_snapshot(snapshot);
+    /* The file may come from an older or newer daemon, or a hand edit: held to the invariants
+     * rather than trusted. */
+    spn_snapshot_sanitise(snapshot);
     return g_steal_pointer(&snapshot);
 }
 
@@ -372,6 +347,10 @@ static void poll_state_to_key_file(const SpnPollState *poll_state, GKeyFile *key
     g_key_file_set_int64(key_file, GROUP_POLL, KEY_LAST_POLL_AT, poll_state->last_poll_at);
     g_key_file_set_int64(key_file, GROUP_POLL, KEY_BACKOFF_UNTIL, poll_state->backoff_until);
     g_key_file_set_uint64(key_file, GROUP_POLL, KEY_FAILURES, poll_state->failures);
+    g_key_file_set_int64(key_file, GROUP_POLL, KEY_QUOTA_EXCEEDED_UNTIL,
+                         poll_state->quota_exceeded_until);
+    if (poll_state->budget != NULL)
+        spn_budget_to_key_file(poll_state->budget, key_file);
 }
 
 static gboolean poll_state_from_key_file(GKeyFile *key_file, SpnPollState *poll_state,
@@ -380,11 +359,19 @@ static gboolean poll_state_from_key_file(GKeyFile *key_file, SpnPollState *poll_
     /* Read as signed: g_key_file_get_uint64 would turn "-1" into 2^64-1. */
     gint64 failures = 0;
 
+    SpnBudget *budget = poll_state->budget;
     memset(poll_state, 0, sizeof *poll_state);
+    poll_state->budget = budget;
     if (!load_int64(key_file, GROUP_POLL, KEY_LAST_POLL_AT, &poll_state->last_poll_at, error) ||
         !load_int64(key_file, GROUP_POLL, KEY_BACKOFF_UNTIL, &poll_state->backoff_until, error) ||
-        !load_int64(key_file, GROUP_POLL, KEY_FAILURES, &failures, error))
+        !load_int64(key_file, GROUP_POLL, KEY_FAILURES, &failures, error) ||
+        !load_int64(key_file, GROUP_POLL, KEY_QUOTA_EXCEEDED_UNTIL,
+                    &poll_state->quota_exceeded_until, error))
         return FALSE;
+    /* The budget's buckets are advisory: a malformed one is ignored, not a corrupt file. */
+    if (budget != NULL)
+        spn_budget_from_key_file(budget, key_file, g_get_real_time() / 1000);
+    poll_state->quota_exceeded_until = MAX(poll_state->quota_exceeded_until, 0);
     poll_state->last_poll_at = MAX(poll_state->last_poll_at, 0);
     poll_state->backoff_until = MAX(poll_state->backoff_until, 0);
     poll_state->failures = (guint)CLAMP(failures, 0, (gint64)G_MAXUINT);
@@ -398,7 +385,7 @@ gboolean spn_store_load_state(const char *state_dir, SpnSnapshot **snapshot,
     g_autoptr(GKeyFile) key_file = NULL;
     g_autoptr(GError) corrupt = NULL;
     g_autoptr(SpnSnapshot) loaded = NULL;
-    SpnPollState loaded_poll = {0};
+    SpnPollState loaded_poll = {.budget = poll_state != NULL ? poll_state->budget : NULL};
 
     g_return_val_if_fail(state_dir != NULL, FALSE);
     g_return_val_if_fail(snapshot != NULL, FALSE);
@@ -511,11 +498,14 @@ gboolean spn_store_load_credentials(const char *state_dir, SpnCredentials **cred
     }
     if (corrupt != NULL && !set_aside(path, corrupt, CREDENTIALS_MODE, error))
         return FALSE;
-    /* A file placed by hand may be readable by others: tighten it now, not at the next refresh. */
-    GStatBuf st;
-    if (loaded != NULL && g_stat(path, &st) == 0 && (st.st_mode & 077) != 0 &&
-        g_chmod(path, CREDENTIALS_MODE) == 0)
-        g_debug("%s was readable by others; made it 0600", path);
+    /* A file placed by hand may be readable by others: tighten it now, not at the next refresh,
+     * through a descriptor opened without following a symlink (whose target is not ours). */
+    gboolean tightened = FALSE;
+    g_autoptr(GError) mode_error = NULL;
+    if (loaded != NULL && !spn_file_set_mode(path, CREDENTIALS_MODE, &tightened, &mode_error))
+        g_debug("%s left as it is: %s", path, mode_error->message);
+    else if (tightened)
+        g_debug("%s had another mode; made it 0600", path);
 
     *credentials = g_steal_pointer(&loaded);
     return TRUE;

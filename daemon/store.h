@@ -1,4 +1,4 @@
-/* store.h — state.ini and credentials.ini (DESIGN.md section 5) on disk.
+/* store.h — state.ini and credentials.ini (doc/design.md section 5) on disk.
  *
  * Every write is atomic (write, fsync, rename). A file that cannot be parsed is renamed to
  * "<name>.corrupt" (replacing an older .corrupt), reported once with g_warning, and treated as
@@ -8,24 +8,27 @@
 
 #include <glib.h>
 
+#include "budget.h"
 #include "credentials.h"
 #include "snapshot.h"
 
 G_BEGIN_DECLS
 
-/* The [poll] group of state.ini. */
+/* The [poll] group of state.ini, and the [budget] group when @budget is set. */
 typedef struct {
-    gint64 last_poll_at;  /* Unix ms */
-    gint64 backoff_until; /* Unix ms, 0 = none */
-    guint failures;       /* consecutive 5xx/network failures */
+    gint64 last_poll_at;         /* Unix ms */
+    gint64 backoff_until;        /* Unix ms, 0 = none */
+    guint failures;              /* consecutive 5xx/network failures */
+    gint64 quota_exceeded_until; /* Unix ms, 0 = none: Spotify said QUOTA_EXCEEDED (rule 12) */
+    SpnBudget *budget;           /* borrowed; saved as [budget] and filled on load; may be NULL */
 } SpnPollState;
 
 /* Default state dir: --state-dir, else $XDG_STATE_HOME/spotnow, else for the system bus
  * $STATE_DIRECTORY or /var/lib/spotnow. */
 char *spn_store_default_state_dir(gboolean system_bus);
 
-/* state.ini = [now-playing] (snapshot keys as in DESIGN.md section 2, absent keys absent) +
- * [poll] (last-poll-at, backoff-until, failures).
+/* state.ini = [now-playing] (snapshot keys as in doc/design.md section 2, absent keys absent) +
+ * [poll] (last-poll-at, backoff-until, failures, quota-exceeded-until) + [budget].
  * Load: a missing file gives a new snapshot and zeroed poll state and returns TRUE. A corrupt one
  * (unparseable, or a value of the wrong type) or an unreadable one (a directory, no permission) is
  * set aside as state.ini.corrupt, warned about, and likewise gives the empty state; @error is only

@@ -195,6 +195,15 @@ gboolean spn_upstream_forbids_control(const char *body, gsize length)
            strstr(lower, "insufficient client scope") != NULL;
 }
 
+gboolean spn_upstream_is_quota_exceeded(const char *body, gsize length)
+{
+    g_autoptr(JsonObject) root = spn_upstream_parse_json_object(body, length, NULL);
+    if (root == NULL)
+        return FALSE;
+    const char *reason = spn_json_get_string(spn_json_get_object(root, "error"), "reason");
+    return g_strcmp0(reason, "QUOTA_EXCEEDED") == 0;
+}
+
 char *spn_upstream_describe_error(guint status, const char *reason_phrase, const char *body,
                                   gsize length)
 {

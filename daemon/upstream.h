@@ -21,6 +21,11 @@ G_BEGIN_DECLS
  * at the end of a context): FALSE for that, and for anything it does not recognise. */
 gboolean spn_upstream_forbids_control(const char *body, gsize length);
 
+/* Whether a 429's body says the app's (development mode) request quota is spent:
+ * {"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}}, as opposed
+ * to a short rate limit (doc/design.md section 4, rule 12). */
+gboolean spn_upstream_is_quota_exceeded(const char *body, gsize length);
+
 char *spn_upstream_describe_error(guint status, const char *reason_phrase, const char *body,
                                   gsize length);
 

@@ -9,8 +9,11 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <utime.h>
 
 #include "art-cache.h"
+#include "art-resolver.h"
 #include "spn-error.h"
 
 #define IMAGE_SIZE 10000
@@ -68,6 +71,52 @@ static void serve_chunked(SoupServerMessage *msg, gsize size)
     soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
 }
 
+/* One byte of a JPEG every TRICKLE_MS: each read succeeds, only the whole takes long. */
+#define TRICKLE_MS 200
+#define TRICKLE_BYTES 60
+
+static gboolean trickle_byte(gpointer user_data)
+{
+    SoupServerMessage *msg = user_data;
+    SoupMessageBody *body = soup_server_message_get_response_body(msg);
+    guint sent = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(msg), "sent"));
+    soup_message_body_append(body, SOUP_MEMORY_STATIC, "x", 1);
+    g_object_set_data(G_OBJECT(msg), "sent", GUINT_TO_POINTER(sent + 1));
+    if (sent + 1 == TRICKLE_BYTES) {
+        soup_message_body_complete(body);
+        g_object_set_data(G_OBJECT(msg), "trickle", NULL);
+    }
+    soup_server_message_unpause(msg);
+    return sent + 1 < TRICKLE_BYTES ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* The client hung up (the deadline): no more bytes for a message that is gone. */
+static void stop_trickle(SoupServerMessage *msg, gpointer user_data)
+{
+    guint source = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(msg), "trickle"));
+    if (source != 0)
+        g_source_remove(source);
+    g_object_set_data(G_OBJECT(msg), "trickle", NULL);
+}
+
+static void serve_trickle(SoupServerMessage *msg)
+{
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
+    soup_message_headers_set_content_type(headers, "image/jpeg", NULL);
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+    guint source = g_timeout_add_full(G_PRIORITY_DEFAULT, TRICKLE_MS, trickle_byte,
+                                      g_object_ref(msg), g_object_unref);
+    g_object_set_data(G_OBJECT(msg), "trickle", GUINT_TO_POINTER(source));
+    g_signal_connect(msg, "finished", G_CALLBACK(stop_trickle), NULL);
+    g_signal_connect(msg, "disconnected", G_CALLBACK(stop_trickle), NULL);
+}
+
+static void serve_redirect(SoupServerMessage *msg, const char *location)
+{
+    soup_server_message_set_redirect(msg, SOUP_STATUS_FOUND, location);
+}
+
 static void handle(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
                    gpointer user_data)
 {
@@ -85,6 +134,12 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
         serve_image(msg, path, query);
         soup_server_message_pause(msg);
         g_timeout_add_full(G_PRIORITY_DEFAULT, 300, unpause, g_object_ref(msg), g_object_unref);
+    } else if (g_str_equal(path, "/flaky.jpg")) {
+        /* Fails the first time, as a CDN hiccup would. */
+        if (count == 0)
+            soup_server_message_set_status(msg, SOUP_STATUS_BAD_GATEWAY, NULL);
+        else
+            serve_image(msg, path, query);
     } else if (g_str_equal(path, "/page.html")) {
         soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
         soup_server_message_set_response(msg, "text/html", SOUP_MEMORY_STATIC, "<p>hi</p>", 9);
@@ -95,6 +150,15 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
                                          g_bytes_get_data(body, NULL), g_bytes_get_size(body));
     } else if (g_str_equal(path, "/big-chunked.jpg")) {
         serve_chunked(msg, BIG_SIZE);
+    } else if (g_str_equal(path, "/trickle.jpg")) {
+        serve_trickle(msg);
+    } else if (g_str_equal(path, "/redirect-here.jpg")) {
+        serve_redirect(msg, "/img/target-here.jpg");
+    } else if (g_str_equal(path, "/redirect-away.jpg")) {
+        /* Another host name for the same server: where a redirect must not take us. */
+        g_autofree char *away = g_strdup_printf("http://localhost:%d/img/target-away.jpg",
+                                                g_uri_get_port(soup_server_message_get_uri(msg)));
+        serve_redirect(msg, away);
     } else {
         soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
     }
@@ -272,6 +336,61 @@ static void test_content_type_names_file(Fixture *f, gconstpointer data)
     g_assert_cmpstr(spn_art_cache_lookup(cache, url), ==, path);
 }
 
+/* The system unit's UMask=0077 must not make the cover private: every user's panel reads it. */
+static void test_readable_by_all_whatever_the_umask(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    g_autofree char *url = url_for(f, "/img/shared.jpg");
+    g_autoptr(GError) error = NULL;
+    mode_t saved = umask(0077);
+    g_autofree char *path = fetch_sync(cache, url, &error);
+    umask(saved);
+    g_assert_no_error(error);
+    GStatBuf st;
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 07777, ==, 0644);
+}
+
+static gint64 mtime_us(const char *path)
+{
+    GStatBuf st;
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    return (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
+}
+
+static void set_mtime_s(const char *path, gint64 seconds)
+{
+    struct utimbuf times = {.actime = (time_t)seconds, .modtime = (time_t)seconds};
+    g_assert_cmpint(g_utime(path, &times), ==, 0);
+}
+
+/* Every poll looks the cover up: only a change of cover may cost a write (a utimensat). */
+static void test_lookup_touches_once_per_change(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    g_autofree char *url_a = url_for(f, "/img/a.jpg");
+    g_autofree char *url_b = url_for(f, "/img/b.jpg");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *a = fetch_sync(cache, url_a, &error);
+    g_assert_no_error(error);
+    g_autofree char *b = fetch_sync(cache, url_b, &error);
+    g_assert_no_error(error);
+
+    g_assert_cmpstr(spn_art_cache_lookup(cache, url_a), ==, a); /* a new cover: touched */
+    g_assert_cmpint(mtime_us(a), >, G_GINT64_CONSTANT(1000000) * G_USEC_PER_SEC);
+    set_mtime_s(a, 1000000);
+    for (int poll = 0; poll < 5; poll++)
+        g_assert_cmpstr(spn_art_cache_lookup(cache, url_a), ==, a);
+    g_assert_cmpint(mtime_us(a), ==, G_GINT64_CONSTANT(1000000) * G_USEC_PER_SEC);
+
+    /* The next track's cover, then the first again: each change is a use. */
+    set_mtime_s(b, 1000000);
+    g_assert_cmpstr(spn_art_cache_lookup(cache, url_b), ==, b);
+    g_assert_cmpint(mtime_us(b), >, G_GINT64_CONSTANT(1000000) * G_USEC_PER_SEC);
+    g_assert_cmpstr(spn_art_cache_lookup(cache, url_a), ==, a);
+    g_assert_cmpint(mtime_us(a), >, G_GINT64_CONSTANT(1000000) * G_USEC_PER_SEC);
+}
+
 static void test_concurrent_share_one_request(Fixture *f, gconstpointer data)
 {
     g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
@@ -392,6 +511,47 @@ static void test_only_http(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->total_requests, ==, 0);
 }
 
+/* A server that answers a byte at a time is cut off at the deadline, not 45 s later. */
+static void test_deadline_covers_the_whole_download(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    /* Well below the TRICKLE_BYTES * TRICKLE_MS the whole reply takes. */
+    spn_art_cache_set_timeout(cache, 1.0);
+    g_autofree char *url = url_for(f, "/trickle.jpg");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = fetch_sync(cache, url, &error);
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    g_assert_nonnull(strstr(error->message, "127.0.0.1 within 1.0 s"));
+    g_assert_null(path);
+    g_assert_null(spn_art_cache_lookup(cache, url));
+}
+
+static void test_no_redirect_is_followed(Fixture *f, gconstpointer data)
+{
+    assert_fails_without_file(f, "/redirect-here.jpg", SPN_ERROR, SPN_ERROR_UPSTREAM);
+    assert_fails_without_file(f, "/redirect-away.jpg", SPN_ERROR, SPN_ERROR_UPSTREAM);
+    g_assert_cmpuint(requests_for(f, "/img/target-here.jpg"), ==, 0);
+    g_assert_cmpuint(requests_for(f, "/img/target-away.jpg"), ==, 0);
+}
+
+/* Raster images only: SVG is a document (scripts, external references) every panel loads. */
+static void test_only_raster_images(Fixture *f, gconstpointer data)
+{
+    assert_fails_without_file(f, "/img/cover.svg?type=image/svg%2Bxml", SPN_ERROR,
+                              SPN_ERROR_UPSTREAM);
+    assert_fails_without_file(f, "/img/cover.tiff?type=image/tiff", SPN_ERROR, SPN_ERROR_UPSTREAM);
+    static const char *const raster[] = {"image/jpeg", "image/png", "image/webp", "image/gif"};
+    g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    for (gsize i = 0; i < G_N_ELEMENTS(raster); i++) {
+        g_autofree char *url = g_strdup_printf("%s/img/%zu?type=%s", f->base_url, i, raster[i]);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *path = fetch_sync(cache, url, &error);
+        g_assert_no_error(error);
+        g_assert_true(g_str_has_suffix(path, strchr(raster[i], '/') + 1) ||
+                      g_str_has_suffix(path, ".jpg"));
+    }
+}
+
 static void test_cancel_one_caller(Fixture *f, gconstpointer data)
 {
     g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
@@ -435,6 +595,64 @@ static void test_cancel_last_caller(Fixture *f, gconstpointer data)
     result_clear(&result);
 }
 
+/* ---- the resolver: one download per URL, a failed one retried after its back-off ---------- */
+
+typedef struct {
+    guint resolved;
+    char *path;
+} Resolved;
+
+static void on_resolved(SpnArtResolver *art, const char *url, const char *path, gpointer data)
+{
+    Resolved *r = data;
+    r->resolved++;
+    g_free(r->path);
+    r->path = g_strdup(path);
+}
+
+static void test_resolver_retries_after_backoff(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    g_autoptr(SpnArtResolver) art = spn_art_resolver_new(cache);
+    Resolved r = {0};
+    g_signal_connect(art, "resolved", G_CALLBACK(on_resolved), &r);
+    g_autofree char *url = url_for(f, "/flaky.jpg");
+    gboolean fetching = FALSE;
+    g_assert_null(spn_art_resolver_resolve(art, url, &fetching));
+    g_assert_true(fetching);
+    /* Asked again while on its way: the same download. */
+    g_assert_null(spn_art_resolver_resolve(art, url, &fetching));
+    g_assert_true(fetching);
+    while (r.resolved == 0)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_null(r.path);
+    /* Failed: not fetched again on the next poll (the back-off is a minute). */
+    g_assert_null(spn_art_resolver_resolve(art, url, &fetching));
+    g_assert_false(fetching);
+    g_assert_cmpuint(requests_for(f, "/flaky.jpg"), ==, 1);
+    g_free(r.path);
+}
+
+static void test_resolver_failure_does_not_stick(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnArtCache) cache = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    /* A back-off of milliseconds: a later poll fetches the image that failed. */
+    g_autoptr(SpnArtResolver) art = spn_art_resolver_new_full(cache, 0.001, 0.002);
+    Resolved r = {0};
+    g_signal_connect(art, "resolved", G_CALLBACK(on_resolved), &r);
+    g_autofree char *url = url_for(f, "/flaky.jpg");
+    gboolean fetching = FALSE;
+    const char *cached = NULL;
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while ((cached = spn_art_resolver_resolve(art, url, &fetching)) == NULL) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_main_context_iteration(NULL, fetching);
+    }
+    g_assert_cmpuint(requests_for(f, "/flaky.jpg"), ==, 2);
+    g_assert_cmpstr(r.path, ==, cached);
+    g_free(r.path);
+}
+
 static void test_default_dir(void)
 {
     g_autofree char *session = spn_art_cache_default_dir(FALSE);
@@ -456,14 +674,21 @@ int main(int argc, char **argv)
     g_test_add("/art-cache/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
     ADD("fetch-once", test_fetch_once);
     ADD("content-type-names-file", test_content_type_names_file);
+    ADD("readable-by-all-whatever-the-umask", test_readable_by_all_whatever_the_umask);
+    ADD("lookup-touches-once-per-change", test_lookup_touches_once_per_change);
     ADD("concurrent-share-one-request", test_concurrent_share_one_request);
     ADD("eviction-keeps-bound", test_eviction_keeps_bound);
     ADD("not-an-image", test_not_an_image);
     ADD("too-large", test_too_large);
     ADD("http-error", test_http_error);
     ADD("only-http", test_only_http);
+    ADD("deadline-covers-the-whole-download", test_deadline_covers_the_whole_download);
+    ADD("no-redirect-is-followed", test_no_redirect_is_followed);
+    ADD("only-raster-images", test_only_raster_images);
     ADD("cancel-one-caller", test_cancel_one_caller);
     ADD("cancel-last-caller", test_cancel_last_caller);
+    ADD("resolver-retries-after-backoff", test_resolver_retries_after_backoff);
+    ADD("resolver-failure-does-not-stick", test_resolver_failure_does_not_stick);
 #undef ADD
     g_test_add_func("/art-cache/default-dir", test_default_dir);
     return g_test_run();

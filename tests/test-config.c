@@ -269,16 +269,23 @@ static void test_zero_allowed_where_meaningful(Fixture *f, gconstpointer data)
     g_assert_cmpfloat(config->token_refresh_margin_s, ==, 0);
 }
 
+static void assert_warnings(const SpnConfig *config, const char *const *expected)
+{
+    guint n = g_strv_length((char **)expected);
+    g_assert_cmpuint(config->warnings != NULL ? config->warnings->len : 0, ==, n);
+    for (guint i = 0; i < n; i++)
+        g_assert_cmpstr(g_ptr_array_index(config->warnings, i), ==, expected[i]);
+}
+
+/* Unknown names are ignored (a newer config keeps working) with a warning each. */
 static void test_unknown_ignored(Fixture *f, gconstpointer data)
 {
     g_autoptr(SpnConfig) config = NULL;
-    g_autofree char *key_pattern =
-        g_strdup_printf("ignoring unknown key [spotify] future-key in %s", f->path);
-    g_autofree char *group_pattern =
-        g_strdup_printf("ignoring unknown group [future-group] in %s", f->path);
+    g_autofree char *key_warning =
+        g_strdup_printf("%s: unknown key [spotify] future-key, ignored", f->path);
+    g_autofree char *group_warning =
+        g_strdup_printf("%s: unknown group [future-group], ignored", f->path);
 
-    g_test_expect_message("spotnow-config", G_LOG_LEVEL_DEBUG, key_pattern);
-    g_test_expect_message("spotnow-config", G_LOG_LEVEL_DEBUG, group_pattern);
     config = load_ok(f,
                      "[spotify]\n"
                      "client-id = known\n"
@@ -287,10 +294,75 @@ static void test_unknown_ignored(Fixture *f, gconstpointer data)
                      "anything = not even a number\n"
                      "[polling]\n"
                      "fresh-playing-s = 3\n");
-    g_test_assert_expected_messages();
+    const char *const expected[] = {key_warning, group_warning, NULL};
+    assert_warnings(config, expected);
 
     g_assert_cmpstr(config->client_id, ==, "known");
     g_assert_cmpfloat(config->fresh_playing_s, ==, 3);
+}
+
+/* The typos of issue 13 A4: a did-you-mean for each, and a value that swallowed a comment. */
+static void test_typos(Fixture *f, gconstpointer data)
+{
+    g_autoptr(SpnConfig) config = load_ok(f,
+                                          "[spotify]\n"
+                                          "client_id = abc\n"
+                                          "Redirect-Port = 8899\n"
+                                          "client-secret = s3cret # my app\n"
+                                          "fresh-paused-s = 3\n"
+                                          "[Spotify]\n"
+                                          "client-id = abc\n"
+                                          "[polling]\n"
+                                          "budget-requests = 1000\n"
+                                          "budget-window-s = 86400\n"
+                                          "safty-interval-s = 3\n"
+                                          "[web]\n"
+                                          "listen = 127.0.0.1:8080\n"
+                                          "allow-origin = https://example.org\n"
+                                          "max-streams = 4\n"
+                                          "show-last-played = true\n"
+                                          "[mrpis]\n");
+    g_autofree char *w1 = g_strdup_printf(
+        "%s: unknown key [spotify] client_id, ignored (did you mean client-id?)", f->path);
+    g_autofree char *w2 = g_strdup_printf(
+        "%s: unknown key [spotify] Redirect-Port, ignored (did you mean redirect-port?)", f->path);
+    g_autofree char *w3 = g_strdup_printf(
+        "%s: [spotify] client-secret: the value contains “ #”, which config.ini reads as part of "
+        "the value; put comments on a line of their own",
+        f->path);
+    g_autofree char *w4 = g_strdup_printf(
+        "%s: unknown key [spotify] fresh-paused-s, ignored "
+        "(did you mean [polling] fresh-paused-s?)",
+        f->path);
+    g_autofree char *w5 =
+        g_strdup_printf("%s: unknown group [Spotify], ignored (did you mean [spotify]?)", f->path);
+    g_autofree char *w6 = g_strdup_printf(
+        "%s: unknown key [polling] safty-interval-s, ignored (did you mean safety-interval-s?)",
+        f->path);
+    g_autofree char *w7 =
+        g_strdup_printf("%s: unknown group [mrpis], ignored (did you mean [mpris]?)", f->path);
+    const char *const expected[] = {w1, w2, w3, w4, w5, w6, w7, NULL};
+    assert_warnings(config, expected);
+    /* The secret itself is never in a warning. */
+    for (guint i = 0; i < config->warnings->len; i++)
+        g_assert_null(strstr(g_ptr_array_index(config->warnings, i), "s3cret"));
+
+    g_assert_true(spn_config_is_known("web", "listen"));
+    g_assert_true(spn_config_is_known("polling", "budget-requests"));
+    g_assert_true(spn_config_is_known("web", NULL));
+    g_assert_false(spn_config_is_known("Spotify", NULL));
+}
+
+/* A bad value that swallowed a comment says so in its error. */
+static void test_comment_in_bad_value(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    write_config(f, "[mpris]\nenabled = false # off\n");
+    g_autoptr(SpnConfig) config = spn_config_load(f->path, &error);
+    g_assert_null(config);
+    g_assert_nonnull(strstr(error->message,
+                            "got “false # off” (config.ini has no comments "
+                            "after a value: put them on a line of their own)"));
 }
 
 static void test_unparseable(Fixture *f, gconstpointer data)
@@ -406,6 +478,8 @@ int main(int argc, char **argv)
     ADD("error-message-form", test_error_message_form);
     ADD("zero-allowed", test_zero_allowed_where_meaningful);
     ADD("unknown-ignored", test_unknown_ignored);
+    ADD("typos", test_typos);
+    ADD("comment-in-bad-value", test_comment_in_bad_value);
     ADD("unparseable", test_unparseable);
     ADD("unreadable", test_unreadable);
     g_test_add_func("/config/from-key-file", test_from_key_file);

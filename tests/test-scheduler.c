@@ -1,4 +1,4 @@
-/* The polling rules of DESIGN.md section 4, fed a fake clock. */
+/* The polling rules of doc/design.md section 4, fed a fake clock. */
 #include "scheduler.h"
 
 #define NOW ((gint64)1700000000000)

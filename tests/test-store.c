@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "spn-error.h"
 #include "store.h"
@@ -109,7 +110,7 @@ static SpnSnapshot *tricky_snapshot(void)
 
     s->is_playing = TRUE;
     g_free(s->track_name);
-    s->track_name = g_strdup("  leading spaces\nand a newline\tand a tab; trailing  ");
+    s->track_name = g_strdup("  leading spaces, \"quotes\" and = signs; trailing  ");
     g_free(s->artist_name);
     s->artist_name = g_strdup("Sigur Rós, 坂本龍一, Beyoncé ♫");
     g_free(s->album_name);
@@ -271,7 +272,8 @@ static void test_state_sanitised(Fixture *f, gconstpointer data)
 
     write_file(f->state_path,
                "[now-playing]\n"
-               "trackName=bad bytes\n"
+               "trackName=bad bytes\\n\x1b[2Jand an escape\n"
+               "trackUrl=\n"
                "itemType=hologram\n"
                "progressMs=999999\n"
                "durationMs=1000\n"
@@ -281,7 +283,10 @@ static void test_state_sanitised(Fixture *f, gconstpointer data)
                "backoff-until=-100\n",
                -1);
     load_state_ok(f, &loaded, &poll);
-    g_assert_cmpstr(loaded->track_name, ==, "bad bytes");
+    /* The one sanitiser: a hand edit's control characters are made spaces (they would reach a
+     * terminal or a panel), an empty optional key is absent. */
+    g_assert_cmpstr(loaded->track_name, ==, "bad bytes  [2Jand an escape");
+    g_assert_null(loaded->track_url);
     g_assert_cmpstr(loaded->item_type, ==, "unknown");
     g_assert_cmpint(loaded->progress_ms, ==, 1000);
     g_assert_cmpint(loaded->duration_ms, ==, 1000);
@@ -363,7 +368,7 @@ static void test_state_corrupt_wrong_type(Fixture *f, gconstpointer data)
     }
 }
 
-/* DESIGN.md section 5: an unreadable file is set aside like a corrupt one, so the next save
+/* doc/design.md section 5: an unreadable file is set aside like a corrupt one, so the next save
  * cannot replace what could not be read. Tests run as root, where chmod 000 blocks nothing; a
  * directory cannot be read either. */
 static void test_state_unreadable(Fixture *f, gconstpointer data)
@@ -568,6 +573,36 @@ static void test_credentials_mode(Fixture *f, gconstpointer data)
     g_assert_cmpuint(file_mode(f->credentials_path), ==, 0600);
 }
 
+/* credentials.ini a symlink to a file that is not the daemon's (planted, or an admin's link):
+ * tightening the mode, on load or when setting a corrupt one aside, must not follow it. */
+static void test_credentials_symlink_not_followed(Fixture *f, gconstpointer data)
+{
+    g_autofree char *elsewhere = g_build_filename(f->dir, "elsewhere", NULL);
+    g_autofree char *target = g_build_filename(elsewhere, "target.ini", NULL);
+    g_autofree char *corrupt_path = g_strconcat(f->credentials_path, ".corrupt", NULL);
+    g_autoptr(GError) error = NULL;
+    g_assert_cmpint(g_mkdir(elsewhere, 0755), ==, 0);
+
+    write_file(target, "[credentials]\naccess-token=a\nrefresh-token=r\nexpires-at=1\n", -1);
+    g_assert_cmpint(g_chmod(target, 0644), ==, 0);
+    g_assert_cmpint(symlink(target, f->credentials_path), ==, 0);
+    g_autoptr(SpnCredentials) loaded = NULL;
+    g_assert_true(spn_store_load_credentials(f->dir, &loaded, &error));
+    g_assert_no_error(error);
+    g_assert_nonnull(loaded);
+    g_assert_cmpuint(file_mode(target), ==, 0644);
+
+    write_file(target, "not a key file\n", -1);
+    g_clear_pointer(&loaded, spn_credentials_free);
+    g_test_expect_message(STORE_DOMAIN, G_LOG_LEVEL_WARNING, "*set aside as*");
+    g_assert_true(spn_store_load_credentials(f->dir, &loaded, &error));
+    g_test_assert_expected_messages();
+    g_assert_no_error(error);
+    g_assert_null(loaded);
+    g_assert_true(g_file_test(corrupt_path, G_FILE_TEST_IS_SYMLINK));
+    g_assert_cmpuint(file_mode(target), ==, 0644);
+}
+
 static void test_credentials_missing(Fixture *f, gconstpointer data)
 {
     SpnCredentials *loaded = (SpnCredentials *)1;
@@ -760,6 +795,7 @@ int main(int argc, char **argv)
     ADD("credentials/round-trip", test_credentials_round_trip);
     ADD("credentials/minimal", test_credentials_minimal);
     ADD("credentials/mode", test_credentials_mode);
+    ADD("credentials/symlink-not-followed", test_credentials_symlink_not_followed);
     ADD("credentials/missing", test_credentials_missing);
     ADD("credentials/corrupt", test_credentials_corrupt);
     ADD("credentials/unreadable", test_credentials_unreadable);

@@ -7,7 +7,7 @@
 
 #include "snapshot.h"
 
-/* The fields of the snapshot the view needs; absent keys read as DESIGN.md's defaults. */
+/* The fields of the snapshot the view needs; absent keys read as doc/design.md's defaults. */
 typedef struct {
     gboolean is_playing;
     char *track_name;
@@ -89,12 +89,60 @@ static char *format_clock(gint64 unix_ms)
     return when != NULL ? g_date_time_format(when, "%H:%M") : g_strdup("?");
 }
 
+/* Any integer type: budgetRequests and requestsInWindow are u, the moments x. */
+static gboolean lookup_count(GVariant *dict, const char *key, gint64 *out)
+{
+    g_autoptr(GVariant) value = g_variant_lookup_value(dict, key, NULL);
+    if (value == NULL)
+        return FALSE;
+    if (g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32))
+        *out = g_variant_get_uint32(value);
+    else if (g_variant_is_of_type(value, G_VARIANT_TYPE_INT64))
+        *out = g_variant_get_int64(value);
+    else if (g_variant_is_of_type(value, G_VARIANT_TYPE_UINT64))
+        *out = (gint64)MIN(g_variant_get_uint64(value), (guint64)G_MAXINT64);
+    else
+        return FALSE;
+    return TRUE;
+}
+
+/* Spotify's quota or the configured request budget holding polling back, or NULL. Absent keys
+ * (an older daemon) say nothing. */
+static char *quota_warning(GVariant *status, gint64 now_ms)
+{
+    gint64 quota_until = 0;
+    if (lookup_count(status, "quotaExceededUntil", &quota_until) && quota_until > now_ms) {
+        g_autofree char *clock = format_clock(quota_until);
+        return g_strdup_printf(_("Spotify says this app’s request quota is spent.\nUpdates "
+                                 "resume at %s; until then this is the last known state."),
+                               clock);
+    }
+    gint64 budget = 0;
+    gint64 used = 0;
+    if (lookup_count(status, "budgetRequests", &budget) && budget > 0 &&
+        lookup_count(status, "requestsInWindow", &used) && used >= budget) {
+        gint64 window_ms = 0;
+        lookup_count(status, "budgetWindowMs", &window_ms);
+        gint64 hours = MAX(window_ms / 3600000, 1);
+        return g_strdup_printf(
+            /* TRANSLATORS: the request budget is spent: requests allowed, then hours */
+            _("spotnow used its request budget (%" G_GINT64_FORMAT " in %" G_GINT64_FORMAT
+              " h).\nUpdates resume as older requests leave that window; until then this is "
+              "the last known state."),
+            budget, hours);
+    }
+    return NULL;
+}
+
 /* The reason polling is in trouble, or NULL. A back-off without a message (read from state.ini
  * after a restart) still deserves a word, since updates are paused until then. */
 static char *warning_from_status(GVariant *status, gint64 now_ms)
 {
     if (status == NULL)
         return NULL;
+    char *quota = quota_warning(status, now_ms);
+    if (quota != NULL)
+        return quota;
     g_autofree char *last_error = lookup_string(status, "lastError", "");
     gint64 backoff_until = lookup_int64(status, "backoffUntil");
     gboolean backing_off = backoff_until > now_ms;

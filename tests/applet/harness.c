@@ -150,6 +150,8 @@ World *world_new(void)
     world->polling = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     world_set_polling(world, "fresh-playing-s", "3600");
     world_set_polling(world, "fresh-paused-s", "3600");
+    /* The budget (rule 11) would stretch the cadences the cases set: they test the applet. */
+    world_set_polling(world, "budget-requests", "0");
     return world;
 }
 

@@ -215,6 +215,39 @@ static void test_warning(void)
     g_assert_null(fine->warning);
 }
 
+/* The quota or the request budget holding polling back: a quiet notice with the time. */
+static void test_quota_warning(void)
+{
+    g_autoptr(GVariant) snapshot = track(TRUE, "track");
+    g_autoptr(GVariant) quota = from_wire(g_variant_new_parsed(
+        "{'authState': <'signed-in'>, 'backoffUntil': <int64 0>, 'lastError': <''>, "
+        "'quotaExceededUntil': <int64 1767236400000>, 'budgetRequests': <uint32 1000>, "
+        "'budgetWindowMs': <int64 86400000>, 'requestsInWindow': <uint32 12>}"));
+    g_autoptr(SpnAppletView) view = view_of(snapshot, quota);
+    g_assert_cmpint(view->mode, ==, SPN_APPLET_MODE_PLAYING);
+    g_assert_cmpstr(view->warning, ==,
+                    "Spotify says this app’s request quota is spent.\n"
+                    "Updates resume at 03:00; until then this is the last known state.");
+
+    g_autoptr(GVariant) budget = from_wire(g_variant_new_parsed(
+        "{'authState': <'signed-in'>, 'backoffUntil': <int64 0>, 'lastError': <''>, "
+        "'quotaExceededUntil': <int64 0>, 'budgetRequests': <uint32 1000>, "
+        "'budgetWindowMs': <int64 86400000>, 'requestsInWindow': <uint32 1000>}"));
+    g_autoptr(SpnAppletView) spent = view_of(snapshot, budget);
+    g_assert_cmpstr(spent->warning, ==,
+                    "spotnow used its request budget (1000 in 24 h).\n"
+                    "Updates resume as older requests leave that window; until then this is the "
+                    "last known state.");
+
+    /* Within budget, or budget 0 (none): no notice. */
+    g_autoptr(GVariant) fine = from_wire(g_variant_new_parsed(
+        "{'authState': <'signed-in'>, 'backoffUntil': <int64 0>, 'lastError': <''>, "
+        "'quotaExceededUntil': <int64 0>, 'budgetRequests': <uint32 0>, "
+        "'budgetWindowMs': <int64 86400000>, 'requestsInWindow': <uint32 5000>}"));
+    g_autoptr(SpnAppletView) quiet = view_of(snapshot, fine);
+    g_assert_null(quiet->warning);
+}
+
 static void test_progress_ticks_from_fetched_at(void)
 {
     g_autoptr(GVariant) snapshot = track(TRUE, "track");
@@ -289,6 +322,7 @@ int main(int argc, char **argv)
     g_test_add_func("/applet-state/never-played", test_never_played);
     g_test_add_func("/applet-state/signed-out", test_signed_out);
     g_test_add_func("/applet-state/warning", test_warning);
+    g_test_add_func("/applet-state/quota-warning", test_quota_warning);
     g_test_add_func("/applet-state/progress-ticks-from-fetched-at",
                     test_progress_ticks_from_fetched_at);
     g_test_add_func("/applet-state/format-time", test_format_time);

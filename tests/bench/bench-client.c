@@ -125,6 +125,29 @@ static gboolean print_serialization(GDBusConnection *connection, CallKind *kind,
     return TRUE;
 }
 
+/* What a GDBusProxy client pays to read the snapshot: the Snapshot property from its cache,
+ * kept current by PropertiesChanged, with no round trip at all. */
+static gboolean time_property_reads(GDBusConnection *connection, guint reads, GError **error)
+{
+    g_autoptr(GDBusProxy) proxy = g_dbus_proxy_new_sync(
+        connection, G_DBUS_PROXY_FLAGS_NONE, NULL, BUS_NAME, OBJECT_PATH, INTERFACE, NULL, error);
+    if (proxy == NULL)
+        return FALSE;
+    g_autofree gint64 *samples = g_new0(gint64, reads);
+    CallKind kind = {"property", NULL, NULL, samples};
+    for (guint i = 0; i < reads; i++) {
+        gint64 start = now_ns();
+        g_autoptr(GVariant) snapshot = g_dbus_proxy_get_cached_property(proxy, "Snapshot");
+        samples[i] = now_ns() - start;
+        if (snapshot == NULL) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no Snapshot property");
+            return FALSE;
+        }
+    }
+    print_stats(&kind, reads);
+    return TRUE;
+}
+
 static int run_latency(GDBusConnection *connection, guint calls)
 {
     CallKind kinds[2] = {
@@ -158,6 +181,10 @@ static int run_latency(GDBusConnection *connection, guint calls)
     g_print("calls-each: %u\n", calls);
     print_stats(&kinds[0], calls);
     print_stats(&kinds[1], calls);
+    if (!time_property_reads(connection, calls, &error)) {
+        g_printerr("Snapshot property: %s\n", error->message);
+        return 1;
+    }
     for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
         if (!print_serialization(connection, &kinds[k], &error)) {
             g_printerr("%s: %s\n", kinds[k].method, error->message);

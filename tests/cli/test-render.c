@@ -465,7 +465,7 @@ static void test_status_sign_in_and_control_characters(void)
     g_autofree char *text = spn_render_status(pending, FETCHED_AT, FALSE);
     g_assert_nonnull(
         strstr(text, "\nSign-in:    in progress, waiting for the browser to come back"));
-    g_assert_nonnull(strstr(text, "Last error: Sign-in failed:  [2J ]0;x bad line"));
+    g_assert_nonnull(strstr(text, "Last error: Sign-in failed: [2J]0;xbad line"));
     g_assert_null(strchr(text, '\x1b'));
     g_assert_null(strchr(text, '\x07'));
 

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <locale.h>
 
+#include "args.h"
 #include "template.h"
 
 /* The variables playerctl saw from the fake player: note xesam:artist is an array, and playerctl
@@ -355,6 +356,14 @@ static void test_uses(void)
     g_assert_false(spn_template_uses(c, "position"));
 }
 
+/* G_DEFINE_QUARK stringifies its argument: a formatter once made it "spn - template - error -
+ * quark". The CLI's other quark is defined the same way. */
+static void test_error_quark_names(void)
+{
+    g_assert_cmpstr(g_quark_to_string(SPN_TEMPLATE_ERROR), ==, "spn-template-error-quark");
+    g_assert_cmpstr(g_quark_to_string(SPN_ARGS_ERROR), ==, "spn-args-error-quark");
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -370,5 +379,6 @@ int main(int argc, char **argv)
     g_test_add_func("/template/nesting-bounded", test_nesting_bounded);
     g_test_add_func("/template/render-errors", test_render_errors);
     g_test_add_func("/template/uses", test_uses);
+    g_test_add_func("/template/error-quark-names", test_error_quark_names);
     return g_test_run();
 }

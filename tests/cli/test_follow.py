@@ -2,10 +2,12 @@
 reads it from a pipe; SIGTERM, a killed daemon, and --wait across a restart."""
 
 import json
+import os
 import signal
+import subprocess
 import time
 
-from clitest import CliTestCase
+from clitest import SPOTNOW, CliTestCase
 from harness import main
 
 
@@ -70,11 +72,15 @@ class Follow(CliTestCase):
         follow = self.spawn("--follow", "--wait")
         self.assertEqual(follow.line(), "▶ The Testers — Warm Up")
         self.assertEqual(self.stop(), 0)
-        time.sleep(1.0)
+        # At once, not the last track as if it still played (issue 13 A10).
+        self.assertEqual(follow.line(10), "spotnowd is not running")
         self.assertIsNone(follow.proc.poll(), follow.stderr())
         self.fake.timeline(track(1000, "d", "Back Again", 1000))
         self.start()
-        self.assertEqual(follow.line(10), "▶ The Testers — Back Again")
+        line = follow.line(10)
+        if line == "▶ The Testers — Warm Up":
+            line = follow.line(10)  # the persisted snapshot, until the first poll
+        self.assertEqual(line, "▶ The Testers — Back Again")
         follow.signal(signal.SIGTERM)
         self.assertEqual(self.wait_exit(follow), 0)
 
@@ -91,6 +97,19 @@ class Follow(CliTestCase):
         self.assertEqual(follow.line(10), "Paused 0:30")
         time.sleep(2.5)  # paused: no timer, no line
         self.assertEqual(follow.pending_lines(), [])
+        follow.signal(signal.SIGTERM)
+        self.assertEqual(self.wait_exit(follow), 0)
+
+    def test_waybar_shows_a_dead_daemon_at_once_and_recovers(self):
+        follow = self.spawn("--follow", "--wait", "--waybar")
+        self.assertEqual(json.loads(follow.line())["class"], "playing")
+        self.stop(signal.SIGKILL)
+        data = json.loads(follow.line(10))
+        self.assertEqual((data["class"], data["alt"], data["text"]),
+                         ("not-running", "not-running", "spotnowd is not running"))
+        self.start()
+        data = json.loads(follow.line(10))
+        self.assertEqual((data["class"], data["text"]), ("playing", "The Testers — Warm Up"))
         follow.signal(signal.SIGTERM)
         self.assertEqual(self.wait_exit(follow), 0)
 
@@ -114,6 +133,52 @@ class Follow(CliTestCase):
         self.assertEqual(follow.line(10), "▶ The Testers — Next One")
         follow.signal(signal.SIGTERM)
         self.assertEqual(self.wait_exit(follow), 0)
+
+
+def process_gone(pid):
+    """True once @pid has exited (a zombie nobody reaps counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+class OrphanedFollower(CliTestCase):
+    """A panel reload kills only the panel's `sh`: the follower, its SIGPIPE ignored, must still
+    end once nobody reads its output, and stop counting as a viewer (issue 13 A2.1)."""
+
+    polling = {"fresh-playing-s": "1"}
+
+    def orphan(self, *args):
+        pid_file = os.path.join(self.workdir, "follower.pid")
+        script = (f'trap "" PIPE; echo $$ > {pid_file}; '
+                  f'exec {SPOTNOW} --follow --wait {" ".join(args)}')
+        # The reproduction from the issue: the follower in a background subshell, piped to head.
+        result = subprocess.run(["sh", "-c", f"(bash -c '{script}' &) | head -n1"],
+                                env=self.cli_env(), capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(pid_file) as f:
+            pid = int(f.read())
+        return result.stdout, pid
+
+    def assertFollowerEnds(self, pid):
+        self.wait_for(lambda: process_gone(pid), timeout=10, what="the follower to exit")
+        self.wait_for(lambda: self.status()["viewers"] == 0, what="no viewer left")
+
+    def test_playing_waybar_exits_on_epipe(self):
+        self.wait_for_snapshot(lambda s: s["isPlaying"])
+        out, pid = self.orphan("--waybar")
+        self.assertEqual(json.loads(out)["class"], "playing")
+        self.assertFollowerEnds(pid)
+
+    def test_paused_line_exits_when_the_reader_leaves(self):
+        # Paused: nothing ticks, so no write ever fails; the reader leaving is noticed itself.
+        self.fake.timeline(track(1000, "p", "Quiet", 1000, progress=30, playing="false"))
+        self.wait_for(lambda: self.ensure_fresh()["trackName"] == "Quiet", what="the pause")
+        out, pid = self.orphan()
+        self.assertEqual(out, "⏸ The Testers — Quiet (last played)\n")
+        self.assertFollowerEnds(pid)
 
 
 class FollowWithoutDaemon(CliTestCase):

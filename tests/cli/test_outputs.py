@@ -103,7 +103,8 @@ class Track(Outputs):
         self.assertExit(result, 0)
         self.assertEqual(len(lines), 3, lines)
         self.assertPlayingLine(lines[0], ARTIST, "First Song", "3:20", self.snap)
-        self.assertEqual(lines[1], "The Testers, Guest — Firs…")  # 25 characters and "…"
+        # 25 characters and "…"; the title survives, the artist gives way.
+        self.assertEqual(lines[1], "The Testers… — First Song")
         self.assertEqual(lines[2], "#1DB954")
 
     def test_format(self):
@@ -165,7 +166,10 @@ class Track(Outputs):
         self.assertRegex(lines[2], r"^Last poll:  \d s ago$")
         self.assertRegex(lines[3], r"^Next poll:  in (4|5) min$")
         self.assertEqual(lines[4:6], ["Back-off:   none", "Last error: none"])
-        self.assertRegex(lines[6], r"^Polls:      1 since start, 1 requests to Spotify$")
+        self.assertEqual(lines[6], "Source:     web (the Spotify Web API)")
+        # The harness runs the daemon without a budget (budget-requests=0).
+        self.assertEqual(lines[7], "Requests:   1 in the last 24 h (no budget)")
+        self.assertRegex(lines[8], r"^Polls:      1 since start, 1 requests to Spotify$")
 
     def test_status_json(self):
         result = self.spotnow("status", "--json")
@@ -310,10 +314,11 @@ class SignedOut(Outputs):
                                           "Signed out of Spotify")
         result, lines = self.i3blocks()
         self.assertEqual(lines[2], "#E5534B")
-        # --json is the daemon's data as it is.
+        # --json tells the same truth as the line (issue 13 A9): `jq .isPlaying` is false.
         result, data = self.json_output()
         self.assertExit(result, 4)
-        self.assertJsonIsSnapshot(data, self.snapshot())
+        self.assertIs(data["isPlaying"], False)
+        self.assertJsonIsSnapshot(data, {**self.snapshot(), "isPlaying": False})
         # fresh cannot poll, so it shows the cache the same way.
         result = self.spotnow("fresh")
         self.assertExit(result, 4)
@@ -338,7 +343,27 @@ class NoDaemon(Outputs):
                            os.path.join(self.workdir, "no-such-bus"))
         result = self.spotnow(env=env)
         self.assertExit(result, 3)
-        self.assertIn(NOT_RUNNING_HINT, result.stderr)
+        # The bus is what is missing, not the daemon (issue 13 A2).
+        self.assertTrue(result.stderr.startswith("spotnow: cannot connect to the session bus: "),
+                        result.stderr)
+        self.assertNotIn(NOT_RUNNING_HINT, result.stderr)
+
+    def test_no_session_bus_over_ssh(self):
+        env = self.cli_env(XDG_RUNTIME_DIR=os.path.join(self.workdir, "xdg-empty"))
+        env.pop("DBUS_SESSION_BUS_ADDRESS")
+        env.pop("DISPLAY", None)
+        result = self.spotnow("status", env=env)
+        self.assertExit(result, 3)
+        self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
+        for words in ("there is no session bus here", "on a server or over ssh",
+                      "“spotnow --system”", "dbus-run-session", "dbus-user-session",
+                      f"start “{os.environ['SPOTNOWD']}”"):
+            self.assertIn(words, result.stderr)
+        self.assertNotIn("X11", result.stderr)
+
+    def test_hint_names_the_real_daemon(self):
+        result = self.spotnow()
+        self.assertIn(f"or run “{os.environ['SPOTNOWD']}”.", result.stderr)
 
     def test_wait_waits_for_the_daemon(self):
         process = self.spawn("fresh", "--wait")

@@ -303,6 +303,10 @@ gboolean fs_fault_answer(FsServer *server, SoupServerMessage *msg, const FsFault
             fs_send_bytes(msg, 200, "application/json; charset=utf-8", body);
             return TRUE;
         case FS_FAULT_JSON:
+            /* A 429 with Spotify's quota body comes with its Retry-After. */
+            if (fault->retry_after != NULL)
+                soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+                                             "Retry-After", fault->retry_after);
             fs_send_bytes(msg, fault->status, "application/json; charset=utf-8", fault->body);
             return TRUE;
         case FS_FAULT_TRUNCATED:

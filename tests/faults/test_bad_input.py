@@ -1,6 +1,6 @@
 """Bad D-Bus input (issue 8): wrong types, bad viewer ids, floods of viewer ids and of
 connections. Every call must be answered with success or a named error, the viewer table must
-hold its limits (64 per sender, 4096 in all; DESIGN.md section 3), memory must stay bounded, and
+hold its limits (64 per sender, 4096 in all; doc/design.md section 3), memory must stay bounded, and
 the daemon must live.
 
 A viewer id that is not UTF-8 cannot be sent with GIO at all (GDBusMessage asserts its strings

@@ -1,7 +1,7 @@
 """The fake's whole fault matrix, each fault followed by good replies (issue 8, "Faults").
 
 A viewer is present throughout, so the daemon wants a poll every FRESH_S and only the back-off
-rule (DESIGN.md section 4, rule 6) spaces its requests. For every fault the test checks that the
+rule (doc/design.md section 4, rule 6) spaces its requests. For every fault the test checks that the
 daemon lives, that state.ini and credentials.ini still parse, that the snapshot is fresh again
 once Spotify answers, and that the requests it sent stay within what the back-off allows over the
 time that passed (max_polls below). invalid_grant is the exception by design: revoked stays

@@ -1,6 +1,6 @@
 /* fuzz-snapshot.c — spn_snapshot_normalise() over any reply body.
  *
- * The oracle is DESIGN.md section 2: a snapshot it returns has every string present and valid
+ * The oracle is doc/design.md section 2: a snapshot it returns has every string present and valid
  * UTF-8, a known itemType, 0 <= progressMs <= durationMs, fetchedAt = now; it survives the trip
  * through D-Bus (a{sv}) and through state.ini (GKeyFile) unchanged. A body it refuses is an
  * SPN_ERROR_UPSTREAM with a readable message. */

@@ -99,9 +99,10 @@ def expected_files(dirs=None, features=None):
 
 # ---- running as if installed -------------------------------------------------------------------
 
-def in_tree(tree, argv, users_root=None):
+def in_tree(tree, argv, users_root=None, setup=()):
     """argv, run in a mount namespace where the install tree is overlaid on its final paths
-    and, with @users_root, /etc/passwd and /etc/group come from that directory."""
+    and, with @users_root, /etc/passwd and /etc/group come from that directory. @setup: more
+    shell commands (mounts) for that namespace, run as root before argv."""
     script = ["set -e"]
     for top in sorted(os.listdir(tree.destdir)):
         lower = os.path.join(tree.destdir, top)
@@ -112,6 +113,7 @@ def in_tree(tree, argv, users_root=None):
         for name in ("passwd", "group"):
             source = os.path.join(users_root, "etc", name)
             script.append(f"mount --bind {shlex.quote(source)} /etc/{name}")
+    script.extend(setup)
     script.append('exec "$@"')
     return ["unshare", "--mount", "--propagation", "private", "--",
             "/bin/sh", "-c", "\n".join(script), "sh"] + list(argv)
@@ -140,6 +142,21 @@ def passwd_entry(users_root, name):
             if fields[0] == name:
                 return fields
     return None
+
+
+def unit_settings(tree, dir_name):
+    """The [Service] section of the installed spotnowd.service in @dir_name: {key: [values]}."""
+    settings = {}
+    section = None
+    with open(tree.staged(tree.path(dir_name, "spotnowd.service")), encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1]
+            elif section == "Service" and "=" in line and not line.startswith("#"):
+                key, value = line.split("=", 1)
+                settings.setdefault(key.strip(), []).append(value.strip())
+    return settings
 
 
 def unit_exec_start(tree, dir_name):

@@ -89,7 +89,7 @@ class Basics(SpotnowTestCase):
         self.assertEqual(snap["artistName"], "The Testers")
 
     def test_restart_signed_out_serves_the_snapshot_as_it_was(self):
-        """DESIGN.md section 5: a restart shows the last snapshot at once. Without credentials
+        """doc/design.md section 5: a restart shows the last snapshot at once. Without credentials
         nobody updates it, and nothing in it is rewritten: state.ini's bytes and the snapshot
         (isPlaying included) are what the last poll left."""
         # Settled: the cover fetched too (albumArtFile comes with a later Changed).

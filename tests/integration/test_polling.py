@@ -1,4 +1,4 @@
-"""The polling rules of DESIGN.md section 4 (1-4 and 9), seen from the outside.
+"""The polling rules of doc/design.md section 4 (1-4 and 9), seen from the outside.
 
 Each case drives the real spotnowd against tests/fake-spotify and judges it by what a user or a
 client would notice: how many requests reach Spotify (the fake's /control/stats), which Changed
@@ -203,7 +203,7 @@ class ViewerPresence(PollingTestCase):
 
 class FreshnessWindows(PollingTestCase):
     """Rule 2: with a viewer, the playing window is kept while playing, the paused one while
-    paused."""
+    paused (and rule 14 doubles the paused one after each poll that finds the same pause)."""
 
     WINDOW_S = 5.0
 
@@ -219,10 +219,12 @@ class FreshnessWindows(PollingTestCase):
         paused = self.requests_during(self.WINDOW_S)
 
         print(f"freshness: {playing} requests in {self.WINDOW_S} s playing (0.3 s window), "
-              f"{paused} paused (1.5 s window)")
+              f"{paused} paused (1.5 s window, doubling)")
         self.assertGreaterEqual(playing, 8)
-        self.assertGreaterEqual(paused, 2)
-        self.assertLessEqual(paused, 4)
+        # 1.5 s, then 3 s, then 6 s: one or two polls in the window, never the four of a fixed
+        # 1.5 s window.
+        self.assertGreaterEqual(paused, 1)
+        self.assertLessEqual(paused, 2)
 
 
 class EndOfItemPoll(PollingTestCase):

@@ -1,4 +1,4 @@
-"""DESIGN.md section 4, rules 5-8 and 10 (tokens, back-off, 204/ad, normalisation, bounds), and
+"""doc/design.md section 4, rules 5-8 and 10 (tokens, back-off, 204/ad, normalisation, bounds), and
 the rule that no token reaches a log: the real daemon against tests/fake-spotify.
 
 Each test drives the fake into one situation and checks what a user would see: the snapshot and

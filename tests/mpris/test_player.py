@@ -194,7 +194,7 @@ class SignedOut(MprisTestCase):
         self.wait_for(lambda: any(c.get("PlaybackStatus") == "Paused"
                                   for c in self.properties_changed()),
                       what="PropertiesChanged to Paused")
-        # Signed out, control is gone too (CanControl false); the last played still shows.
+        # Signed out, control is gone too (CanGoNext false); the last played still shows.
         self.assertEqual(self.spotnow("status").stdout, "Paused\n")
         self.assertEqual(self.spotnow("metadata", "title").stdout, "First Song\n")
         props = self.get_all()
@@ -291,8 +291,9 @@ class Seeked(MprisTestCase):
 
 
 class ReadOnly(MprisTestCase):
-    """Without user-modify-playback-state: CanControl false, commands refused with the reason,
-    and the track still shown (CanPlay true: GNOME Shell and `playerctl metadata` want it)."""
+    """Without user-modify-playback-state: CanGoNext, CanGoPrevious and CanSeek false, commands
+    refused with the reason, and the track still shown (CanControl and CanPlay true: the
+    specification keeps CanControl constant, GNOME Shell and `playerctl metadata` want CanPlay)."""
     timeline = f"1000 {FIRST}\n"
     scope = READ_SCOPE
 
@@ -300,9 +301,9 @@ class ReadOnly(MprisTestCase):
         self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
         self.wait_for_player()
         props = self.get_all()
-        for name in ("CanControl", "CanGoNext", "CanGoPrevious", "CanSeek"):
+        for name in ("CanGoNext", "CanGoPrevious", "CanSeek"):
             self.assertIs(props[name], False, name)
-        for name in ("CanPlay", "CanPause"):
+        for name in ("CanControl", "CanPlay", "CanPause"):
             self.assertIs(props[name], True, name)
         # A free account sees its track in playerctl like anyone.
         self.assertEqual(self.spotnow("status").stdout, "Playing\n")

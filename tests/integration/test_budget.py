@@ -1,0 +1,353 @@
+"""doc/design.md section 4, rules 11-14: the request budget, Spotify's QUOTA_EXCEEDED, the
+Spotify client on this machine as a free source, and the long pause that costs little. The real
+daemon against tests/fake-spotify, with a real MPRIS player on the test bus standing in for the
+desktop client.
+
+Each test checks what a user would see: requests that reached "Spotify", GetStatus over D-Bus,
+state.ini after a restart, and what a refused command says.
+"""
+
+import configparser
+import os
+
+import gi
+
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib  # noqa: E402
+
+from harness import BUS_NAME, SpotnowTestCase, authorize, main, now_ms  # noqa: E402
+
+QUOTA_BODY = '{"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}}'
+RATE_LIMITED = "io.github.spotnow.Error.RateLimited"
+SIGNED_OUT = "io.github.spotnow.Error.SignedOut"
+HOUR_MS = 3600 * 1000
+DAY_MS = 24 * HOUR_MS
+CONTROL_SCOPE = "user-read-currently-playing user-modify-playback-state"
+
+
+class QuotaExceeded(SpotnowTestCase):
+    """Rule 12: a spent quota is told apart from a 429, honoured up to a day, persisted with its
+    reason, and holds back control too."""
+
+    polling = {"fresh-playing-s": "0.3"}
+
+    def setUp(self):
+        super().setUp()
+        # The cover fetched: a track change no longer waits for it, so EnsureFresh polls.
+        self.wait_for_snapshot(lambda s: "albumArtFile" in s, what="the first poll's cover")
+
+    def ensure_fresh(self):
+        """EnsureFresh once the cache is older than the window, so it would poll."""
+        fetched = self.snapshot()["fetchedAt"]
+        self.wait_for(lambda: now_ms() - fetched > 400, what="a stale cache")
+        return super().ensure_fresh()
+
+    def quota_fault(self, retry_after):
+        self.fake.control("fault", body=QUOTA_BODY, kind="json", status=429,
+                          retry_after=retry_after)
+
+    def state_poll_group(self):
+        cfg = configparser.ConfigParser()
+        cfg.read(os.path.join(self.state_dir, "state.ini"))
+        return cfg["poll"]
+
+    def test_quota_is_honoured_persisted_and_explained(self):
+        self.quota_fault(retry_after=13 * 3600)
+        before = now_ms()
+        self.ensure_fresh()
+        status = self.wait_for(lambda: (lambda s: s if s["quotaExceededUntil"] else None)(
+            self.status()), what="quotaExceededUntil")
+        until = status["quotaExceededUntil"]
+        self.assertAlmostEqual(until, before + 13 * HOUR_MS, delta=60_000)
+        self.assertIn("quota", status["lastError"])
+        # Persisted at once, not at exit: a crash must not forget a wait of hours.
+        self.assertEqual(int(self.state_poll_group()["quota-exceeded-until"]), until)
+        # Nothing goes out before it passes: EnsureFresh answers from the cache.
+        requests = self.fake.requests()
+        self.ensure_fresh()
+        self.assertEqual(self.fake.requests(), requests)
+        # A kill -9 and a restart keep the wait and say why.
+        self.daemon.kill()
+        self.daemon.wait()
+        self.start()
+        status = self.status()
+        self.assertEqual(status["quotaExceededUntil"], until)
+        self.assertIn("quota", status["lastError"])
+        self.ensure_fresh()
+        self.assertEqual(self.fake.requests(), requests)
+
+    def test_hostile_retry_after_is_read_as_a_day(self):
+        self.quota_fault(retry_after=315360000)
+        before = now_ms()
+        self.ensure_fresh()
+        until = self.wait_for(lambda: self.status()["quotaExceededUntil"], what="the quota")
+        self.assertLessEqual(until, before + DAY_MS + 60_000)
+        self.assertGreater(until, before + DAY_MS - 60_000)
+
+    def test_plain_429_is_no_quota(self):
+        self.fake.fault("status", status=429, retry_after=5)
+        self.ensure_fresh()
+        status = self.wait_for(lambda: (lambda s: s if s["backoffUntil"] else None)(
+            self.status()), what="the back-off")
+        self.assertEqual(status["quotaExceededUntil"], 0)
+
+
+class QuotaHoldsControl(QuotaExceeded):
+    """Rule 12: control is refused with RateLimited and the time while the quota is spent."""
+
+    test_quota_is_honoured_persisted_and_explained = None
+    test_hostile_retry_after_is_read_as_a_day = None
+    test_plain_429_is_no_quota = None
+
+    def write_credentials(self, **kwargs):
+        super().write_credentials(scope=CONTROL_SCOPE)
+
+    fake_args = ("--scope", CONTROL_SCOPE)
+
+    def test_command_refused_with_the_time(self):
+        self.quota_fault(retry_after=7200)
+        self.ensure_fresh()
+        self.wait_for(lambda: self.status()["quotaExceededUntil"], what="the quota")
+        commands = len(self.fake.stats()["controls"])
+        error = self.assertDBusError(RATE_LIMITED, "Pause")
+        self.assertIn("quota", error.message)
+        self.assertRegex(error.message, r"\d\d:\d\d")
+        self.assertEqual(len(self.fake.stats()["controls"]), commands)
+
+
+class Budget(SpotnowTestCase):
+    """Rule 11: never more Web API requests in the window than the budget, counted across
+    restarts; a spent budget is the cache, not an error."""
+
+    polling = {"budget-requests": "6", "budget-window-s": "3600", "fresh-playing-s": "0.2",
+               "safety-interval-s": "0.3"}
+
+    def test_never_exceeded_and_survives_a_restart(self):
+        self.report()
+        status = self.wait_for(lambda: (lambda s: s if s["requestsInWindow"] >= 5 else None)(
+            self.status()), what="the budget to be spent")
+        self.assertEqual(status["budgetRequests"], 6)
+        self.assertEqual(status["budgetWindowMs"], 3600 * 1000)
+        # More time with a viewer and safety polls due: no more requests go out.
+        self.pump(1.5)
+        self.report()
+        self.pump(1.0)
+        spent = self.fake.api_requests() - self.fake.requests("/api/token")
+        self.assertLessEqual(spent, 6)
+        # A spent budget is no error: EnsureFresh answers from the cache.
+        snapshot = self.ensure_fresh()
+        self.assertEqual(snapshot["trackName"], "First Song")
+        self.assertEqual(self.fake.api_requests() - self.fake.requests("/api/token"), spent)
+        # The count survives a restart (state.ini [budget]).
+        self.stop()
+        self.start()
+        self.assertEqual(self.status()["requestsInWindow"], spent)
+        self.report()
+        self.pump(1.0)
+        self.assertEqual(self.fake.api_requests() - self.fake.requests("/api/token"), spent)
+
+
+class NoBudget(SpotnowTestCase):
+    """budget-requests=0: no budget (an app in extended quota mode)."""
+
+    polling = {"budget-requests": "0", "fresh-playing-s": "0.2"}
+
+    def test_zero_means_none(self):
+        self.report()
+        status = self.wait_for(lambda: (lambda s: s if s["requestsInWindow"] >= 8 else None)(
+            self.status()), what="polls past any small budget")
+        self.assertEqual(status["budgetRequests"], 0)
+
+
+class StretchedCadence(SpotnowTestCase):
+    """Rule 11: at the default budget the viewer cadence stretches so the rest lasts the
+    window: a tight budget polls far less often than fresh-playing-s."""
+
+    polling = {"budget-requests": "100", "budget-window-s": "300", "fresh-playing-s": "0.1"}
+
+    def test_cadence_stretches(self):
+        self.report()
+        self.wait_for(lambda: self.status()["pollCount"] >= 1, what="the first poll")
+        status = self.status()
+        # 95 left for 300 s, a third of which someone is assumed to look: ~1 s, not 0.1 s.
+        interval = status["nextPollAt"] - status["lastPollAt"]
+        self.assertGreater(interval, 500, status)
+
+
+class ReplayRace(SpotnowTestCase):
+    """A command in flight when the person signs out is answered, and never sent again later
+    (it used to stay queued and go out a second time, on the next account's sign-in)."""
+
+    fake_args = ("--scope", CONTROL_SCOPE)
+    redirect_port = True
+    polling = {"fresh-playing-s": "0.3"}
+
+    def write_credentials(self, **kwargs):
+        super().write_credentials(scope=CONTROL_SCOPE)
+
+    def test_sign_out_answers_the_command_in_flight(self):
+        self.wait_for_snapshot(lambda s: "albumArtFile" in s, what="the first poll's cover")
+        self.fake.control("delay", s=1.5)
+        replies = []
+        self.conn.call(BUS_NAME, "/io/github/spotnow/NowPlaying1", "io.github.spotnow.NowPlaying1",
+                       "Next", None, None, Gio.DBusCallFlags.NONE, 20000, None,
+                       lambda c, r: replies.append(self._finish(c, r)))
+        self.wait_for(lambda: self.status()["upstreamRequests"] >= 2,
+                      what="the command to be sent")
+        self.call("SignOut")
+        self.wait_for(lambda: replies, what="the command's answer")
+        self.fake.control("delay", s=0)
+        # Signed in again in the same daemon: the old command must not go out a second time.
+        self.call("CompleteSignIn", GLib.Variant("(s)", (authorize(self.call("BeginSignIn")),)))
+        polls = self.status()["pollCount"]
+        self.wait_for(lambda: self.status()["pollCount"] > polls, what="the poll after sign-in")
+        fetched = self.snapshot()["fetchedAt"]
+        self.wait_for(lambda: now_ms() - fetched > 400, what="a stale cache")
+        self.ensure_fresh()
+        self.assertEqual(self.fake.requests("/v1/me/player/next"), 1)
+
+    @staticmethod
+    def _finish(conn, result):
+        try:
+            conn.call_finish(result)
+            return "ok"
+        except GLib.Error as error:
+            return Gio.DBusError.get_remote_error(error)
+
+
+class LocalPlayer:
+    """The Spotify desktop client's MPRIS, as other programs see it: a real player on the test
+    bus with the real client's metadata shapes."""
+
+    XML = """<node><interface name="org.mpris.MediaPlayer2.Player">
+      <property name="PlaybackStatus" type="s" access="read"/>
+      <property name="Metadata" type="a{sv}" access="read"/>
+      <property name="Position" type="x" access="read"/>
+      <signal name="Seeked"><arg type="x"/></signal>
+    </interface></node>"""
+
+    def __init__(self, address):
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        self.status = "Stopped"
+        self.metadata = {}
+        self.position_us = 0
+        info = Gio.DBusNodeInfo.new_for_xml(self.XML).interfaces[0]
+        self.reg = self.conn.register_object("/org/mpris/MediaPlayer2", info, None,
+                                             self._get, None)
+        self.conn.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                            "org.freedesktop.DBus", "RequestName",
+                            GLib.Variant("(su)", ("org.mpris.MediaPlayer2.spotify", 4)),
+                            None, Gio.DBusCallFlags.NONE, 5000, None)
+
+    def _get(self, conn, sender, path, iface, prop):
+        if prop == "PlaybackStatus":
+            return GLib.Variant("s", self.status)
+        if prop == "Position":
+            return GLib.Variant("x", self.position_us)
+        return self._metadata_variant()
+
+    def _metadata_variant(self):
+        return GLib.Variant("a{sv}", self.metadata)
+
+    def play(self, track_id, title, artist, album, length_s, position_s=0):
+        self.metadata = {
+            "mpris:trackid": GLib.Variant("o", f"/com/spotify/track/{track_id}"),
+            "xesam:title": GLib.Variant("s", title),
+            "xesam:artist": GLib.Variant("as", [artist]),
+            "xesam:album": GLib.Variant("s", album),
+            "xesam:url": GLib.Variant("s", f"https://open.spotify.com/track/{track_id}"),
+            "mpris:artUrl": GLib.Variant("s", f"https://i.scdn.co/image/{track_id}"),
+            "mpris:length": GLib.Variant("t", length_s * 1_000_000),
+        }
+        self.position_us = position_s * 1_000_000
+        self.status = "Playing"
+        self._changed({"PlaybackStatus": GLib.Variant("s", self.status),
+                       "Metadata": self._metadata_variant()})
+
+    def pause(self):
+        self.status = "Paused"
+        self._changed({"PlaybackStatus": GLib.Variant("s", self.status)})
+
+    def _changed(self, props):
+        self.conn.emit_signal(None, "/org/mpris/MediaPlayer2", "org.freedesktop.DBus.Properties",
+                              "PropertiesChanged",
+                              GLib.Variant("(sa{sv}as)",
+                                           ("org.mpris.MediaPlayer2.Player", props, [])))
+        self.conn.flush_sync(None)
+
+    def close(self):
+        if not self.conn.is_closed():
+            self.conn.close_sync(None)
+
+
+class LocalSource(SpotnowTestCase):
+    """Rule 13: while the Spotify client here plays, the snapshot follows its MPRIS and nothing
+    is sent to the Web API; when it pauses, one poll at once."""
+
+    polling = {"fresh-playing-s": "0.2"}
+
+    def test_follows_the_local_client_for_free(self):
+        self.report()
+        self.wait_for(lambda: self.status()["pollCount"] >= 1, what="the first poll")
+        player = LocalPlayer(self.bus.address)
+        self.addCleanup(player.close)
+        player.play("4uLU6hMCjMI75M1A2tKUQC", "Local Song", "Desk Artist", "Desk Album", 200, 30)
+        snap = self.wait_for_snapshot(lambda s: s["trackName"] == "Local Song",
+                                      what="the local track")
+        self.assertEqual(snap["artistName"], "Desk Artist")
+        self.assertEqual(snap["trackId"], "4uLU6hMCjMI75M1A2tKUQC")
+        self.assertEqual(snap["trackUrl"], "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC")
+        self.assertEqual(snap["durationMs"], 200_000)
+        self.assertTrue(snap["isPlaying"])
+        self.assertEqual(self.status()["source"], "local")
+        requests = self.fake.requests()
+        # A viewer at a 0.2 s cadence for a while, and an EnsureFresh: no request.
+        self.pump(1.5)
+        self.report()
+        self.ensure_fresh()
+        self.assertEqual(self.fake.requests(), requests)
+        # Paused here: playback may have moved to the phone; one poll, at once.
+        player.pause()
+        self.wait_for(lambda: self.fake.requests() > requests, what="the poll after the pause")
+        self.wait_for(lambda: self.status()["source"] == "web", what="source web")
+        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song", what="the web's track")
+
+    def test_empty_title_is_no_source(self):
+        self.wait_for(lambda: self.status()["pollCount"] >= 1, what="the first poll")
+        player = LocalPlayer(self.bus.address)
+        self.addCleanup(player.close)
+        player.play("x", "", "", "", 100)
+        self.pump(0.5)
+        self.assertEqual(self.status()["source"], "web")
+        self.assertEqual(self.snapshot()["trackName"], "First Song")
+
+
+class Properties(SpotnowTestCase):
+    """The Snapshot and Status properties: a proxy reads them with no round trip, and they
+    change exactly with Changed and StatusChanged."""
+
+    timeline = ('1 track id=a name="One" artists=A duration=1\n'
+                '1000 track id=b name="Two" artists=B duration=1000\n')
+    polling = {"fresh-playing-s": "0.2"}
+
+    def test_properties_follow_the_signals(self):
+        proxy = Gio.DBusProxy.new_sync(self.conn, Gio.DBusProxyFlags.NONE, None, BUS_NAME,
+                                       "/io/github/spotnow/NowPlaying1",
+                                       "io.github.spotnow.NowPlaying1", None)
+        self.report()
+        self.wait_for(lambda: (proxy.get_cached_property("Snapshot") or
+                               GLib.Variant("a{sv}", {})).unpack().get("trackName") == "Two",
+                      what="the Snapshot property to show the second track")
+        self.wait_for(lambda: self.changed_signals() and
+                      self.changed_signals()[-1]["trackName"] == "Two", what="Changed")
+        cached = proxy.get_cached_property("Snapshot").unpack()
+        self.assertEqual(cached["trackName"], self.snapshot()["trackName"])
+        status = proxy.get_cached_property("Status").unpack()
+        self.assertEqual(status["authState"], "signed-in")
+        self.assertEqual(status["source"], "web")
+
+
+if __name__ == "__main__":
+    main()
