@@ -5,6 +5,7 @@ coalescing  200 concurrent EnsureFresh on a stale cache against a slow upstream
 idle        wake-ups and CPU with no viewers, scaled to the default 300 s safety interval
 steady      a 10-track timeline with viewers at the default settings, vs naive pollers
 memory      RSS after start, 100 000 mixed calls and a full viewer table
+day         a working day against Spotify's daily quota, compressed (day.py)
 """
 
 import json
@@ -15,6 +16,7 @@ import sys
 import time
 
 import benchlib
+import day
 from benchlib import Report, Rig, run_client
 from harness import CP_PATH
 
@@ -415,6 +417,7 @@ BENCHMARKS = {
     "idle": bench_idle,
     "steady": bench_steady,
     "memory": bench_memory,
+    "day": day.bench_day,
 }
 
 

@@ -11,7 +11,8 @@
 typedef struct {
     FsEndpoint endpoint;
     gboolean authorized;
-    FsFault *fault; /* queued through /control/fault; NULL = the timeline answers */
+    gint64 quota_retry_s; /* > 0: refused by the quota, with this Retry-After */
+    FsFault *fault;       /* queued through /control/fault; NULL = the timeline answers */
 } ApiRequest;
 
 static void api_request_free(gpointer data)
@@ -89,6 +90,13 @@ static gboolean api_answer(FsServer *server, SoupServerMessage *msg, gpointer da
         fs_send_api_error(server, msg, 401);
         return TRUE;
     }
+    if (request->quota_retry_s > 0) {
+        g_autofree char *retry_after = g_strdup_printf("%" G_GINT64_FORMAT, request->quota_retry_s);
+
+        fs_server_note_served(server, "quota");
+        fs_send_quota_exceeded(msg, retry_after);
+        return TRUE;
+    }
     if (request->fault != NULL && request->fault->kind != FS_FAULT_SLOW)
         return answer_fault(server, msg, request->fault);
     return answer_timeline(server, msg, request->endpoint);
@@ -118,11 +126,15 @@ static void api_handler(SoupServer *soup, SoupServerMessage *msg, const char *pa
         g_str_equal(path, "/v1/me/player") ? FS_ENDPOINT_PLAYER : FS_ENDPOINT_CURRENTLY_PLAYING;
     request->authorized =
         fs_server_access_ok(server, soup_message_headers_get_one(headers, "Authorization"));
-    if (request->authorized)
+    /* Only requests with a valid token reach the quota (it is the app's); a refusal leaves the
+     * queued faults for later requests. */
+    if (request->authorized && fs_server_charge_quota(server, &request->quota_retry_s))
         request->fault = fs_server_take_fault(server, FS_TARGET_API);
+    /* A refusal goes out at once: only /control/delay holds it, no slow step. */
     if (request->fault != NULL && request->fault->kind == FS_FAULT_SLOW) {
         delay_ms += request->fault->delay_ms;
-    } else if (request->fault == NULL && request->authorized && !server->player.active) {
+    } else if (request->fault == NULL && request->authorized && request->quota_retry_s == 0 &&
+               !server->player.active) {
         gint64 elapsed = 0;
         const FsStep *step =
             fs_timeline_get_step(server->timeline, fs_server_locate(server, &elapsed));

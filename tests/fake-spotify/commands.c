@@ -22,7 +22,8 @@ typedef struct {
     FsCommand command;
     gint64 position_ms; /* seek; -1 when missing or not a number */
     gboolean authorized;
-    FsFault *fault; /* queued with target=control */
+    gint64 quota_retry_s; /* > 0: refused by the quota, with this Retry-After */
+    FsFault *fault;       /* queued with target=control */
 } CommandRequest;
 
 static void command_request_free(gpointer data)
@@ -79,6 +80,12 @@ static gboolean command_answer(FsServer *server, SoupServerMessage *msg, gpointe
 
     if (!request->authorized) {
         fs_send_api_error(server, msg, 401);
+        return TRUE;
+    }
+    if (request->quota_retry_s > 0) {
+        g_autofree char *retry_after = g_strdup_printf("%" G_GINT64_FORMAT, request->quota_retry_s);
+
+        fs_send_quota_exceeded(msg, retry_after);
         return TRUE;
     }
     if (request->fault != NULL && request->fault->kind != FS_FAULT_SLOW)
@@ -138,7 +145,8 @@ gboolean fs_commands_handle(FsServer *server, SoupServerMessage *msg, const char
     request->position_ms = parse_position(query);
     request->authorized =
         fs_server_access_ok(server, soup_message_headers_get_one(headers, "Authorization"));
-    if (request->authorized)
+    /* Commands count against the quota like reads (the daemon's budget counts them too). */
+    if (request->authorized && fs_server_charge_quota(server, &request->quota_retry_s))
         request->fault = fs_server_take_fault(server, FS_TARGET_CONTROL);
     if (request->fault != NULL && request->fault->kind == FS_FAULT_SLOW)
         delay_ms += request->fault->delay_ms;

@@ -34,6 +34,43 @@ static void add_list(JsonBuilder *builder, const char *name, GQueue *strings)
     json_builder_end_array(builder);
 }
 
+static void add_int(JsonBuilder *builder, const char *name, gint64 value)
+{
+    json_builder_set_member_name(builder, name);
+    json_builder_add_int_value(builder, value);
+}
+
+/* "served" (labels) and "servedAtMs" (when each went out, on the monotonic clock that
+ * CLOCK_MONOTONIC readers such as Python's time.monotonic() share). */
+static void add_served(JsonBuilder *builder, GQueue *served)
+{
+    json_builder_set_member_name(builder, "served");
+    json_builder_begin_array(builder);
+    for (GList *l = served->head; l != NULL; l = l->next)
+        json_builder_add_string_value(builder, ((FsServed *)l->data)->label);
+    json_builder_end_array(builder);
+    json_builder_set_member_name(builder, "servedAtMs");
+    json_builder_begin_array(builder);
+    for (GList *l = served->head; l != NULL; l = l->next)
+        json_builder_add_int_value(builder, ((FsServed *)l->data)->at_ms);
+    json_builder_end_array(builder);
+}
+
+static void add_quota(JsonBuilder *builder, FsQuota *quota)
+{
+    gint64 now = fs_server_now_ms();
+
+    json_builder_set_member_name(builder, "quota");
+    json_builder_begin_object(builder);
+    add_int(builder, "limit", quota->limit);
+    add_int(builder, "windowMs", quota->window_ms);
+    add_int(builder, "requestsInWindow", fs_quota_in_window(quota, now));
+    add_int(builder, "refused", (gint64)quota->refused);
+    add_int(builder, "lockedOutMs", fs_quota_locked_out_ms(quota, now));
+    add_int(builder, "nextAllowedInMs", fs_quota_wait_ms(quota, now));
+    json_builder_end_object(builder);
+}
+
 static void control_stats(FsServer *server, SoupServerMessage *msg, GHashTable *query)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
@@ -63,7 +100,7 @@ static void control_stats(FsServer *server, SoupServerMessage *msg, GHashTable *
     json_builder_end_object(builder);
     json_builder_set_member_name(builder, "total");
     json_builder_add_int_value(builder, (gint64)server->total);
-    add_list(builder, "served", &server->served);
+    add_served(builder, &server->served);
     add_list(builder, "controls", &server->controls);
     add_string(builder, "currentAccessToken", server->access_token);
     add_string(builder, "currentRefreshToken", server->refresh_token);
@@ -76,6 +113,8 @@ static void control_stats(FsServer *server, SoupServerMessage *msg, GHashTable *
     add_boolean(builder, "premium", server->premium);
     json_builder_set_member_name(builder, "faultsQueued");
     json_builder_add_int_value(builder, queued);
+    add_int(builder, "timelineStartedAtMs", server->timeline_start_us / 1000);
+    add_quota(builder, &server->quota);
     json_builder_end_object(builder);
     root = json_builder_get_root(builder);
     json = json_to_string(root, TRUE);
@@ -86,7 +125,7 @@ static void control_reset_stats(FsServer *server, SoupServerMessage *msg, GHashT
 {
     g_hash_table_remove_all(server->requests);
     server->total = 0;
-    g_queue_clear_full(&server->served, g_free);
+    g_queue_clear_full(&server->served, fs_served_free);
     g_queue_init(&server->served);
     g_queue_clear_full(&server->controls, g_free);
     g_queue_init(&server->controls);
@@ -244,6 +283,28 @@ static void control_premium(FsServer *server, SoupServerMessage *msg, GHashTable
     fs_send_ok(msg);
 }
 
+static void control_quota(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    const char *limit = query_get(query, "limit");
+    const char *window = query_get(query, "window");
+    guint64 requests = 0;
+    gint64 window_ms = server->quota.window_ms;
+
+    if (limit == NULL ||
+        !g_ascii_string_to_unsigned(limit, 10, 0, FS_QUOTA_MAX_LIMIT, &requests, NULL)) {
+        g_autofree char *message = g_strdup_printf(
+            "limit= must be a number of requests from 0 (off) to %u", FS_QUOTA_MAX_LIMIT);
+        fs_send_control_error(msg, 400, message);
+        return;
+    }
+    if (window != NULL && (!fs_parse_seconds(window, &window_ms) || window_ms == 0)) {
+        fs_send_control_error(msg, 400, "window= must be a number of seconds above 0");
+        return;
+    }
+    fs_quota_configure(&server->quota, (guint)requests, window_ms);
+    fs_send_ok(msg);
+}
+
 static const struct {
     const char *path;
     const char *method;
@@ -261,6 +322,7 @@ static const struct {
     {"/control/config", "POST", control_config},
     {"/control/authorize", "POST", control_authorize},
     {"/control/premium", "POST", control_premium},
+    {"/control/quota", "POST", control_quota},
 };
 
 static void control_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,

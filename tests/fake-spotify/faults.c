@@ -17,7 +17,7 @@ static const struct {
 } fault_kinds[] = {
     {"status", FS_FAULT_STATUS},       {"empty", FS_FAULT_EMPTY}, {"garbage", FS_FAULT_GARBAGE},
     {"truncated", FS_FAULT_TRUNCATED}, {"reset", FS_FAULT_RESET}, {"slow", FS_FAULT_SLOW},
-    {"huge", FS_FAULT_HUGE},           {"json", FS_FAULT_JSON},
+    {"huge", FS_FAULT_HUGE},           {"json", FS_FAULT_JSON},   {"quota", FS_FAULT_QUOTA},
 };
 
 FsFault *fs_fault_copy(const FsFault *fault)
@@ -315,6 +315,9 @@ gboolean fs_fault_answer(FsServer *server, SoupServerMessage *msg, const FsFault
         case FS_FAULT_RESET:
             steal_and_send(msg, NULL);
             return FALSE;
+        case FS_FAULT_QUOTA:
+            fs_send_quota_exceeded(msg, fault->retry_after);
+            return TRUE;
         case FS_FAULT_SLOW:
             break;
     }

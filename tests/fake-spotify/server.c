@@ -34,6 +34,7 @@ FsServer *fs_server_new(const char *fixtures_dir, GError **error)
         g_queue_init(&server->faults[i]);
     g_queue_init(&server->served);
     g_queue_init(&server->controls);
+    fs_quota_init(&server->quota);
     server->access_token = g_strdup("fake-access-0");
     server->refresh_token = g_strdup("fake-refresh-0");
     server->expires_in_s = 3600;
@@ -80,8 +81,9 @@ void fs_server_free(FsServer *server)
     for (guint i = 0; i < FS_N_TARGETS; i++)
         g_queue_clear_full(&server->faults[i], (GDestroyNotify)fs_fault_free);
     g_clear_pointer(&server->requests, g_hash_table_unref);
-    g_queue_clear_full(&server->served, g_free);
+    g_queue_clear_full(&server->served, fs_served_free);
     g_queue_clear_full(&server->controls, g_free);
+    fs_quota_clear(&server->quota);
     g_clear_pointer(&server->huge_body, g_bytes_unref);
     g_free(server);
 }
@@ -207,21 +209,48 @@ FsFault *fs_server_take_fault(FsServer *server, FsTarget target)
     return copy;
 }
 
-static void push_bounded(GQueue *queue, const char *label)
+void fs_served_free(gpointer data)
 {
-    g_queue_push_tail(queue, g_strdup(label));
+    FsServed *served = data;
+
+    g_free(served->label);
+    g_free(served);
+}
+
+static void push_bounded(GQueue *queue, gpointer entry, GDestroyNotify free_func)
+{
+    g_queue_push_tail(queue, entry);
     while (queue->length > SERVED_MAX)
-        g_free(g_queue_pop_head(queue));
+        free_func(g_queue_pop_head(queue));
 }
 
 void fs_server_note_served(FsServer *server, const char *label)
 {
-    push_bounded(&server->served, label);
+    FsServed *served = g_new0(FsServed, 1);
+
+    served->label = g_strdup(label);
+    served->at_ms = fs_server_now_ms();
+    push_bounded(&server->served, served, fs_served_free);
 }
 
 void fs_server_note_control(FsServer *server, const char *label)
 {
-    push_bounded(&server->controls, label);
+    push_bounded(&server->controls, g_strdup(label), g_free);
+}
+
+gboolean fs_server_charge_quota(FsServer *server, gint64 *retry_after_s)
+{
+    return fs_quota_charge(&server->quota, fs_server_now_ms(), retry_after_s);
+}
+
+void fs_send_quota_exceeded(SoupServerMessage *msg, const char *retry_after)
+{
+    g_autoptr(GBytes) body = g_bytes_new_static(FS_QUOTA_BODY, strlen(FS_QUOTA_BODY));
+
+    if (retry_after != NULL)
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                     retry_after);
+    fs_send_bytes(msg, 429, "application/json", body);
 }
 
 gint64 fs_server_now_ms(void)

@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "player.h"
+#include "quota.h"
 #include "reply.h"
 #include "timeline.h"
 
@@ -26,6 +27,7 @@ typedef enum {
     FS_FAULT_SLOW,
     FS_FAULT_HUGE,
     FS_FAULT_JSON,
+    FS_FAULT_QUOTA, /* 429 QUOTA_EXCEEDED, as the quota's own refusals */
 } FsFaultKind;
 
 typedef struct {
@@ -84,16 +86,25 @@ typedef struct {
 
     GQueue faults[FS_N_TARGETS]; /* FsFault*, indexed by FsTarget */
     gint64 api_delay_ms;
+    FsQuota quota; /* counts player reads and commands; off until /control/quota */
 
     /* stats */
     GHashTable *requests; /* path -> GUINT_TO_POINTER(count) */
     guint64 total;
-    GQueue served;   /* char*, oldest first, bounded */
+    GQueue served;   /* FsServed*, oldest first, bounded */
     GQueue controls; /* char*: the player commands that took effect, oldest first, bounded */
 
     GList *deferred; /* replies waiting on a timer */
     GBytes *huge_body;
 } FsServer;
+
+/* One player-API reply, for /control/stats "served" and "servedAtMs". */
+typedef struct {
+    char *label;
+    gint64 at_ms; /* fs_server_now_ms() when it was sent */
+} FsServed;
+
+void fs_served_free(gpointer data);
 
 /* A server with the defaults of the command line: tokens "fake-access-0"/"fake-refresh-0",
  * expires-in 3600, the built-in timeline. Change the fields, then fs_server_start(). */
@@ -125,6 +136,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsFault, fs_fault_free)
 
 /* Records what a currently-playing reply carried, for /control/stats "served". */
 void fs_server_note_served(FsServer *server, const char *label);
+/* Counts a Web API request against the quota. FALSE: refused, *@retry_after_s as Retry-After. */
+gboolean fs_server_charge_quota(FsServer *server, gint64 *retry_after_s);
+/* Answers with Spotify's QUOTA_EXCEEDED 429; @retry_after NULL sends no Retry-After. */
+void fs_send_quota_exceeded(SoupServerMessage *msg, const char *retry_after);
 /* Records a player command that took effect, for /control/stats "controls". */
 void fs_server_note_control(FsServer *server, const char *label);
 

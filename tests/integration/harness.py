@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import random
+import queue
 import re
 import shlex
 import shutil
@@ -18,6 +19,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -207,6 +209,72 @@ class FakeSpotify:
             self.proc.wait(5)
         self.proc.stdout.close()
         self.log.close()
+
+
+LOCAL_SPOTIFY_NAME = "org.mpris.MediaPlayer2.spotify"
+LOCAL_SPOTIFY = os.environ.get("SPN_LOCAL_SPOTIFY") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "local-spotify", "local_spotify.py")
+
+
+class LocalSpotify:
+    """tests/local-spotify/local_spotify.py on the bus at @bus_address: the Spotify desktop
+    client's MPRIS player. Each method sends one command and returns once the player answered
+    (its signals are on the bus by then); see that file for the commands."""
+
+    def __init__(self, bus_address, timeout=10):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus_address)
+        self.proc = subprocess.Popen(["/usr/bin/python3", LOCAL_SPOTIFY], env=env, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self._expect("READY", timeout)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self._lines.put(line.strip())
+        self._lines.put("EOF")
+
+    def _expect(self, prefix, timeout=10):
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            line = f"nothing in {timeout} s"
+        if not line.startswith(prefix):
+            raise RuntimeError(f"local Spotify said {line!r}, expected {prefix}")
+        return line
+
+    def command(self, *words):
+        self.proc.stdin.write(" ".join(shlex.quote(str(w)) for w in words) + "\n")
+        self.proc.stdin.flush()
+        return self._expect(f"OK {words[0]}")
+
+    def play(self, track_id, title, artists, album, length_s):
+        """@artists: a list, or one string of names separated by '|'."""
+        if not isinstance(artists, str):
+            artists = "|".join(artists)
+        return self.command("play", track_id, title, artists, album, length_s)
+
+    def pause(self):
+        return self.command("pause")
+
+    def resume(self):
+        return self.command("resume")
+
+    def stop(self):
+        return self.command("stop")
+
+    def seek(self, seconds):
+        return self.command("seek", seconds)
+
+    def remote(self):
+        return self.command("remote")
+
+    def quit(self):
+        """Leaves the bus; returns its exit status."""
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+        self.proc.wait(10)
+        return self.proc.returncode
 
 
 class DBusDaemon:
