@@ -20,6 +20,7 @@
 
 /* Pasting again after a mistake, but not forever (a script feeding garbage). */
 #define MAX_PASTE_ATTEMPTS 5
+#define MAX_PASTED_BYTES (64 * 1024)
 
 typedef gboolean (*CallFunc)(SpnNowPlaying1 *proxy, gpointer data, GError **error);
 
@@ -143,15 +144,43 @@ static void print_line(const char *text)
 
 /* ---- --paste ---------------------------------------------------------------------------- */
 
-/* One line from stdin, trimmed; NULL at end of input. */
+/* One line from stdin, trimmed; NULL at end of input (or on @error). Bounded: an address is a
+ * few hundred bytes, and whatever is piped in must not grow without end. */
 static char *read_pasted_line(GError **error)
 {
-    g_autoptr(GInputStream) raw = g_unix_input_stream_new(STDIN_FILENO, FALSE);
-    g_autoptr(GDataInputStream) in = g_data_input_stream_new(raw);
-    /* Only this one line is ours: a script may feed more input after it. */
-    g_buffered_input_stream_set_buffer_size(G_BUFFERED_INPUT_STREAM(in), 1);
-    char *line = g_data_input_stream_read_line_utf8(in, NULL, NULL, error);
-    return line != NULL ? g_strstrip(line) : NULL;
+    g_autoptr(GInputStream) in = g_unix_input_stream_new(STDIN_FILENO, FALSE);
+    g_autoptr(GString) line = g_string_new(NULL);
+    gboolean read_any = FALSE;
+    gboolean too_long = FALSE;
+    for (;;) {
+        /* A byte at a time: only this one line is ours, a script may feed more input after it. */
+        char c = 0;
+        gssize got = g_input_stream_read(in, &c, 1, NULL, error);
+        if (got < 0) {
+            return NULL;
+        }
+        if (got == 0 || c == '\n') {
+            read_any = read_any || got > 0;
+            break;
+        }
+        read_any = TRUE;
+        if (line->len < MAX_PASTED_BYTES) {
+            g_string_append_c(line, c);
+        } else {
+            too_long = TRUE;
+        }
+    }
+    if (!read_any) {
+        return NULL;
+    }
+    if (too_long || !g_utf8_validate(line->str, (gssize)line->len, NULL)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    _("That line is not an address (longer than %d KiB, or not text); not signed "
+                      "in."),
+                    MAX_PASTED_BYTES / 1024);
+        return NULL;
+    }
+    return g_strstrip(g_string_free(g_steal_pointer(&line), FALSE));
 }
 
 static void prompt(const char *authorize_url, gboolean again)

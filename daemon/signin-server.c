@@ -14,15 +14,17 @@
 typedef struct {
     SpnLoopbackServer *server;
     GSocketConnection *stream;
-    guint16 remote_port; /* tells a message's connection: all of them come from 127.0.0.1 */
+    GSocketAddress *remote; /* tells a message's connection (SoupServer gives it no socket) */
     guint idle_source;
-    guint busy; /* requests read and not yet answered: such a connection is not idle */
+    guint busy;       /* requests read and not yet answered: such a connection is not idle */
+    gboolean refused; /* answered from its headers: to be closed */
 } Connection;
 
 struct _SpnLoopbackServer {
     SoupServer *soup;
     GSocketService *service; /* NULL when not listening */
     GPtrArray *connections;  /* of Connection, oldest first */
+    guint close_source;      /* closes the connections refused from their headers */
     SpnLoopbackHandler handler;
     gpointer user_data;
 };
@@ -39,6 +41,7 @@ static void connection_free(Connection *connection)
      * write fails) and what closes the descriptor. */
     g_io_stream_close(G_IO_STREAM(connection->stream), NULL, NULL);
     g_object_unref(connection->stream);
+    g_object_unref(connection->remote);
     g_free(connection);
 }
 
@@ -57,19 +60,22 @@ static void prune_closed(SpnLoopbackServer *self)
     }
 }
 
-static guint16 port_of(GSocketAddress *address)
+static gboolean same_peer(GSocketAddress *a, GSocketAddress *b)
 {
-    return G_IS_INET_SOCKET_ADDRESS(address)
-               ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(address))
-               : 0;
+    if (!G_IS_INET_SOCKET_ADDRESS(a) || !G_IS_INET_SOCKET_ADDRESS(b))
+        return FALSE;
+    GInetSocketAddress *x = G_INET_SOCKET_ADDRESS(a), *y = G_INET_SOCKET_ADDRESS(b);
+    return g_inet_socket_address_get_port(x) == g_inet_socket_address_get_port(y) &&
+           g_inet_address_equal(g_inet_socket_address_get_address(x),
+                                g_inet_socket_address_get_address(y));
 }
 
 /* SoupServer gives a message of an accepted stream no GSocket, but its peer's address. */
-static Connection *find_connection(SpnLoopbackServer *self, guint16 remote_port)
+static Connection *find_connection(SpnLoopbackServer *self, GSocketAddress *remote)
 {
-    for (guint i = 0; remote_port != 0 && i < self->connections->len; i++) {
+    for (guint i = 0; remote != NULL && i < self->connections->len; i++) {
         Connection *connection = g_ptr_array_index(self->connections, i);
-        if (connection->remote_port == remote_port &&
+        if (same_peer(connection->remote, remote) &&
             !g_io_stream_is_closed(G_IO_STREAM(connection->stream)))
             return connection;
     }
@@ -78,7 +84,7 @@ static Connection *find_connection(SpnLoopbackServer *self, guint16 remote_port)
 
 static Connection *connection_of(SpnLoopbackServer *self, SoupServerMessage *message)
 {
-    return find_connection(self, port_of(soup_server_message_get_remote_address(message)));
+    return find_connection(self, soup_server_message_get_remote_address(message));
 }
 
 static gboolean on_idle_timeout(gpointer user_data)
@@ -129,7 +135,7 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *stream, 
     Connection *connection = g_new0(Connection, 1);
     connection->server = self;
     connection->stream = g_object_ref(stream);
-    connection->remote_port = port_of(remote);
+    connection->remote = g_object_ref(remote);
     connection->idle_source =
         g_timeout_add_seconds(SPN_LOOPBACK_IDLE_TIMEOUT_S, on_idle_timeout, connection);
     g_ptr_array_add(self->connections, connection);
@@ -141,18 +147,15 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *stream, 
     return TRUE;
 }
 
-typedef struct {
-    SpnLoopbackServer *server;
-    guint16 remote_port;
-} CloseLater;
-
-static gboolean close_later(gpointer user_data)
+static gboolean close_refused(gpointer user_data)
 {
-    CloseLater *later = user_data;
-    Connection *connection = find_connection(later->server, later->remote_port);
-    if (connection != NULL)
-        drop(later->server, connection);
-    g_free(later);
+    SpnLoopbackServer *self = user_data;
+    self->close_source = 0;
+    for (guint i = self->connections->len; i-- > 0;) {
+        Connection *connection = g_ptr_array_index(self->connections, i);
+        if (connection->refused)
+            g_ptr_array_remove_index(self->connections, i);
+    }
     return G_SOURCE_REMOVE;
 }
 
@@ -173,10 +176,9 @@ static void refuse(SpnLoopbackServer *self, SoupServerMessage *message, guint st
     g_socket_send(socket, head, strlen(head), NULL, NULL);
     g_socket_shutdown(socket, TRUE, TRUE, NULL);
     /* Not from inside SoupServer's own read: close once it has unwound. */
-    CloseLater *later = g_new0(CloseLater, 1);
-    later->server = self;
-    later->remote_port = connection->remote_port;
-    g_idle_add(close_later, later);
+    connection->refused = TRUE;
+    if (self->close_source == 0)
+        self->close_source = g_idle_add(close_refused, self);
 }
 
 static void on_early(SoupServer *soup, SoupServerMessage *message, const char *path,
@@ -270,6 +272,7 @@ gboolean spn_loopback_server_is_listening(SpnLoopbackServer *self)
 
 void spn_loopback_server_free(SpnLoopbackServer *self)
 {
+    g_clear_handle_id(&self->close_source, g_source_remove);
     spn_loopback_server_stop(self);
     g_ptr_array_unref(self->connections);
     soup_server_disconnect(self->soup);

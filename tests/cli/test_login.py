@@ -119,6 +119,15 @@ class Login(CliTestCase):
         self.assertEqual(login.stderr(), "spotnow: no address was pasted; not signed in.\n")
         self.assertFlowEnded()
 
+    def test_paste_of_a_huge_line_is_refused(self):
+        login = self.spawn("login", "--paste", stdin=subprocess.PIPE)
+        login.line()
+        login.write("x" * (1 << 20) + "\n")
+        login.close_stdin()
+        self.assertEqual(self.wait_exit(login, 30), 4)
+        self.assertIn("That line is not an address (longer than 64 KiB", login.stderr())
+        self.assertFlowEnded()
+
     def test_paste_with_quotes_and_spaces(self):
         login, code = self.login_paste(lambda location: f"  \"{location}\" ")
         self.assertEqual(code, 0, login.stderr())
