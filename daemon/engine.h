@@ -52,11 +52,11 @@ void spn_engine_forget_sender(SpnEngine *self, const char *sender);
 
 /* Sign-in (doc/design.md section 6); see signin.h for the errors. A completed sign-in stores the
  * credentials (0600, atomic), emits status-changed and polls at once. @sender (a unique bus
- * name, or NULL) began the flow: spn_engine_cancel_sign_in(self, sender) ends it when it leaves
- * the bus. */
+ * name, or NULL) began the flow; spn_engine_cancel_sign_in(self, sender) ends only a flow that
+ * @sender began. */
 char *spn_engine_begin_sign_in(SpnEngine *self, const char *sender, GError **error);
-/* CancelSignIn (@sender NULL: whoever began it), or @sender left the bus (only the flow it
- * began ends). Emits status-changed when a flow ended. */
+/* CancelSignIn (@sender NULL: whoever began it; else only a flow @sender began). Emits
+ * status-changed when a flow ended. */
 void spn_engine_cancel_sign_in(SpnEngine *self, const char *sender);
 void spn_engine_complete_sign_in(SpnEngine *self, const char *redirected_url,
                                  GCancellable *cancellable, GAsyncReadyCallback callback,

@@ -14,7 +14,6 @@ struct _SpnService {
     SpnNowPlaying1 *skeleton;
     GDBusConnection *connection;
     GHashTable *sender_watches; /* unique name -> watch id */
-    guint sign_in_watch;        /* on whoever began the sign-in in progress */
     gboolean system_bus;
 };
 
@@ -159,15 +158,6 @@ static void run_privileged(SpnService *self, GDBusMethodInvocation *invocation, 
                            call);
 }
 
-static void on_sign_in_owner_vanished(GDBusConnection *connection, const char *name,
-                                      gpointer user_data)
-{
-    SpnService *self = user_data;
-    /* Ctrl-C on `spotnow login`, a closed applet: nobody waits for that browser any more, and
-     * the port must not stay held for the flow's lifetime. */
-    spn_engine_cancel_sign_in(self->engine, name);
-}
-
 static void begin_sign_in(SpnService *self, GDBusMethodInvocation *invocation)
 {
     g_autoptr(GError) error = NULL;
@@ -177,12 +167,10 @@ static void begin_sign_in(SpnService *self, GDBusMethodInvocation *invocation)
         g_dbus_method_invocation_return_gerror(invocation, error);
         return;
     }
-    g_clear_handle_id(&self->sign_in_watch, g_bus_unwatch_name);
-    /* A peer-to-peer caller has no name to watch: its flow ends by CancelSignIn or expiry. */
-    if (sender != NULL)
-        self->sign_in_watch =
-            g_bus_watch_name_on_connection(self->connection, sender, G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                           NULL, on_sign_in_owner_vanished, self, NULL);
+    /* The flow outlives its caller: BeginSignIn and CompleteSignIn may come from two processes
+     * (two `gdbus call`s on a headless machine, doc/design.md section 6). It ends by
+     * CompleteSignIn, CancelSignIn (spotnow login sends it on Ctrl-C), SignOut, a new
+     * BeginSignIn, or its expiry. */
     spn_now_playing1_complete_begin_sign_in(self->skeleton, invocation, url);
 }
 
@@ -367,7 +355,6 @@ void spn_service_unexport(SpnService *self)
     if (g_dbus_interface_skeleton_get_connection(skeleton) != NULL)
         g_dbus_interface_skeleton_unexport(skeleton);
     g_hash_table_remove_all(self->sender_watches);
-    g_clear_handle_id(&self->sign_in_watch, g_bus_unwatch_name);
 }
 
 static void unwatch(gpointer id)
@@ -379,7 +366,6 @@ static void spn_service_finalize(GObject *object)
 {
     SpnService *self = SPN_SERVICE(object);
     g_clear_pointer(&self->sender_watches, g_hash_table_unref);
-    g_clear_handle_id(&self->sign_in_watch, g_bus_unwatch_name);
     g_clear_object(&self->skeleton);
     g_clear_object(&self->engine);
     g_clear_object(&self->connection);
