@@ -312,6 +312,13 @@ static void test_readable_by_all_whatever_the_umask(Fixture *f, gconstpointer da
     GStatBuf st;
     g_assert_cmpint(g_stat(path, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 07777, ==, 0644);
+
+    /* One an older spotnow left 0600 is opened up when it is shown. */
+    g_assert_cmpint(g_chmod(path, 0600), ==, 0);
+    g_autoptr(SpnArtCache) restarted = spn_art_cache_new(f->cache_dir, 1024 * 1024);
+    g_assert_cmpstr(spn_art_cache_lookup(restarted, url), ==, path);
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 07777, ==, 0644);
 }
 
 static gint64 mtime_us(const char *path)
