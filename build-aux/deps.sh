@@ -36,12 +36,14 @@ ensure_packages() {
   fi
 }
 
-# meson setup once, then build. $1 = build dir.
+# meson setup once, then build, saying so (a first build takes minutes). $1 = build dir.
 ensure_build() {
   local builddir=$1
   if [ ! -f "$builddir/build.ninja" ]; then
+    echo "spotnow: configuring $builddir (meson setup)…"
     meson setup "$builddir" >/dev/null
   fi
+  echo "spotnow: building in $builddir…"
   ninja -C "$builddir" >/dev/null
 }
 

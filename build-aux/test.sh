@@ -9,7 +9,7 @@
 #   fuzz      a clang build with -Dfuzzing=true: each libFuzzer target (snapshot normaliser,
 #             reply parsers, template language) runs 20 s from its seed corpus (suite slow).
 # Extra arguments go to the normal pass's `meson test` (e.g. --suite unit). SPOTNOW_PASSES picks
-# passes (default "normal sanitize valgrind"). The last line counts the tests of every pass.
+# passes (default "normal sanitize valgrind fuzz"). The last line counts the tests of every pass.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -47,8 +47,10 @@ for pass in $passes; do
     sanitize)
       started=$SECONDS
       if [ ! -f "$sanitize_builddir/build.ninja" ]; then
+        echo "spotnow: configuring $sanitize_builddir (ASan + UBSan)…"
         meson setup "$sanitize_builddir" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
       fi
+      echo "spotnow: building in $sanitize_builddir…"
       ninja -C "$sanitize_builddir" >/dev/null
       timings+=("sanitize build: $((SECONDS - started)) s")
       # UBSan only reports unless told to stop; G_SLICE=always-malloc lets LeakSanitizer see
@@ -74,9 +76,11 @@ for pass in $passes; do
     fuzz)
       started=$SECONDS
       if [ ! -f "$fuzz_builddir/build.ninja" ]; then
+        echo "spotnow: configuring $fuzz_builddir (clang, libFuzzer)…"
         CC=clang meson setup "$fuzz_builddir" -Dfuzzing=true -Dapplet=disabled \
           -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
       fi
+      echo "spotnow: building in $fuzz_builddir…"
       ninja -C "$fuzz_builddir" >/dev/null
       timings+=("fuzz build: $((SECONDS - started)) s")
       run_pass fuzz "$fuzz_builddir" --suite slow

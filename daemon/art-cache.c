@@ -161,6 +161,11 @@ const char *spn_art_cache_lookup(SpnArtCache *self, const char *url)
     if (self->lookup_result != NULL && g_strcmp0(self->lookup_result, self->touched) != 0) {
         if (g_utime(self->lookup_result, NULL) != 0)
             g_debug("cannot touch %s: %s", self->lookup_result, g_strerror(errno));
+        /* A cover cached by an older spotnow under the system unit's umask is 0600: every
+         * user's panel is to read it. */
+        g_autoptr(GError) error = NULL;
+        if (!spn_file_set_mode(self->lookup_result, FILE_MODE, NULL, &error))
+            g_debug("%s", error->message);
         g_free(self->touched);
         self->touched = g_strdup(self->lookup_result);
     }

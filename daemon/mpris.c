@@ -298,7 +298,9 @@ static void remember_state(SpnMpris *self)
  * revoked sign-in) is no playback activity, so it never sends a signal of its own, which would
  * take the focus from the player the person used last: Get and GetAll tell the new CanGoNext,
  * CanGoPrevious and CanSeek at once, and the next PropertiesChanged that goes out for a real
- * change carries them to clients that cache properties. */
+ * change carries them to clients that cache properties. (A sign-in that ends while the player
+ * shows Playing is such a change: "last played" is Paused, and panels must not go on showing a
+ * song that plays for ever.) */
 static void signal_changes(SpnMpris *self)
 {
     g_autofree char *old_status = g_steal_pointer(&self->status);

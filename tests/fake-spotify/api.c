@@ -143,8 +143,10 @@ static void api_handler(SoupServer *soup, SoupServerMessage *msg, const char *pa
             delay_ms += step->delay_ms;
     }
     /* Always deferred, even by 0 ms, so every reply (stolen connections included) is made
-     * from a paused message outside libsoup's handler call. */
-    fs_server_defer(server, msg, delay_ms, api_answer, request, api_request_free);
+     * from a paused message outside libsoup's handler call. Held: until /control/release, and
+     * then answered as the timeline stands at that moment. */
+    fs_server_defer(server, msg, server->api_held ? -1 : delay_ms, api_answer, request,
+                    api_request_free);
 }
 
 static void image_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,

@@ -188,6 +188,19 @@ static void control_delay(FsServer *server, SoupServerMessage *msg, GHashTable *
     fs_send_ok(msg);
 }
 
+static void control_hold(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    server->api_held = TRUE;
+    fs_send_ok(msg);
+}
+
+static void control_release(FsServer *server, SoupServerMessage *msg, GHashTable *query)
+{
+    server->api_held = FALSE;
+    fs_server_release_held(server);
+    fs_send_ok(msg);
+}
+
 static void control_revoke(FsServer *server, SoupServerMessage *msg, GHashTable *query)
 {
     server->revoked = TRUE;
@@ -316,6 +329,8 @@ static const struct {
     {"/control/clear-faults", "POST", control_clear_faults},
     {"/control/timeline", "POST", control_timeline},
     {"/control/delay", "POST", control_delay},
+    {"/control/hold", "POST", control_hold},
+    {"/control/release", "POST", control_release},
     {"/control/revoke", "POST", control_revoke},
     {"/control/unrevoke", "POST", control_unrevoke},
     {"/control/expire-access-token", "POST", control_expire},

@@ -292,9 +292,20 @@ void fs_server_defer(FsServer *server, SoupServerMessage *msg, gint64 delay_ms, 
     soup_server_message_pause(msg);
     deferred->disconnected_id =
         g_signal_connect(msg, "disconnected", G_CALLBACK(deferred_disconnected), deferred);
-    deferred->source_id =
-        g_timeout_add((guint)CLAMP(delay_ms, 0, G_MAXUINT), deferred_fire, deferred);
+    if (delay_ms >= 0)
+        deferred->source_id =
+            g_timeout_add((guint)CLAMP(delay_ms, 0, G_MAXUINT), deferred_fire, deferred);
     server->deferred = g_list_prepend(server->deferred, deferred);
+}
+
+void fs_server_release_held(FsServer *server)
+{
+    /* The list is newest first: walk it backwards so replies go out in arrival order. */
+    for (GList *l = g_list_last(server->deferred); l != NULL; l = l->prev) {
+        Deferred *deferred = l->data;
+        if (deferred->source_id == 0)
+            deferred->source_id = g_idle_add(deferred_fire, deferred);
+    }
 }
 
 void fs_send_bytes(SoupServerMessage *msg, guint status, const char *content_type, GBytes *body)

@@ -87,6 +87,7 @@ typedef struct {
     GQueue faults[FS_N_TARGETS]; /* FsFault*, indexed by FsTarget */
     gint64 api_delay_ms;
     FsQuota quota; /* counts player reads and commands; off until /control/quota */
+    gboolean api_held; /* /control/hold: player-state replies wait for /control/release */
 
     /* stats */
     GHashTable *requests; /* path -> GUINT_TO_POINTER(count) */
@@ -146,12 +147,15 @@ void fs_server_note_control(FsServer *server, const char *label);
 /* A monotonic clock in ms, the one the manual player runs on. */
 gint64 fs_server_now_ms(void);
 
-/* Runs @func after @delay_ms (0 = on the next main-loop turn) with @msg paused meanwhile. @func
- * returns FALSE when it stole the connection, so the message must not be unpaused. If the
- * client goes away first, @func is not called; @destroy runs either way. */
+/* Runs @func after @delay_ms (0 = on the next main-loop turn; negative = when
+ * fs_server_release_held() is called) with @msg paused meanwhile. @func returns FALSE when it
+ * stole the connection, so the message must not be unpaused. If the client goes away first,
+ * @func is not called; @destroy runs either way. */
 typedef gboolean (*FsDeferredFunc)(FsServer *server, SoupServerMessage *msg, gpointer data);
 void fs_server_defer(FsServer *server, SoupServerMessage *msg, gint64 delay_ms, FsDeferredFunc func,
                      gpointer data, GDestroyNotify destroy);
+/* Every held reply goes out on the next main-loop turns, in the order they came. */
+void fs_server_release_held(FsServer *server);
 
 /* Replies with @status and @body (NULL = empty). */
 void fs_send_bytes(SoupServerMessage *msg, guint status, const char *content_type, GBytes *body);

@@ -75,7 +75,9 @@ class FocusTestCase(MprisTestCase):
 
     def setUp(self):
         super().setUp()
-        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song")
+        # The cover too: its arrival changes Metadata (mpris:artUrl), real news that would
+        # rightly make spotnow playerctld's active player in the middle of a case.
+        self.wait_for_snapshot(lambda s: s["trackName"] == "First Song" and "albumArtFile" in s)
         self.wait_for_player()
         # playerctld after spotnow, then a local player: that one played last.
         self.playerctld = subprocess.Popen(["playerctld"], env=self.playerctl_env(),
@@ -171,10 +173,12 @@ class NoPremium(FocusTestCase):
         self.assertEqual((change["CanGoNext"], change["CanGoPrevious"], change["CanSeek"]),
                          (False, False, False))
         self.assertNotIn("CanControl", change)
+        # Later changes (Second Song's cover arriving, First Song again) carry them no more.
         self.fake.timeline(TIMELINE)
-        self.wait_for(lambda: len(self.changes) >= 2, what="PropertiesChanged for First Song")
-        self.assertEqual(self.changes[1]["Metadata"]["xesam:title"], "First Song")
-        self.assertNotIn("CanGoNext", self.changes[1])
+        self.wait_for(lambda: any(c.get("Metadata", {}).get("xesam:title") == "First Song"
+                                  for c in self.changes[1:]),
+                      what="PropertiesChanged for First Song")
+        self.assertEqual([c for c in self.changes if "CanGoNext" in c], [change])
 
 
 class Revoked(FocusTestCase):
