@@ -8,12 +8,9 @@
 #include <gio/gio.h>
 
 #include "spn-dbus.h"
+#include "spn-protocol.h"
 
 G_BEGIN_DECLS
-
-#define SPN_BUS_NAME "io.github.spotnow.NowPlaying1"
-#define SPN_OBJECT_PATH "/io/github/spotnow/NowPlaying1"
-#define SPN_INTERFACE "io.github.spotnow.NowPlaying1"
 
 /* EnsureFresh may wait for a poll: token refresh plus a retried request, 15 s each at most. */
 #define SPN_BUS_FRESH_TIMEOUT_MS 60000

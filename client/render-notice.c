@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "render.h"
-#include "snapshot.h"
+#include "spn-snapshot.h"
 
 /* Any integer type, so a daemon that widens a field (u → t) still counts. */
 gboolean spn_render_lookup_integer(GVariant *dict, const char *key, gint64 *out)

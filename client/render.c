@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "snapshot.h"
+#include "spn-snapshot.h"
 
 #define GLYPH_PLAYING "▶"
 #define GLYPH_PAUSED "⏸"

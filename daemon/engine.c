@@ -774,6 +774,7 @@ SpnEngine *spn_engine_new(const SpnConfig *config, const char *state_dir, const 
     self->config = config;
     self->state_dir = g_strdup(state_dir);
     g_autoptr(SpnArtCache) art_cache = spn_art_cache_new(art_dir, SPN_ART_CACHE_DEFAULT_MAX_BYTES);
+    spn_art_cache_set_timeout(art_cache, config->request_timeout_s);
     self->art = spn_art_resolver_new(art_cache);
     g_signal_connect_object(self->art, "resolved", G_CALLBACK(on_art_resolved), self, 0);
     self->settings = (SpnSchedulerSettings){
@@ -866,7 +867,7 @@ static void spn_engine_class_init(SpnEngineClass *klass)
     /* (gint64 progress_ms): a poll found progress off its prediction (a scrub elsewhere). */
     signals[SIGNAL_SEEKED] = g_signal_new("seeked", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                           NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
-    /* spn_engine_can_control() changed: MPRIS re-exports, since CanControl may not change. */
+    /* spn_engine_can_control() changed: MPRIS reads its Can* flags anew. */
     signals[SIGNAL_CONTROL_CHANGED] =
         g_signal_new("control-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 0);

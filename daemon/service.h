@@ -5,11 +5,9 @@
 #include <gio/gio.h>
 
 #include "engine.h"
+#include "spn-protocol.h"
 
 G_BEGIN_DECLS
-
-#define SPN_OBJECT_PATH "/io/github/spotnow/NowPlaying1"
-#define SPN_BUS_NAME "io.github.spotnow.NowPlaying1"
 
 #define SPN_TYPE_SERVICE (spn_service_get_type())
 G_DECLARE_FINAL_TYPE(SpnService, spn_service, SPN, SERVICE, GObject)

@@ -12,6 +12,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "spn-text.h"
+
 G_BEGIN_DECLS
 
 /* Doubles outside this range lose integer precision; no real millisecond value comes near it. */
@@ -40,20 +42,7 @@ static inline const char *spn_json_get_string(JsonObject *object, const char *me
     return json_node_get_string(node);
 }
 
-/* A copy fit to show (of a member: NULL when absent or not a string): valid UTF-8, with each
- * control character made a space. A newline in a title would break a panel's one-line output, and
- * state.ini cannot keep a leading form feed (GKeyFile strips it on reading). */
-static inline char *spn_text_clean(const char *value)
-{
-    g_autofree char *valid = g_utf8_make_valid(value, -1);
-    GString *shown = g_string_sized_new(strlen(valid));
-    for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        g_string_append_unichar(shown, g_unichar_iscntrl(c) ? ' ' : c);
-    }
-    return g_string_free(shown, FALSE);
-}
-
+/* A member's string fit to show (spn_text_clean), or NULL when absent or not a string. */
 static inline char *spn_json_dup_string(JsonObject *object, const char *member)
 {
     const char *value = spn_json_get_string(object, member);

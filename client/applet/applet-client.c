@@ -3,7 +3,7 @@
 
 #include "applet-client.h"
 
-#include "service.h"
+#include "spn-protocol.h"
 #include "spn-dbus.h"
 
 /* One id per applet process: the daemon counts (sender, id), and the sender is unique. */

@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "snapshot.h"
+#include "spn-snapshot.h"
 
 /* The fields of the snapshot the view needs; absent keys read as doc/design.md's defaults. */
 typedef struct {

@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "snapshot.h"
+#include "spn-snapshot.h"
 
 G_BEGIN_DECLS
 
