@@ -524,7 +524,7 @@ char *spn_art_cache_default_dir(gboolean system_bus)
 {
     if (!system_bus)
         return g_build_filename(g_get_user_cache_dir(), "spotnow", "art", NULL);
-    /* DESIGN.md section 5: the system cache directory is the art cache itself; the unit gives
+    /* doc/design.md section 5: the system cache directory is the art cache itself; the unit gives
      * it to nothing else. */
     g_autofree char *dir = spn_systemd_directory("CACHE_DIRECTORY");
     return g_strdup(dir != NULL ? dir : "/var/cache/spotnow");

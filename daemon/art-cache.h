@@ -1,4 +1,4 @@
-/* art-cache.h — album art on disk (DESIGN.md section 5, "art cache").
+/* art-cache.h — album art on disk (doc/design.md section 5, "art cache").
  *
  * One file per image URL, named after the URL's SHA-256, fetched once by the daemon so MPRIS,
  * the applet and the CLI all point at the same local copy (the snapshot's albumArtFile). The
