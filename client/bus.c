@@ -182,17 +182,23 @@ GDBusConnection *spn_bus_connect_or_explain(gboolean system)
         return connection;
     }
     const char *address = g_getenv("DBUS_SESSION_BUS_ADDRESS");
-    g_autofree char *user_bus = g_build_filename(g_get_user_runtime_dir(), "bus", NULL);
+    const char *runtime_dir = g_getenv("XDG_RUNTIME_DIR");
+    /* Where libdbus and GDBus look without an address (dbus-user-session's socket). */
+    g_autofree char *user_bus = runtime_dir != NULL && runtime_dir[0] != '\0'
+                                    ? g_build_filename(runtime_dir, "bus", NULL)
+                                    : NULL;
     if (!system && (address == NULL || address[0] == '\0') &&
-        !g_file_test(user_bus, G_FILE_TEST_EXISTS)) {
+        (user_bus == NULL || !g_file_test(user_bus, G_FILE_TEST_EXISTS))) {
         /* A server, ssh, a container: GLib's own "Cannot autolaunch D-Bus without X11 $DISPLAY"
          * says what failed, not what to do. */
+        g_autofree char *missing = user_bus != NULL
+                                       ? g_strdup_printf(_("%s does not exist"), user_bus)
+                                       : g_strdup(_("XDG_RUNTIME_DIR is not set"));
         g_printerr(_("spotnow: there is no session bus here (DBUS_SESSION_BUS_ADDRESS is not set "
-                     "and %s does not exist), as on a server or over ssh. Either use a "
-                     "system-wide daemon with “spotnow --system”, or run “dbus-run-session -- "
-                     "$SHELL” and start “%s” in it, or install dbus-user-session and log in "
-                     "again.\n"),
-                   user_bus, spn_bus_daemon_path());
+                     "and %s), as on a server or over ssh. Either use a system-wide daemon with "
+                     "“spotnow --system”, or run “dbus-run-session -- $SHELL” and start “%s” in "
+                     "it, or install dbus-user-session and log in again.\n"),
+                   missing, spn_bus_daemon_path());
         return NULL;
     }
     g_autofree char *message = spn_bus_error_message(error);

@@ -422,7 +422,16 @@ int main(int argc, char **argv)
     g_autofree char *verb_name = g_strdup(spn_args_split(args, &argument));
     const Command *command = find_command(verb_name != NULL ? verb_name : "now");
     if (command == NULL) {
-        g_autofree char *message = g_strdup_printf(_("unknown command “%s”"), verb_name);
+        const char *names[G_N_ELEMENTS(commands) + 1] = {NULL};
+        for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+            names[i] = commands[i].name;
+        }
+        const char *suggestion = spn_args_suggest(verb_name, names);
+        g_autofree char *shown = g_utf8_make_valid(verb_name, -1);
+        g_autofree char *message =
+            suggestion != NULL
+                ? g_strdup_printf(_("unknown command “%s” (did you mean “%s”?)"), shown, suggestion)
+                : g_strdup_printf(_("unknown command “%s”"), shown);
         return print_usage_error(NULL, message);
     }
 
