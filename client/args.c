@@ -5,7 +5,6 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
-#include <string.h>
 
 G_DEFINE_QUARK(spn - args - error - quark, spn_args_error)
 

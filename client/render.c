@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mpris-metadata.h"
 #include "snapshot.h"
 
 #define GLYPH_PLAYING "▶"
@@ -110,6 +111,30 @@ gboolean spn_render_is_signed_out(GVariant *status)
     return g_str_equal(auth, "signed-out") || g_str_equal(auth, "revoked");
 }
 
+/* The trackid our MPRIS player shows (daemon/mpris-metadata.c, spn_mpris_track_id), so
+ * "{{ mpris:trackid }}" prints what playerctl prints for the same player. */
+static char *mpris_track_id(GVariant *snapshot)
+{
+    const char *type = get_str(snapshot, SPN_KEY_ITEM_TYPE);
+    if (!g_str_equal(type, "track") && !g_str_equal(type, "episode")) {
+        return g_strdup(SPN_MPRIS_NO_TRACK);
+    }
+    const char *id = get_str(snapshot, SPN_KEY_TRACK_ID);
+    if (id[0] != '\0') {
+        GString *path = g_string_new(SPN_MPRIS_TRACK_ID_PREFIX);
+        g_string_append_printf(path, "%s/", type);
+        for (const char *c = id; *c != '\0'; c++) {
+            g_string_append_c(path, g_ascii_isalnum(*c) ? *c : '_');
+        }
+        return g_string_free(path, FALSE);
+    }
+    g_autofree char *what = g_strjoin("\n", get_str(snapshot, SPN_KEY_ARTIST_NAME),
+                                      get_str(snapshot, SPN_KEY_ALBUM_NAME),
+                                      get_str(snapshot, SPN_KEY_TRACK_NAME), NULL);
+    g_autofree char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA1, what, -1);
+    return g_strconcat(SPN_MPRIS_TRACK_ID_PREFIX "local/", digest, NULL);
+}
+
 GVariant *spn_render_variables(GVariant *snapshot, gint64 now_ms)
 {
     g_auto(GVariantDict) dict;
@@ -143,6 +168,8 @@ GVariant *spn_render_variables(GVariant *snapshot, gint64 now_ms)
 
     g_variant_dict_insert(&dict, "mpris:length", "x",
                           get_int(snapshot, SPN_KEY_DURATION_MS) * 1000);
+    g_autofree char *track_id = mpris_track_id(snapshot);
+    g_variant_dict_insert(&dict, "mpris:trackid", "s", track_id);
     g_variant_dict_insert(&dict, "position", "x", spn_render_position_ms(snapshot, now_ms) * 1000);
     g_variant_dict_insert(&dict, "status", "s", spn_render_state_name(spn_render_state(snapshot)));
     g_variant_dict_insert(&dict, "playerName", "s", "spotnow");
