@@ -191,6 +191,40 @@ char *spn_applet_client_begin_sign_in_finish(SpnAppletClient *self, GAsyncResult
     return g_task_propagate_pointer(G_TASK(result), error);
 }
 
+static void on_control_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply = g_dbus_proxy_call_finish(G_DBUS_PROXY(source), result, &error);
+    if (reply != NULL)
+        g_task_return_boolean(task, TRUE);
+    else
+        g_task_return_error(task, g_steal_pointer(&error));
+}
+
+void spn_applet_client_control(SpnAppletClient *self, const char *method,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_return_if_fail(SPN_IS_APPLET_CLIENT(self));
+    GTask *task = g_task_new(self, self->cancellable, callback, user_data);
+    if (self->proxy == NULL) {
+        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                                "spotnowd is not running");
+        g_object_unref(task);
+        return;
+    }
+    /* A command's reply waits for the poll after it: as long as EnsureFresh may take. */
+    g_dbus_proxy_call(G_DBUS_PROXY(self->proxy), method, NULL, G_DBUS_CALL_FLAGS_NONE, 60000,
+                      self->cancellable, on_control_done, task);
+}
+
+gboolean spn_applet_client_control_finish(SpnAppletClient *self, GAsyncResult *result,
+                                          GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
 /* ---- the daemon coming and going ----------------------------------------------------------- */
 
 static void on_proxy_ready(GObject *source, GAsyncResult *result, gpointer user_data)

@@ -44,4 +44,12 @@ void spn_applet_client_begin_sign_in(SpnAppletClient *self, GAsyncReadyCallback 
 char *spn_applet_client_begin_sign_in_finish(SpnAppletClient *self, GAsyncResult *result,
                                              GError **error);
 
+/* Play, Pause, Next or Previous (@method, as the interface names it). Fails with the daemon's
+ * error (io.github.spotnow.Error.NotSupported says why control is off) or
+ * G_IO_ERROR_NOT_CONNECTED. */
+void spn_applet_client_control(SpnAppletClient *self, const char *method,
+                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean spn_applet_client_control_finish(SpnAppletClient *self, GAsyncResult *result,
+                                          GError **error);
+
 G_END_DECLS
