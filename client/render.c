@@ -466,20 +466,25 @@ static char *i3blocks_persist_line(GVariant *snapshot, GVariant *status, gint64 
         return spn_render_line(snapshot, now_ms, FALSE, FALSE);
     }
     gboolean playing = spn_render_state(snapshot) == SPN_STATE_PLAYING || is_ad(snapshot);
-    return g_strdup_printf("%s %s%s", playing ? GLYPH_PLAYING : GLYPH_PAUSED, short_text,
+    g_autofree char *escaped = g_markup_escape_text(short_text, -1);
+    return g_strdup_printf("%s %s%s", playing ? GLYPH_PLAYING : GLYPH_PAUSED, escaped,
                            i3blocks_mark(status, now_ms));
 }
 
+/* Names from Spotify are escaped: with markup=pango a title such as "<span size='99999'>"
+ * would restyle the bar. A template's text is used as is (markup_escape() is there for it). */
 char *spn_render_i3blocks(GVariant *snapshot, GVariant *status, const char *text, gint64 now_ms)
 {
     g_autofree char *line = NULL;
     if (text == NULL) {
         g_autofree char *plain = spn_render_line(snapshot, now_ms, TRUE, FALSE);
-        line = g_strconcat(plain, i3blocks_mark(status, now_ms), NULL);
+        g_autofree char *marked = g_strconcat(plain, i3blocks_mark(status, now_ms), NULL);
+        line = g_markup_escape_text(marked, -1);
     }
     const char *full = text != NULL ? text : line;
     g_autofree char *short_text = panel_text(snapshot, PANEL_SHORT_CHARS);
-    return g_strdup_printf("%s\n%s\n%s", full, short_text[0] != '\0' ? short_text : full,
+    g_autofree char *short_escaped = g_markup_escape_text(short_text, -1);
+    return g_strdup_printf("%s\n%s\n%s", full, short_text[0] != '\0' ? short_escaped : full,
                            i3blocks_colour(panel_class(snapshot, status, now_ms)));
 }
 

@@ -344,6 +344,20 @@ static void test_playerctl_templates(void)
     g_assert_cmpuint(strlen(local_id), ==, strlen("/io/github/spotnow/local/") + 40);
 }
 
+/* i3blocks with markup=pango reads markup: Spotify's names are escaped (issue 13 B7). */
+static void test_i3blocks_escaped(void)
+{
+    g_autoptr(GVariant) snapshot = g_variant_ref_sink(g_variant_new_parsed(
+        "{'isPlaying': <false>, 'itemType': <'track'>, 'trackName': <\"<span size='99999'>\">, "
+        "'artistName': <'Tom & Jerry'>}"));
+    g_autofree char *blocks = render(SPN_OUTPUT_I3BLOCKS, FALSE, snapshot, NULL, FETCHED_AT);
+    g_assert_cmpstr(blocks, ==,
+                    "⏸ Tom &amp; Jerry — &lt;span size=&apos;99999&apos;&gt; (last played)\n"
+                    "Tom… — &lt;span size=&apos;99999&apos;&gt;\n#A0A0A0");
+    g_autofree char *persist = render(SPN_OUTPUT_I3BLOCKS, TRUE, snapshot, NULL, FETCHED_AT);
+    g_assert_cmpstr(persist, ==, "⏸ Tom &amp; Jerry — &lt;span size=&apos;99999&apos;&gt;");
+}
+
 int main(int argc, char **argv)
 {
     g_setenv("TZ", "UTC", TRUE);
@@ -360,5 +374,6 @@ int main(int argc, char **argv)
     g_test_add_func("/render-notice/ad", test_ad_consistent);
     g_test_add_func("/render-notice/control-characters", test_control_characters);
     g_test_add_func("/render-notice/playerctl-templates", test_playerctl_templates);
+    g_test_add_func("/render-notice/i3blocks-escaped", test_i3blocks_escaped);
     return g_test_run();
 }
