@@ -123,13 +123,13 @@ static char *quota_warning(GVariant *status, gint64 now_ms)
         lookup_count(status, "requestsInWindow", &used) && used >= budget) {
         gint64 window_ms = 0;
         lookup_count(status, "budgetWindowMs", &window_ms);
-        gint64 hours = MAX(window_ms / 3600000, 1);
+        g_autofree char *limit = g_strdup_printf("%" G_GINT64_FORMAT, budget);
+        g_autofree char *hours = g_strdup_printf("%" G_GINT64_FORMAT, MAX(window_ms / 3600000, 1));
         return g_strdup_printf(
             /* TRANSLATORS: the request budget is spent: requests allowed, then hours */
-            _("spotnow used its request budget (%" G_GINT64_FORMAT " in %" G_GINT64_FORMAT
-              " h).\nUpdates resume as older requests leave that window; until then this is "
-              "the last known state."),
-            budget, hours);
+            _("spotnow used its request budget (%s in %s h).\nUpdates resume as older requests "
+              "leave that window; until then this is the last known state."),
+            limit, hours);
     }
     return NULL;
 }
