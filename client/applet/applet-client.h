@@ -21,6 +21,13 @@ G_DECLARE_FINAL_TYPE(SpnAppletClient, spn_applet_client, SPN, APPLET_CLIENT, GOb
 SpnAppletClient *spn_applet_client_new(GBusType bus_type);
 
 SpnAppletDaemon spn_applet_client_get_daemon(SpnAppletClient *self);
+
+/* Why D-Bus activation could not start the daemon, in its own words (`spotnowd --check-config`
+ * run from @daemon_path, as set below), "" when it gave none; NULL unless a start failed. While
+ * it is set the client tries again every 2 s once the check passes, so fixing config.ini is
+ * enough. */
+const char *spn_applet_client_get_start_failure(SpnAppletClient *self);
+void spn_applet_client_set_daemon_path(SpnAppletClient *self, const char *daemon_path);
 /* Borrowed; NULL until read. */
 GVariant *spn_applet_client_get_snapshot(SpnAppletClient *self);
 GVariant *spn_applet_client_get_status(SpnAppletClient *self);

@@ -277,6 +277,20 @@ SpnAppletView *spn_applet_view_new(SpnAppletDaemon daemon, GVariant *snapshot, G
     return view;
 }
 
+void spn_applet_view_set_start_failure(SpnAppletView *view, const char *reason)
+{
+    if (view->mode != SPN_APPLET_MODE_NO_DAEMON || reason == NULL)
+        return;
+    g_free(view->title);
+    g_free(view->subtitle);
+    g_free(view->help);
+    view->title = g_strdup(_("spotnowd failed to start"));
+    view->subtitle = g_strdup(*reason != '\0' ? reason : _("Its log says why"));
+    view->help =
+        g_strdup(_("Fix the configuration; this window starts the daemon again by "
+                   "itself once it can run."));
+}
+
 void spn_applet_view_free(SpnAppletView *view)
 {
     if (view == NULL)

@@ -52,6 +52,10 @@ typedef struct {
 SpnAppletView *spn_applet_view_new(SpnAppletDaemon daemon, GVariant *snapshot, GVariant *status,
                                    const char *daemon_path, gint64 now_ms);
 void spn_applet_view_free(SpnAppletView *view);
+
+/* A daemon that D-Bus activation could not start: "spotnowd failed to start" with @reason (its
+ * own words, "" when unknown) instead of "not running". Changes only a NO_DAEMON view. */
+void spn_applet_view_set_start_failure(SpnAppletView *view, const char *reason);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpnAppletView, spn_applet_view_free)
 
 /* min(duration, progress + (now − fetchedAt)) while ticking, else the progress as fetched. */

@@ -308,6 +308,7 @@ static void on_client_updated(SpnAppletClient *client, gpointer user_data)
     self->view = spn_applet_view_new(
         spn_applet_client_get_daemon(client), spn_applet_client_get_snapshot(client),
         spn_applet_client_get_status(client), self->daemon_path, now_ms());
+    spn_applet_view_set_start_failure(self->view, spn_applet_client_get_start_failure(client));
     show_view(self);
     spn_applet_control_update(self->control);
     update_art_grace(self);

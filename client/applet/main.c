@@ -228,6 +228,10 @@ static void on_startup(GApplication *app, gpointer user_data)
                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
     applet->client =
         spn_applet_client_new(applet->system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION);
+    /* As spotnow does: $SPOTNOWD (a build tree, a test), else the installed daemon. */
+    const char *daemon = g_getenv("SPOTNOWD");
+    spn_applet_client_set_daemon_path(applet->client,
+                                      daemon != NULL && *daemon != '\0' ? daemon : SPOTNOWD_PATH);
 }
 
 static int on_handle_local_options(GApplication *app, GVariantDict *options, gpointer user_data)

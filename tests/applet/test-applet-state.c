@@ -215,6 +215,22 @@ static void test_warning(void)
     g_assert_null(fine->warning);
 }
 
+/* A daemon activation could not start says so, with its reason (issue 13 A1). */
+static void test_start_failure(void)
+{
+    g_autoptr(SpnAppletView) view =
+        spn_applet_view_new(SPN_APPLET_DAEMON_ABSENT, NULL, NULL, DAEMON_PATH, NOW);
+    spn_applet_view_set_start_failure(view, "/c/config.ini: [polling] fresh-playing-s: bad");
+    g_assert_cmpint(view->mode, ==, SPN_APPLET_MODE_NO_DAEMON);
+    g_assert_cmpstr(view->title, ==, "spotnowd failed to start");
+    g_assert_cmpstr(view->subtitle, ==, "/c/config.ini: [polling] fresh-playing-s: bad");
+    /* Not running, and never started: as before. */
+    g_autoptr(SpnAppletView) plain =
+        spn_applet_view_new(SPN_APPLET_DAEMON_ABSENT, NULL, NULL, DAEMON_PATH, NOW);
+    spn_applet_view_set_start_failure(plain, NULL);
+    g_assert_cmpstr(plain->title, ==, "spotnowd is not running");
+}
+
 /* Only an https trackUrl becomes a link (issue 13 B7): never file:, javascript: or a handler. */
 static void test_track_url_https_only(void)
 {
@@ -360,6 +376,7 @@ int main(int argc, char **argv)
     g_test_add_func("/applet-state/quota-warning", test_quota_warning);
     g_test_add_func("/applet-state/track-url-https-only", test_track_url_https_only);
     g_test_add_func("/applet-state/control-reason", test_control_reason);
+    g_test_add_func("/applet-state/start-failure", test_start_failure);
     g_test_add_func("/applet-state/progress-ticks-from-fetched-at",
                     test_progress_ticks_from_fetched_at);
     g_test_add_func("/applet-state/format-time", test_format_time);
