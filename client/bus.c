@@ -70,19 +70,15 @@ SpnBusFailure spn_bus_classify(GDBusConnection *connection, const GError *error)
     switch (error->code) {
         case G_DBUS_ERROR_SERVICE_UNKNOWN:
         case G_DBUS_ERROR_NAME_HAS_NO_OWNER:
+        case G_DBUS_ERROR_SPAWN_EXEC_FAILED:
         case G_DBUS_ERROR_SPAWN_FORK_FAILED:
+        case G_DBUS_ERROR_SPAWN_CHILD_EXITED:
+        case G_DBUS_ERROR_SPAWN_CHILD_SIGNALED:
+        case G_DBUS_ERROR_SPAWN_FAILED:
         case G_DBUS_ERROR_SPAWN_SERVICE_NOT_FOUND:
         case G_DBUS_ERROR_SPAWN_SERVICE_INVALID:
             /* The daemon may have taken the name between our call and now. */
             return name_has_owner(connection) ? SPN_BUS_FAILURE_RETRY : SPN_BUS_FAILURE_UNREACHABLE;
-        case G_DBUS_ERROR_SPAWN_EXEC_FAILED:
-        case G_DBUS_ERROR_SPAWN_CHILD_EXITED:
-        case G_DBUS_ERROR_SPAWN_CHILD_SIGNALED:
-        case G_DBUS_ERROR_SPAWN_FAILED:
-            /* Activation ran it and it ended: "not running" would send the person to start a
-             * daemon that cannot start. */
-            return name_has_owner(connection) ? SPN_BUS_FAILURE_RETRY
-                                              : SPN_BUS_FAILURE_FAILED_TO_START;
         default:
             return SPN_BUS_FAILURE_OTHER;
     }
@@ -99,6 +95,17 @@ char *spn_bus_error_message(const GError *error)
         return g_strdup(_("only root may do this on the system bus (try it with sudo)"));
     }
     return g_strdup(copy->message);
+}
+
+gboolean spn_bus_is_failed_start(const GError *error)
+{
+    /* Activation ran it and it ended: "not running" would send the person to start a daemon
+     * that cannot start. */
+    return error != NULL &&
+           (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_EXITED) ||
+            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_SIGNALED) ||
+            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_EXEC_FAILED) ||
+            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_FAILED));
 }
 
 const char *spn_bus_daemon_path(void)
@@ -209,7 +216,7 @@ GDBusConnection *spn_bus_connect_or_explain(gboolean system)
 
 int spn_bus_report_unreachable(SpnBusFailure failure, gboolean system, const GError *error)
 {
-    if (failure == SPN_BUS_FAILURE_FAILED_TO_START) {
+    if (failure == SPN_BUS_FAILURE_UNREACHABLE && spn_bus_is_failed_start(error)) {
         return spn_bus_report_failed_start(system, error);
     }
     if (failure == SPN_BUS_FAILURE_NO_ANSWER && error != NULL) {

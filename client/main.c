@@ -92,17 +92,15 @@ static gboolean wait_after(GDBusConnection *connection, const Options *options,
     if (!options->wait) {
         return FALSE;
     }
-    if (failure == SPN_BUS_FAILURE_UNREACHABLE) {
-        return spn_bus_wait_for_daemon(connection, options->system, FALSE);
+    if (failure != SPN_BUS_FAILURE_UNREACHABLE) {
+        return FALSE;
     }
-    if (failure == SPN_BUS_FAILURE_FAILED_TO_START) {
-        if (!*reported) {
-            spn_bus_report_failed_start(options->system, error);
-            *reported = TRUE;
-        }
-        return spn_bus_wait_for_daemon(connection, options->system, TRUE);
+    gboolean failed_start = spn_bus_is_failed_start(error);
+    if (failed_start && !*reported) {
+        spn_bus_report_failed_start(options->system, error);
+        *reported = TRUE;
     }
-    return FALSE;
+    return spn_bus_wait_for_daemon(connection, options->system, failed_start);
 }
 
 /* EnsureFresh or CurrentlyPlaying, with one retry when the daemon was just starting and a
