@@ -23,7 +23,13 @@ const char *spn_args_split(GPtrArray *args, char **argument)
     const char *verb = NULL;
     for (guint i = 1; i < args->len; i++) {
         const char *arg = g_ptr_array_index(args, i);
+        gboolean seek = verb != NULL && g_str_equal(verb, "seek") && *argument == NULL;
         if (g_str_equal(arg, "--")) {
+            /* "seek -- -10": what follows "--" is the offset, whatever it looks like. */
+            if (seek && i + 1 < args->len) {
+                *argument = g_strdup(g_ptr_array_index(args, i + 1));
+                g_ptr_array_remove_range(args, i, 2);
+            }
             break;
         }
         if (g_str_equal(arg, "--format") || g_str_equal(arg, "-f")) {
@@ -34,7 +40,9 @@ const char *spn_args_split(GPtrArray *args, char **argument)
             verb = arg;
             continue;
         }
-        if (verb != NULL && g_str_equal(verb, "seek") && *argument == NULL && is_number(arg)) {
+        /* Any word is seek's offset ("abc" then fails as not a number, which says more than
+         * "unexpected argument"); a dash only when it is a number, else it is an option. */
+        if (seek && (arg[0] != '-' || is_number(arg))) {
             *argument = g_strdup(arg);
             g_ptr_array_remove_index(args, i);
             i--;
@@ -45,9 +53,16 @@ const char *spn_args_split(GPtrArray *args, char **argument)
 
 gboolean spn_args_parse_seek(const char *text, gint64 *offset_ms, GError **error)
 {
-    if (text == NULL || !is_number(text)) {
+    if (text == NULL) {
         g_set_error_literal(error, SPN_ARGS_ERROR, SPN_ARGS_ERROR_SEEK,
                             _("seek needs an offset in seconds, such as +30 or -10"));
+        return FALSE;
+    }
+    if (!is_number(text)) {
+        g_autofree char *shown = g_utf8_make_valid(text, -1);
+        g_set_error(error, SPN_ARGS_ERROR, SPN_ARGS_ERROR_SEEK,
+                    _("“%s” is not a number of seconds; seek needs an offset such as +30 or -10"),
+                    shown);
         return FALSE;
     }
     double seconds = g_ascii_strtod(text, NULL);
@@ -58,6 +73,58 @@ gboolean spn_args_parse_seek(const char *text, gint64 *offset_ms, GError **error
     }
     *offset_ms = (gint64)llround(seconds * 1000.0);
     return TRUE;
+}
+
+/* Levenshtein distance between two short ASCII words; large for long ones. */
+static guint distance(const char *a, const char *b)
+{
+    gsize la = strlen(a);
+    gsize lb = strlen(b);
+    if (la > 32 || lb > 32) {
+        return G_MAXUINT;
+    }
+    guint row[33];
+    for (gsize j = 0; j <= lb; j++) {
+        row[j] = (guint)j;
+    }
+    for (gsize i = 1; i <= la; i++) {
+        guint diagonal = row[0];
+        row[0] = (guint)i;
+        for (gsize j = 1; j <= lb; j++) {
+            guint above = row[j];
+            guint cost = g_ascii_tolower(a[i - 1]) == b[j - 1] ? 0 : 1;
+            row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diagonal + cost);
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+const char *spn_args_suggest(const char *word, const char *const *candidates)
+{
+    const char *best = NULL;
+    guint best_distance = 3; /* two edits at most: "stauts", "logni", "paus" */
+    for (; *candidates != NULL; candidates++) {
+        guint d = distance(word, *candidates);
+        /* A transposition counts once, as a person makes it. */
+        gsize n = strlen(word);
+        if (n == strlen(*candidates)) {
+            for (gsize i = 0; i + 1 < n; i++) {
+                g_autofree char *swapped = g_strdup(word);
+                char c = swapped[i];
+                swapped[i] = swapped[i + 1];
+                swapped[i + 1] = c;
+                if (distance(swapped, *candidates) == 0) {
+                    d = MIN(d, 1);
+                }
+            }
+        }
+        if (d < best_distance) {
+            best = *candidates;
+            best_distance = d;
+        }
+    }
+    return best;
 }
 
 const char *spn_args_control_method(const char *verb, gboolean is_playing)

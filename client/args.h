@@ -21,13 +21,18 @@ typedef enum {
 /* Returns the command word of @args (argv as a GPtrArray of owned strings; [0] is the program),
  * or NULL for the implicit "now": the first word that is not an option or the value of
  * --format/-f. For "seek", takes its offset out of @args into *@argument (newly allocated) before
- * GOption sees it, since "-10" would read as an unknown option. The returned word is owned by
+ * GOption sees it, since "-10" would read as an unknown option: the first word after it that is
+ * not an option, a negative number, or whatever follows "--". The returned word is owned by
  * @args. */
 const char *spn_args_split(GPtrArray *args, char **argument);
 
 /* "+10" → 10000, "-5" → -5000, "30" → 30000 (no sign: forward), "1.5" → 1500. Anything else
  * (an exponent, "inf", a lone sign, more than a day either way) fails with SPN_ARGS_ERROR_SEEK. */
 gboolean spn_args_parse_seek(const char *text, gint64 *offset_ms, GError **error);
+
+/* The candidate closest to @word (a mistyped command) within two edits, a swap of neighbours
+ * counting as one, or NULL. @candidates is NULL-terminated. */
+const char *spn_args_suggest(const char *word, const char *const *candidates);
 
 /* The member of io.github.spotnow.NowPlaying1 that @verb calls: "play" → "Play", "pause" →
  * "Pause", "next" → "Next", "previous" → "Previous", "seek" → "Seek", and "toggle" → "Pause"

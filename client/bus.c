@@ -70,19 +70,15 @@ SpnBusFailure spn_bus_classify(GDBusConnection *connection, const GError *error)
     switch (error->code) {
         case G_DBUS_ERROR_SERVICE_UNKNOWN:
         case G_DBUS_ERROR_NAME_HAS_NO_OWNER:
+        case G_DBUS_ERROR_SPAWN_EXEC_FAILED:
         case G_DBUS_ERROR_SPAWN_FORK_FAILED:
+        case G_DBUS_ERROR_SPAWN_CHILD_EXITED:
+        case G_DBUS_ERROR_SPAWN_CHILD_SIGNALED:
+        case G_DBUS_ERROR_SPAWN_FAILED:
         case G_DBUS_ERROR_SPAWN_SERVICE_NOT_FOUND:
         case G_DBUS_ERROR_SPAWN_SERVICE_INVALID:
             /* The daemon may have taken the name between our call and now. */
             return name_has_owner(connection) ? SPN_BUS_FAILURE_RETRY : SPN_BUS_FAILURE_UNREACHABLE;
-        case G_DBUS_ERROR_SPAWN_EXEC_FAILED:
-        case G_DBUS_ERROR_SPAWN_CHILD_EXITED:
-        case G_DBUS_ERROR_SPAWN_CHILD_SIGNALED:
-        case G_DBUS_ERROR_SPAWN_FAILED:
-            /* Activation ran it and it ended: "not running" would send the person to start a
-             * daemon that cannot start. */
-            return name_has_owner(connection) ? SPN_BUS_FAILURE_RETRY
-                                              : SPN_BUS_FAILURE_FAILED_TO_START;
         default:
             return SPN_BUS_FAILURE_OTHER;
     }
@@ -99,6 +95,17 @@ char *spn_bus_error_message(const GError *error)
         return g_strdup(_("only root may do this on the system bus (try it with sudo)"));
     }
     return g_strdup(copy->message);
+}
+
+gboolean spn_bus_is_failed_start(const GError *error)
+{
+    /* Activation ran it and it ended: "not running" would send the person to start a daemon
+     * that cannot start. */
+    return error != NULL &&
+           (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_EXITED) ||
+            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_SIGNALED) ||
+            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_EXEC_FAILED) ||
+            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_FAILED));
 }
 
 const char *spn_bus_daemon_path(void)
@@ -182,17 +189,23 @@ GDBusConnection *spn_bus_connect_or_explain(gboolean system)
         return connection;
     }
     const char *address = g_getenv("DBUS_SESSION_BUS_ADDRESS");
-    g_autofree char *user_bus = g_build_filename(g_get_user_runtime_dir(), "bus", NULL);
+    const char *runtime_dir = g_getenv("XDG_RUNTIME_DIR");
+    /* Where libdbus and GDBus look without an address (dbus-user-session's socket). */
+    g_autofree char *user_bus = runtime_dir != NULL && runtime_dir[0] != '\0'
+                                    ? g_build_filename(runtime_dir, "bus", NULL)
+                                    : NULL;
     if (!system && (address == NULL || address[0] == '\0') &&
-        !g_file_test(user_bus, G_FILE_TEST_EXISTS)) {
+        (user_bus == NULL || !g_file_test(user_bus, G_FILE_TEST_EXISTS))) {
         /* A server, ssh, a container: GLib's own "Cannot autolaunch D-Bus without X11 $DISPLAY"
          * says what failed, not what to do. */
+        g_autofree char *missing = user_bus != NULL
+                                       ? g_strdup_printf(_("%s does not exist"), user_bus)
+                                       : g_strdup(_("XDG_RUNTIME_DIR is not set"));
         g_printerr(_("spotnow: there is no session bus here (DBUS_SESSION_BUS_ADDRESS is not set "
-                     "and %s does not exist), as on a server or over ssh. Either use a "
-                     "system-wide daemon with “spotnow --system”, or run “dbus-run-session -- "
-                     "$SHELL” and start “%s” in it, or install dbus-user-session and log in "
-                     "again.\n"),
-                   user_bus, spn_bus_daemon_path());
+                     "and %s), as on a server or over ssh. Either use a system-wide daemon with "
+                     "“spotnow --system”, or run “dbus-run-session -- $SHELL” and start “%s” in "
+                     "it, or install dbus-user-session and log in again.\n"),
+                   missing, spn_bus_daemon_path());
         return NULL;
     }
     g_autofree char *message = spn_bus_error_message(error);
@@ -203,7 +216,7 @@ GDBusConnection *spn_bus_connect_or_explain(gboolean system)
 
 int spn_bus_report_unreachable(SpnBusFailure failure, gboolean system, const GError *error)
 {
-    if (failure == SPN_BUS_FAILURE_FAILED_TO_START) {
+    if (failure == SPN_BUS_FAILURE_UNREACHABLE && spn_bus_is_failed_start(error)) {
         return spn_bus_report_failed_start(system, error);
     }
     if (failure == SPN_BUS_FAILURE_NO_ANSWER && error != NULL) {

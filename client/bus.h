@@ -26,13 +26,17 @@ typedef enum {
 
 typedef enum {
     SPN_BUS_FAILURE_OTHER,
-    SPN_BUS_FAILURE_UNREACHABLE,     /* nobody owns the name (and activation could not start it) */
-    SPN_BUS_FAILURE_RETRY,           /* the name had no owner at call time but has one now */
-    SPN_BUS_FAILURE_NO_ANSWER,       /* the daemon is there but did not reply in time */
-    SPN_BUS_FAILURE_SIGNED_OUT,      /* io.github.spotnow.Error.SignedOut */
-    SPN_BUS_FAILURE_NOT_SUPPORTED,   /* io.github.spotnow.Error.NotSupported */
-    SPN_BUS_FAILURE_FAILED_TO_START, /* D-Bus activation ran spotnowd, and it exited */
+    SPN_BUS_FAILURE_UNREACHABLE,   /* nobody owns the name (and activation could not start it:
+                                    * spn_bus_is_failed_start says whether it tried and failed) */
+    SPN_BUS_FAILURE_RETRY,         /* the name had no owner at call time but has one now */
+    SPN_BUS_FAILURE_NO_ANSWER,     /* the daemon is there but did not reply in time */
+    SPN_BUS_FAILURE_SIGNED_OUT,    /* io.github.spotnow.Error.SignedOut */
+    SPN_BUS_FAILURE_NOT_SUPPORTED, /* io.github.spotnow.Error.NotSupported */
 } SpnBusFailure;
+
+/* TRUE when @error says D-Bus activation ran spotnowd and it ended (or could not be run):
+ * "failed to start", not "not running". */
+gboolean spn_bus_is_failed_start(const GError *error);
 
 /* The daemon clients name and run: $SPOTNOWD when set (a build tree, a test), else the
  * installed one (libexecdir, not on PATH). */
@@ -62,7 +66,8 @@ SpnBusFailure spn_bus_classify(GDBusConnection *connection, const GError *error)
 /* The one-line hint printed when the daemon is not reachable (to stderr). */
 void spn_bus_print_unreachable(gboolean system, const GError *error);
 
-/* Reports an UNREACHABLE, RETRY or NO_ANSWER failure on stderr; returns SPN_EXIT_UNREACHABLE. */
+/* Reports an UNREACHABLE, RETRY or NO_ANSWER failure on stderr (a failed start with the
+ * daemon's reason, spn_bus_report_failed_start); returns SPN_EXIT_UNREACHABLE. */
 int spn_bus_report_unreachable(SpnBusFailure failure, gboolean system, const GError *error);
 
 /* The error's message without the "GDBus.Error:name:" prefix. Newly allocated. */

@@ -424,7 +424,7 @@ static void on_start_reply(GObject *source, GAsyncResult *result, gpointer user_
         return;
     }
     SpnBusFailure failure = spn_bus_classify(follow->connection, error);
-    if (failure == SPN_BUS_FAILURE_FAILED_TO_START) {
+    if (failure == SPN_BUS_FAILURE_UNREACHABLE && spn_bus_is_failed_start(error)) {
         start_failed(follow, error);
     } else if (follow->name_absent) {
         /* No activation file, say: not running, as the name watch already said. */

@@ -92,17 +92,15 @@ static gboolean wait_after(GDBusConnection *connection, const Options *options,
     if (!options->wait) {
         return FALSE;
     }
-    if (failure == SPN_BUS_FAILURE_UNREACHABLE) {
-        return spn_bus_wait_for_daemon(connection, options->system, FALSE);
+    if (failure != SPN_BUS_FAILURE_UNREACHABLE) {
+        return FALSE;
     }
-    if (failure == SPN_BUS_FAILURE_FAILED_TO_START) {
-        if (!*reported) {
-            spn_bus_report_failed_start(options->system, error);
-            *reported = TRUE;
-        }
-        return spn_bus_wait_for_daemon(connection, options->system, TRUE);
+    gboolean failed_start = spn_bus_is_failed_start(error);
+    if (failed_start && !*reported) {
+        spn_bus_report_failed_start(options->system, error);
+        *reported = TRUE;
     }
-    return FALSE;
+    return spn_bus_wait_for_daemon(connection, options->system, failed_start);
 }
 
 /* EnsureFresh or CurrentlyPlaying, with one retry when the daemon was just starting and a
@@ -422,7 +420,16 @@ int main(int argc, char **argv)
     g_autofree char *verb_name = g_strdup(spn_args_split(args, &argument));
     const Command *command = find_command(verb_name != NULL ? verb_name : "now");
     if (command == NULL) {
-        g_autofree char *message = g_strdup_printf(_("unknown command “%s”"), verb_name);
+        const char *names[G_N_ELEMENTS(commands) + 1] = {NULL};
+        for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+            names[i] = commands[i].name;
+        }
+        const char *suggestion = spn_args_suggest(verb_name, names);
+        g_autofree char *shown = g_utf8_make_valid(verb_name, -1);
+        g_autofree char *message =
+            suggestion != NULL
+                ? g_strdup_printf(_("unknown command “%s” (did you mean “%s”?)"), shown, suggestion)
+                : g_strdup_printf(_("unknown command “%s”"), shown);
         return print_usage_error(NULL, message);
     }
 

@@ -147,10 +147,11 @@ char *spn_render_notice(GVariant *status, gint64 now_ms)
         case SPN_HOLD_BUDGET: {
             g_autofree char *window =
                 spn_render_window_words(get_integer(status, "budgetWindowMs"));
-            /* TRANSLATORS: "1000 requests in 24 h" */
-            reason = g_strdup_printf(
-                _("the request budget of %" G_GINT64_FORMAT " requests in %s is used up"),
-                get_integer(status, "budgetRequests"), window);
+            g_autofree char *limit =
+                g_strdup_printf("%" G_GINT64_FORMAT, get_integer(status, "budgetRequests"));
+            /* TRANSLATORS: "the request budget of 1000 requests in 24 h is used up" */
+            reason = g_strdup_printf(_("the request budget of %s requests in %s is used up"), limit,
+                                     window);
             /* TRANSLATORS: the notice that the request budget holds polling back */
             return g_strdup_printf(_("⚠ spotnowd: %s — polling resumes as older requests leave "
                                      "the window, serving the cache"),

@@ -69,7 +69,10 @@ static char *account_text(const char *auth, gboolean colour)
     g_autofree char *text = NULL;
     const char *ansi = ANSI_RED;
     if (g_str_equal(auth, "signed-in")) {
-        text = g_strdup(auth);
+        /* TRANSLATORS: the status "signed-in"; shown after the word itself when it differs */
+        const char *words = _("signed in");
+        text = g_str_equal(words, "signed in") ? g_strdup(auth)
+                                               : g_strdup_printf("%s (%s)", auth, words);
         ansi = ANSI_GREEN;
     } else if (g_str_equal(auth, "signed-out")) {
         text = g_strdup_printf("%s (%s)", auth, _("sign in with “spotnow login”"));

@@ -1,5 +1,6 @@
-/* render.c — the snapshot as the human line, JSON, template variables and the panels' formats.
- * Pure: everything comes in as arguments, so every output is unit-tested without a bus. */
+/* render.c — the snapshot as the human line, JSON and template variables, and the choice of
+ * output (the panels' formats are in render-panels.c). Pure: everything comes in as arguments,
+ * so every output is unit-tested without a bus. */
 #define G_LOG_DOMAIN "spotnow-render"
 
 #include "render.h"
@@ -9,10 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mpris-metadata.h"
+#include "render-private.h"
 #include "spn-snapshot.h"
-
-#define GLYPH_PLAYING "▶"
-#define GLYPH_PAUSED "⏸"
 
 #define ANSI_BOLD "\033[1m"
 #define ANSI_DIM "\033[2m"
@@ -20,10 +20,6 @@
 #define ANSI_YELLOW "\033[33m"
 #define ANSI_RED "\033[31m"
 #define ANSI_RESET "\033[0m"
-
-/* Panel text stays short; the full line goes to the tooltip. */
-#define PANEL_TEXT_CHARS 40
-#define PANEL_SHORT_CHARS 25
 
 /* The snapshot's keys in doc/design.md's order, so JSON output is stable whatever the daemon's. */
 static const char *const snapshot_keys[] = {
@@ -33,7 +29,7 @@ static const char *const snapshot_keys[] = {
 };
 
 /* Borrowed from @dict; "" when absent or of another type. */
-static const char *get_str(GVariant *dict, const char *key)
+const char *spn_render_get_str(GVariant *dict, const char *key)
 {
     const char *value = NULL;
     if (dict == NULL || !g_variant_lookup(dict, key, "&s", &value)) {
@@ -48,7 +44,7 @@ static gboolean has_str(GVariant *dict, const char *key)
     return dict != NULL && g_variant_lookup(dict, key, "&s", &value);
 }
 
-static gint64 get_int(GVariant *dict, const char *key)
+gint64 spn_render_get_int(GVariant *dict, const char *key)
 {
     gint64 value = 0;
     if (dict == NULL || !g_variant_lookup(dict, key, "x", &value)) {
@@ -66,14 +62,14 @@ static gboolean get_bool(GVariant *dict, const char *key)
     return value;
 }
 
-static gboolean is_ad(GVariant *snapshot)
+gboolean spn_render_is_ad(GVariant *snapshot)
 {
-    return g_str_equal(get_str(snapshot, SPN_KEY_ITEM_TYPE), "ad");
+    return g_str_equal(spn_render_get_str(snapshot, SPN_KEY_ITEM_TYPE), "ad");
 }
 
 SpnState spn_render_state(GVariant *snapshot)
 {
-    const char *item_type = get_str(snapshot, SPN_KEY_ITEM_TYPE);
+    const char *item_type = spn_render_get_str(snapshot, SPN_KEY_ITEM_TYPE);
     if (item_type[0] == '\0' || g_str_equal(item_type, "none")) {
         return SPN_STATE_STOPPED;
     }
@@ -95,19 +91,27 @@ const char *spn_render_state_name(SpnState state)
 
 gint64 spn_render_position_ms(GVariant *snapshot, gint64 now_ms)
 {
-    gint64 progress = get_int(snapshot, SPN_KEY_PROGRESS_MS);
+    gint64 progress = spn_render_get_int(snapshot, SPN_KEY_PROGRESS_MS);
     if (!get_bool(snapshot, SPN_KEY_IS_PLAYING)) {
         return progress;
     }
     /* A clock that stepped back must not rewind the position. */
-    gint64 elapsed = MAX(0, now_ms - get_int(snapshot, SPN_KEY_FETCHED_AT));
-    return MIN(get_int(snapshot, SPN_KEY_DURATION_MS), progress + elapsed);
+    gint64 elapsed = MAX(0, now_ms - spn_render_get_int(snapshot, SPN_KEY_FETCHED_AT));
+    return MIN(spn_render_get_int(snapshot, SPN_KEY_DURATION_MS), progress + elapsed);
 }
 
 gboolean spn_render_is_signed_out(GVariant *status)
 {
-    const char *auth = get_str(status, "authState");
+    const char *auth = spn_render_get_str(status, "authState");
     return g_str_equal(auth, "signed-out") || g_str_equal(auth, "revoked");
+}
+
+/* The trackid our MPRIS player shows (lib/mpris-metadata.c), so "{{ mpris:trackid }}" prints
+ * what playerctl prints for the same player. */
+static char *mpris_track_id(GVariant *snapshot)
+{
+    g_autoptr(SpnSnapshot) decoded = spn_snapshot_from_variant(snapshot);
+    return spn_mpris_track_id(decoded);
 }
 
 GVariant *spn_render_variables(GVariant *snapshot, gint64 now_ms)
@@ -115,9 +119,9 @@ GVariant *spn_render_variables(GVariant *snapshot, gint64 now_ms)
     g_auto(GVariantDict) dict;
     g_variant_dict_init(&dict, snapshot);
 
-    const char *title = get_str(snapshot, SPN_KEY_TRACK_NAME);
-    const char *artist = get_str(snapshot, SPN_KEY_ARTIST_NAME);
-    const char *album = get_str(snapshot, SPN_KEY_ALBUM_NAME);
+    const char *title = spn_render_get_str(snapshot, SPN_KEY_TRACK_NAME);
+    const char *artist = spn_render_get_str(snapshot, SPN_KEY_ARTIST_NAME);
+    const char *album = spn_render_get_str(snapshot, SPN_KEY_ALBUM_NAME);
     g_variant_dict_insert(&dict, "title", "s", title);
     g_variant_dict_insert(&dict, "xesam:title", "s", title);
     g_variant_dict_insert(&dict, "artist", "s", artist);
@@ -125,24 +129,27 @@ GVariant *spn_render_variables(GVariant *snapshot, gint64 now_ms)
     g_variant_dict_insert(&dict, "album", "s", album);
     g_variant_dict_insert(&dict, "xesam:album", "s", album);
     if (has_str(snapshot, SPN_KEY_TRACK_URL)) {
-        g_variant_dict_insert(&dict, "xesam:url", "s", get_str(snapshot, SPN_KEY_TRACK_URL));
+        g_variant_dict_insert(&dict, "xesam:url", "s",
+                              spn_render_get_str(snapshot, SPN_KEY_TRACK_URL));
     }
 
     /* GNOME and notification daemons load a local file more reliably than a remote URL. */
     g_autofree char *art_uri = NULL;
-    const char *art_file = get_str(snapshot, SPN_KEY_ALBUM_ART_FILE);
+    const char *art_file = spn_render_get_str(snapshot, SPN_KEY_ALBUM_ART_FILE);
     if (art_file[0] != '\0') {
         art_uri = g_filename_to_uri(art_file, NULL, NULL);
     }
-    if (art_uri == NULL && get_str(snapshot, SPN_KEY_ALBUM_ART)[0] != '\0') {
-        art_uri = g_strdup(get_str(snapshot, SPN_KEY_ALBUM_ART));
+    if (art_uri == NULL && spn_render_get_str(snapshot, SPN_KEY_ALBUM_ART)[0] != '\0') {
+        art_uri = g_strdup(spn_render_get_str(snapshot, SPN_KEY_ALBUM_ART));
     }
     if (art_uri != NULL) {
         g_variant_dict_insert(&dict, "mpris:artUrl", "s", art_uri);
     }
 
     g_variant_dict_insert(&dict, "mpris:length", "x",
-                          get_int(snapshot, SPN_KEY_DURATION_MS) * 1000);
+                          spn_render_get_int(snapshot, SPN_KEY_DURATION_MS) * 1000);
+    g_autofree char *track_id = mpris_track_id(snapshot);
+    g_variant_dict_insert(&dict, "mpris:trackid", "s", track_id);
     g_variant_dict_insert(&dict, "position", "x", spn_render_position_ms(snapshot, now_ms) * 1000);
     g_variant_dict_insert(&dict, "status", "s", spn_render_state_name(spn_render_state(snapshot)));
     g_variant_dict_insert(&dict, "playerName", "s", "spotnow");
@@ -158,14 +165,15 @@ static char *format_ms(gint64 ms)
 }
 
 /* "Artist — Title", or "Title" alone when the artist is unknown. */
-static void append_artist_title(GString *out, GVariant *snapshot, gboolean colour)
+void spn_render_append_artist_title(GString *out, GVariant *snapshot, gboolean colour)
 {
-    const char *artist = get_str(snapshot, SPN_KEY_ARTIST_NAME);
+    const char *artist = spn_render_get_str(snapshot, SPN_KEY_ARTIST_NAME);
     if (artist[0] != '\0') {
         g_string_append_printf(out, "%s — ", artist);
     }
     g_string_append_printf(out, "%s%s%s", colour ? ANSI_BOLD : "",
-                           get_str(snapshot, SPN_KEY_TRACK_NAME), colour ? ANSI_RESET : "");
+                           spn_render_get_str(snapshot, SPN_KEY_TRACK_NAME),
+                           colour ? ANSI_RESET : "");
 }
 
 static void append_dim(GString *out, const char *text, gboolean colour)
@@ -181,16 +189,16 @@ static void append_glyph(GString *out, const char *glyph, const char *ansi, gboo
 char *spn_render_line(GVariant *snapshot, gint64 now_ms, gboolean with_progress, gboolean colour)
 {
     SpnState state = spn_render_state(snapshot);
-    gboolean known = get_str(snapshot, SPN_KEY_TRACK_NAME)[0] != '\0';
+    gboolean known = spn_render_get_str(snapshot, SPN_KEY_TRACK_NAME)[0] != '\0';
     g_autoptr(GString) out = g_string_new(NULL);
 
     /* An ad keeps the last track's metadata (isPlaying false); say what is on, then that. */
-    if (state != SPN_STATE_STOPPED && is_ad(snapshot)) {
+    if (state != SPN_STATE_STOPPED && spn_render_is_ad(snapshot)) {
         append_glyph(out, GLYPH_PLAYING, ANSI_GREEN, colour);
         g_string_append(out, _("Advertisement"));
         if (known) {
             g_autoptr(GString) last = g_string_new(NULL);
-            append_artist_title(last, snapshot, FALSE);
+            spn_render_append_artist_title(last, snapshot, FALSE);
             g_autofree char *note = g_strdup_printf(_("(last played: %s)"), last->str);
             append_dim(out, note, colour);
         }
@@ -202,16 +210,16 @@ char *spn_render_line(GVariant *snapshot, gint64 now_ms, gboolean with_progress,
 
     if (state == SPN_STATE_PAUSED) {
         append_glyph(out, GLYPH_PAUSED, ANSI_YELLOW, colour);
-        append_artist_title(out, snapshot, colour);
+        spn_render_append_artist_title(out, snapshot, colour);
         g_autofree char *note = g_strdup_printf("(%s)", _("last played"));
         append_dim(out, note, colour);
         return g_string_free(g_steal_pointer(&out), FALSE);
     }
 
     append_glyph(out, GLYPH_PLAYING, ANSI_GREEN, colour);
-    append_artist_title(out, snapshot, colour);
+    spn_render_append_artist_title(out, snapshot, colour);
     if (with_progress) {
-        gint64 duration = get_int(snapshot, SPN_KEY_DURATION_MS);
+        gint64 duration = spn_render_get_int(snapshot, SPN_KEY_DURATION_MS);
         g_autofree char *position = format_ms(spn_render_position_ms(snapshot, now_ms));
         g_autofree char *length = duration > 0 ? format_ms(duration) : NULL;
         g_autofree char *progress = length != NULL ? g_strdup_printf("(%s/%s)", position, length)
@@ -267,7 +275,7 @@ static gboolean is_snapshot_key(const char *key)
     return FALSE;
 }
 
-static char *node_to_json(JsonNode *root)
+char *spn_render_node_to_json(JsonNode *root)
 {
     g_autoptr(JsonGenerator) generator = json_generator_new();
     json_generator_set_root(generator, root);
@@ -299,161 +307,7 @@ char *spn_render_json(GVariant *dict)
     }
     json_builder_end_object(builder);
     g_autoptr(JsonNode) root = json_builder_get_root(builder);
-    return node_to_json(root);
-}
-
-static const char *panel_class(GVariant *snapshot, GVariant *status, gint64 now_ms)
-{
-    if (spn_render_is_signed_out(status)) {
-        return "signed-out";
-    }
-    if (spn_render_hold(status, now_ms) != SPN_HOLD_NONE) {
-        return "stale";
-    }
-    switch (spn_render_state(snapshot)) {
-        case SPN_STATE_PLAYING:
-            return "playing";
-        case SPN_STATE_PAUSED:
-            /* The line says "▶ Advertisement": the class does not contradict it. */
-            return is_ad(snapshot) ? "ad" : "paused";
-        case SPN_STATE_STOPPED:
-        default:
-            return "stopped";
-    }
-}
-
-/* "Artist — Title" in at most @max_chars characters plus an ellipsis. The title is what a
- * person looks for, so the artist gives way first, then the title is cut. */
-static char *shorten_artist_title(const char *artist, const char *title, glong max_chars)
-{
-    glong title_chars = g_utf8_strlen(title, -1);
-    glong artist_chars = g_utf8_strlen(artist, -1);
-    const glong separator = 3; /* " — " */
-    if (artist_chars == 0) {
-        return spn_template_truncate(title, max_chars);
-    }
-    if (artist_chars + separator + title_chars <= max_chars + 1) {
-        return g_strconcat(artist, " — ", title, NULL);
-    }
-    glong artist_room = max_chars - separator - title_chars; /* its ellipsis takes the "+ 1" */
-    if (artist_room >= 3) {
-        /* "The Testers…", not "The Testers,…": a cut between two artists drops the comma. */
-        g_autofree char *cut = g_utf8_substring(artist, 0, artist_room);
-        gsize len = strlen(cut);
-        while (len > 0 && (cut[len - 1] == ' ' || cut[len - 1] == ',')) {
-            cut[--len] = '\0';
-        }
-        return g_strconcat(cut, "… — ", title, NULL);
-    }
-    return spn_template_truncate(title, max_chars);
-}
-
-/* The default panel text: "Artist — Title" cut to @max_chars; "" before anything was seen so a
- * panel can hide the module. */
-static char *panel_text(GVariant *snapshot, glong max_chars)
-{
-    SpnState state = spn_render_state(snapshot);
-    if (state != SPN_STATE_STOPPED && is_ad(snapshot)) {
-        return g_strdup(_("Advertisement"));
-    }
-    if (state == SPN_STATE_STOPPED || get_str(snapshot, SPN_KEY_TRACK_NAME)[0] == '\0') {
-        return g_strdup("");
-    }
-    return shorten_artist_title(get_str(snapshot, SPN_KEY_ARTIST_NAME),
-                                get_str(snapshot, SPN_KEY_TRACK_NAME), max_chars);
-}
-
-char *spn_render_waybar(GVariant *snapshot, GVariant *status, const char *text, gint64 now_ms)
-{
-    g_autofree char *short_text = panel_text(snapshot, PANEL_TEXT_CHARS);
-    g_autofree char *escaped_text = text == NULL ? g_markup_escape_text(short_text, -1) : NULL;
-    g_autofree char *line = spn_render_line(snapshot, now_ms, TRUE, FALSE);
-    g_autoptr(GString) tooltip = g_string_new(line);
-    const char *album = get_str(snapshot, SPN_KEY_ALBUM_NAME);
-    if (album[0] != '\0' && spn_render_state(snapshot) != SPN_STATE_STOPPED && !is_ad(snapshot)) {
-        g_string_append_printf(tooltip, "\n%s", album);
-    }
-    if (spn_render_is_signed_out(status)) {
-        g_string_append_printf(tooltip, "\n%s", _("Signed out of Spotify"));
-    }
-    g_autofree char *notice = spn_render_notice(status, now_ms);
-    if (notice != NULL) {
-        g_string_append_printf(tooltip, "\n%s", notice);
-    }
-    g_autofree char *escaped_tooltip = g_markup_escape_text(tooltip->str, -1);
-    const char *css_class = panel_class(snapshot, status, now_ms);
-
-    /* During an ad the snapshot keeps the last item's progress, which is not the ad's. */
-    gint64 duration = is_ad(snapshot) ? 0 : get_int(snapshot, SPN_KEY_DURATION_MS);
-    gint64 percentage =
-        duration > 0 ? spn_render_position_ms(snapshot, now_ms) * 100 / duration : 0;
-
-    g_autoptr(JsonBuilder) builder = json_builder_new();
-    json_builder_begin_object(builder);
-    json_builder_set_member_name(builder, "text");
-    json_builder_add_string_value(builder, text != NULL ? text : escaped_text);
-    json_builder_set_member_name(builder, "alt");
-    json_builder_add_string_value(builder,
-                                  spn_render_state(snapshot) != SPN_STATE_STOPPED && is_ad(snapshot)
-                                      ? "ad"
-                                      : panel_class(snapshot, NULL, now_ms));
-    json_builder_set_member_name(builder, "tooltip");
-    json_builder_add_string_value(builder, escaped_tooltip);
-    json_builder_set_member_name(builder, "class");
-    json_builder_add_string_value(builder, css_class);
-    json_builder_set_member_name(builder, "percentage");
-    json_builder_add_int_value(builder, CLAMP(percentage, 0, 100));
-    json_builder_end_object(builder);
-    g_autoptr(JsonNode) root = json_builder_get_root(builder);
-    return node_to_json(root);
-}
-
-static const char *i3blocks_colour(const char *css_class)
-{
-    if (g_str_equal(css_class, "playing") || g_str_equal(css_class, "ad")) {
-        return "#1DB954";
-    }
-    if (g_str_equal(css_class, "signed-out")) {
-        return "#E5534B";
-    }
-    if (g_str_equal(css_class, "stale")) {
-        return "#E5A50A";
-    }
-    return g_str_equal(css_class, "paused") ? "#A0A0A0" : "#808080";
-}
-
-/* " (signed out)", " (not updated)" or "": i3blocks' persist mode shows no colour. */
-static const char *i3blocks_mark(GVariant *status, gint64 now_ms)
-{
-    if (spn_render_is_signed_out(status)) {
-        return _(" (signed out)");
-    }
-    return spn_render_hold(status, now_ms) != SPN_HOLD_NONE ? _(" (not updated)") : "";
-}
-
-/* The persist line: glyph, the shortened "Artist — Title" and the mark, or the template. */
-static char *i3blocks_persist_line(GVariant *snapshot, GVariant *status, gint64 now_ms)
-{
-    g_autofree char *short_text = panel_text(snapshot, PANEL_TEXT_CHARS);
-    if (short_text[0] == '\0') {
-        return spn_render_line(snapshot, now_ms, FALSE, FALSE);
-    }
-    gboolean playing = spn_render_state(snapshot) == SPN_STATE_PLAYING || is_ad(snapshot);
-    return g_strdup_printf("%s %s%s", playing ? GLYPH_PLAYING : GLYPH_PAUSED, short_text,
-                           i3blocks_mark(status, now_ms));
-}
-
-char *spn_render_i3blocks(GVariant *snapshot, GVariant *status, const char *text, gint64 now_ms)
-{
-    g_autofree char *line = NULL;
-    if (text == NULL) {
-        g_autofree char *plain = spn_render_line(snapshot, now_ms, TRUE, FALSE);
-        line = g_strconcat(plain, i3blocks_mark(status, now_ms), NULL);
-    }
-    const char *full = text != NULL ? text : line;
-    g_autofree char *short_text = panel_text(snapshot, PANEL_SHORT_CHARS);
-    return g_strdup_printf("%s\n%s\n%s", full, short_text[0] != '\0' ? short_text : full,
-                           i3blocks_colour(panel_class(snapshot, status, now_ms)));
+    return spn_render_node_to_json(root);
 }
 
 char *spn_render_output(const SpnOutput *output, GVariant *snapshot, GVariant *status,
@@ -485,69 +339,12 @@ char *spn_render_output(const SpnOutput *output, GVariant *snapshot, GVariant *s
         case SPN_OUTPUT_I3BLOCKS:
             if (output->follow) {
                 return text != NULL ? g_steal_pointer(&text)
-                                    : i3blocks_persist_line(snapshot, status, now_ms);
+                                    : spn_render_i3blocks_persist(snapshot, status, now_ms);
             }
             return spn_render_i3blocks(snapshot, status, text, now_ms);
         case SPN_OUTPUT_LINE:
         default:
             return spn_render_line(snapshot, now_ms, !output->follow, output->colour);
-    }
-}
-
-char *spn_render_not_running(const SpnOutput *output, const char *failure)
-{
-    const char *line =
-        failure != NULL ? _("spotnowd failed to start") : _("spotnowd is not running");
-    switch (output->mode) {
-        case SPN_OUTPUT_JSON: {
-            g_autoptr(JsonBuilder) builder = json_builder_new();
-            json_builder_begin_object(builder);
-            json_builder_set_member_name(builder, SPN_KEY_IS_PLAYING);
-            json_builder_add_boolean_value(builder, FALSE);
-            json_builder_set_member_name(builder, SPN_KEY_ITEM_TYPE);
-            json_builder_add_string_value(builder, "none");
-            json_builder_set_member_name(builder, "daemonRunning");
-            json_builder_add_boolean_value(builder, FALSE);
-            json_builder_end_object(builder);
-            g_autoptr(JsonNode) root = json_builder_get_root(builder);
-            return node_to_json(root);
-        }
-        case SPN_OUTPUT_WAYBAR: {
-            g_autofree char *text = g_markup_escape_text(line, -1);
-            g_autofree char *clean = spn_render_clean_text(failure);
-            g_autofree char *why =
-                failure == NULL
-                    ? g_strdup(_("spotnowd is not running; this module follows it again once it "
-                                 "starts."))
-                    : g_strdup_printf(_("spotnowd failed to start: %s\nThis module follows it "
-                                        "once it starts."),
-                                      clean[0] != '\0' ? clean : _("see its log"));
-            g_autofree char *tooltip = g_markup_escape_text(why, -1);
-            g_autoptr(JsonBuilder) builder = json_builder_new();
-            json_builder_begin_object(builder);
-            json_builder_set_member_name(builder, "text");
-            json_builder_add_string_value(builder, text);
-            json_builder_set_member_name(builder, "alt");
-            json_builder_add_string_value(builder, "not-running");
-            json_builder_set_member_name(builder, "tooltip");
-            json_builder_add_string_value(builder, tooltip);
-            json_builder_set_member_name(builder, "class");
-            json_builder_add_string_value(builder, "not-running");
-            json_builder_set_member_name(builder, "percentage");
-            json_builder_add_int_value(builder, 0);
-            json_builder_end_object(builder);
-            g_autoptr(JsonNode) root = json_builder_get_root(builder);
-            return node_to_json(root);
-        }
-        case SPN_OUTPUT_I3BLOCKS:
-            if (!output->follow) {
-                return g_strdup_printf("%s\n%s\n%s", line, line, "#808080");
-            }
-            return g_strdup(line);
-        case SPN_OUTPUT_TEMPLATE:
-        case SPN_OUTPUT_LINE:
-        default:
-            return g_strdup(line);
     }
 }
 

@@ -247,7 +247,8 @@ char *spn_template_format_duration(gint64 microseconds)
     guint64 magnitude = microseconds < 0 ? -(guint64)microseconds : (guint64)microseconds;
     guint64 total_s = magnitude / G_USEC_PER_SEC;
     guint64 hours = total_s / 3600, minutes = (total_s / 60) % 60, seconds = total_s % 60;
-    const char *sign = microseconds < 0 ? "-" : "";
+    /* Less than a second either way is "0:00", as playerctl prints it, not "-0:00". */
+    const char *sign = microseconds <= -G_USEC_PER_SEC ? "-" : "";
 
     if (hours != 0) {
         return g_strdup_printf("%s%" G_GUINT64_FORMAT ":%02" G_GUINT64_FORMAT
@@ -307,6 +308,10 @@ static GVariant *fn_trunc(const SpnTemplateNode *node, GVariant **args, guint n_
         return NULL;
     }
     g_autofree char *printed = spn_template_print_value(args[0]);
+    /* A negative length keeps the whole text, as in playerctl (g_utf8_substring's -1). */
+    if (length < 0) {
+        return take_string(g_steal_pointer(&printed));
+    }
     /* Clamped before the conversion, which is undefined outside glong's range and for NaN. */
     glong max_chars = !(length > 0) ? 0 : length >= (double)G_MAXLONG ? G_MAXLONG : (glong)length;
     return take_string(spn_template_truncate(printed, max_chars));

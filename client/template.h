@@ -17,7 +17,8 @@
  *    the template is compiled, not when it is first rendered;
  *  - `+` with a string operand concatenates (playerctl rejects it), so `{{ "by " + artist }}`
  *    works;
- *  - duration() of a negative time prints "-0:05" (playerctl prints "0:-5");
+ *  - duration() of a negative time prints "-0:05" (playerctl prints "0:-5"); less than a
+ *    second either way prints "0:00", as in playerctl;
  *  - spaces and tabs are both skipped inside {{ }} (playerctl skips spaces only).
  */
 #pragma once
@@ -61,7 +62,8 @@ char *spn_template_render_dict(const SpnTemplate *tmpl, GVariant *variables, GEr
 /* duration(): microseconds as "M:SS", or "H:MM:SS" from one hour on. */
 char *spn_template_format_duration(gint64 microseconds);
 
-/* trunc(): the first @max_chars characters of UTF-8 @text, plus "…" when anything was cut. */
+/* trunc(): the first @max_chars characters of UTF-8 @text, plus "…" when anything was cut.
+ * (The template function keeps the whole text for a negative length, as playerctl does.) */
 char *spn_template_truncate(const char *text, glong max_chars);
 
 G_END_DECLS

@@ -406,14 +406,19 @@ static void warn_unknown(SpnConfig *config, const char *path, const char *group,
     g_autofree char *name =
         key != NULL ? g_strdup_printf("[%s] %s", group, key) : g_strdup_printf("[%s]", group);
     g_autofree char *valid = g_utf8_make_valid(name, -1);
-    if (suggestion != NULL)
-        /* Translators: FILE: unknown key or group NAME, ignored (did you mean SUGGESTION?) */
-        add_warning(config, g_strdup_printf(_("%s: unknown %s %s, ignored (did you mean %s?)"),
-                                            display_path(path), key != NULL ? _("key") : _("group"),
-                                            valid, suggestion));
+    char *text;
+    if (key != NULL && suggestion != NULL)
+        /* Translators: FILE: unknown key [GROUP] KEY, ignored (did you mean SUGGESTION?) */
+        text = g_strdup_printf(_("%s: unknown key %s, ignored (did you mean %s?)"),
+                               display_path(path), valid, suggestion);
+    else if (key != NULL)
+        text = g_strdup_printf(_("%s: unknown key %s, ignored"), display_path(path), valid);
+    else if (suggestion != NULL)
+        text = g_strdup_printf(_("%s: unknown group %s, ignored (did you mean %s?)"),
+                               display_path(path), valid, suggestion);
     else
-        add_warning(config, g_strdup_printf(_("%s: unknown %s %s, ignored"), display_path(path),
-                                            key != NULL ? _("key") : _("group"), valid));
+        text = g_strdup_printf(_("%s: unknown group %s, ignored"), display_path(path), valid);
+    add_warning(config, text);
 }
 
 /* GKeyFile has no end-of-line comments: "client-id=abc # my app" is the id "abc # my app". */

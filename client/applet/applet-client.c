@@ -3,6 +3,8 @@
 
 #include "applet-client.h"
 
+#include <string.h>
+
 #include "spn-protocol.h"
 #include "spn-dbus.h"
 
@@ -20,6 +22,12 @@ struct _SpnAppletClient {
     GVariant *status;
     gboolean fresh_in_flight;
     gboolean fresh_done;
+    char *daemon_path;    /* for --check-config; NULL: never explain a failed start */
+    gboolean start_tried; /* activation is asked once, as AUTO_START did */
+    char *start_failure;  /* see spn_applet_client_get_start_failure() */
+    guint retry_start_id; /* while start_failure is set */
+    GCancellable *life;   /* the start's call: cancelled with the client */
+    GDBusConnection *connection;
 };
 
 enum { SIGNAL_UPDATED, SIGNAL_CONNECTED, N_SIGNALS };
@@ -191,6 +199,40 @@ char *spn_applet_client_begin_sign_in_finish(SpnAppletClient *self, GAsyncResult
     return g_task_propagate_pointer(G_TASK(result), error);
 }
 
+static void on_control_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply = g_dbus_proxy_call_finish(G_DBUS_PROXY(source), result, &error);
+    if (reply != NULL)
+        g_task_return_boolean(task, TRUE);
+    else
+        g_task_return_error(task, g_steal_pointer(&error));
+}
+
+void spn_applet_client_control(SpnAppletClient *self, const char *method,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_return_if_fail(SPN_IS_APPLET_CLIENT(self));
+    GTask *task = g_task_new(self, self->cancellable, callback, user_data);
+    if (self->proxy == NULL) {
+        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                                "spotnowd is not running");
+        g_object_unref(task);
+        return;
+    }
+    /* A command's reply waits for the poll after it: as long as EnsureFresh may take. */
+    g_dbus_proxy_call(G_DBUS_PROXY(self->proxy), method, NULL, G_DBUS_CALL_FLAGS_NONE, 60000,
+                      self->cancellable, on_control_done, task);
+}
+
+gboolean spn_applet_client_control_finish(SpnAppletClient *self, GAsyncResult *result,
+                                          GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
 /* ---- the daemon coming and going ----------------------------------------------------------- */
 
 static void on_proxy_ready(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -228,6 +270,8 @@ static void on_name_appeared(GDBusConnection *connection, const char *name, cons
     SpnAppletClient *self = user_data;
     g_debug("%s appeared (%s)", name, name_owner);
     disconnect(self);
+    g_clear_pointer(&self->start_failure, g_free);
+    g_clear_handle_id(&self->retry_start_id, g_source_remove);
     self->daemon = SPN_APPLET_DAEMON_PRESENT;
     self->cancellable = g_cancellable_new();
     spn_now_playing1_proxy_new(
@@ -237,12 +281,88 @@ static void on_name_appeared(GDBusConnection *connection, const char *name, cons
     emit_updated(self);
 }
 
+/* The daemon's own reason it cannot start, or NULL when its config passes the check. */
+static char *check_config(SpnAppletClient *self)
+{
+    if (self->daemon_path == NULL)
+        return NULL;
+    const char *argv[] = {self->daemon_path, "--check-config",
+                          self->bus_type == G_BUS_TYPE_SYSTEM ? "--system" : NULL, NULL};
+    g_autofree char *err = NULL;
+    int wait_status = 0;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                      &wait_status, NULL) ||
+        g_spawn_check_wait_status(wait_status, NULL))
+        return NULL;
+    /* The last line is the error ("spotnowd: FILE: [group] key: …"). */
+    g_strstrip(err);
+    const char *last = strrchr(err, '\n');
+    const char *line = last != NULL ? last + 1 : err;
+    if (g_str_has_prefix(line, "spotnowd: "))
+        line += strlen("spotnowd: ");
+    return g_utf8_make_valid(line, -1);
+}
+
+static void start_service(SpnAppletClient *self);
+
+static gboolean on_retry_start(gpointer user_data)
+{
+    SpnAppletClient *self = user_data;
+    g_autofree char *reason = check_config(self);
+    if (reason != NULL)
+        return G_SOURCE_CONTINUE;
+    self->retry_start_id = 0;
+    start_service(self);
+    return G_SOURCE_REMOVE;
+}
+
+static void on_start_reply(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply =
+        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+    if (reply != NULL || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    SpnAppletClient *self = user_data;
+    /* Activation ran spotnowd and it ended: "not running" would be wrong. */
+    if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_EXITED) ||
+        g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_SIGNALED) ||
+        g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_EXEC_FAILED) ||
+        g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_FAILED)) {
+        g_autofree char *reason = check_config(self);
+        g_free(self->start_failure);
+        self->start_failure = reason != NULL ? g_steal_pointer(&reason) : g_strdup("");
+        if (self->retry_start_id == 0)
+            self->retry_start_id = g_timeout_add_seconds(2, on_retry_start, self);
+        emit_updated(self);
+    } else {
+        g_debug("StartServiceByName: %s", error->message);
+    }
+}
+
+static void start_service(SpnAppletClient *self)
+{
+    if (self->connection == NULL)
+        return;
+    g_dbus_connection_call(self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                           "org.freedesktop.DBus", "StartServiceByName",
+                           g_variant_new("(su)", SPN_BUS_NAME, 0), G_VARIANT_TYPE("(u)"),
+                           G_DBUS_CALL_FLAGS_NONE, -1, self->life, on_start_reply, self);
+}
+
 static void on_name_vanished(GDBusConnection *connection, const char *name, gpointer user_data)
 {
     SpnAppletClient *self = user_data;
     g_debug("%s is not on the bus", name);
     disconnect(self);
     self->daemon = SPN_APPLET_DAEMON_ABSENT;
+    /* Where spotnowd is D-Bus activatable, opening the applet starts it (once: a daemon that
+     * was stopped on purpose stays stopped). */
+    if (!self->start_tried && connection != NULL) {
+        self->start_tried = TRUE;
+        g_set_object(&self->connection, connection);
+        start_service(self);
+    }
     emit_updated(self);
 }
 
@@ -251,6 +371,17 @@ static void on_name_vanished(GDBusConnection *connection, const char *name, gpoi
 SpnAppletDaemon spn_applet_client_get_daemon(SpnAppletClient *self)
 {
     return self->daemon;
+}
+
+const char *spn_applet_client_get_start_failure(SpnAppletClient *self)
+{
+    return self->start_failure;
+}
+
+void spn_applet_client_set_daemon_path(SpnAppletClient *self, const char *daemon_path)
+{
+    g_free(self->daemon_path);
+    self->daemon_path = g_strdup(daemon_path);
 }
 
 GVariant *spn_applet_client_get_snapshot(SpnAppletClient *self)
@@ -275,8 +406,8 @@ SpnAppletClient *spn_applet_client_new(GBusType bus_type)
 {
     SpnAppletClient *self = g_object_new(SPN_TYPE_APPLET_CLIENT, NULL);
     self->bus_type = bus_type;
-    /* AUTO_START: where spotnowd is D-Bus activatable, opening the applet starts it. */
-    self->watch_id = g_bus_watch_name(bus_type, SPN_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_AUTO_START,
+    /* Not AUTO_START: on_name_vanished starts the daemon itself, to learn why a start failed. */
+    self->watch_id = g_bus_watch_name(bus_type, SPN_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                       on_name_appeared, on_name_vanished, self, NULL);
     return self;
 }
@@ -285,6 +416,12 @@ static void spn_applet_client_dispose(GObject *object)
 {
     SpnAppletClient *self = SPN_APPLET_CLIENT(object);
     g_clear_handle_id(&self->watch_id, g_bus_unwatch_name);
+    g_clear_handle_id(&self->retry_start_id, g_source_remove);
+    g_cancellable_cancel(self->life);
+    g_clear_object(&self->life);
+    g_clear_object(&self->connection);
+    g_clear_pointer(&self->start_failure, g_free);
+    g_clear_pointer(&self->daemon_path, g_free);
     disconnect(self);
     G_OBJECT_CLASS(spn_applet_client_parent_class)->dispose(object);
 }
@@ -302,4 +439,5 @@ static void spn_applet_client_class_init(SpnAppletClientClass *klass)
 static void spn_applet_client_init(SpnAppletClient *self)
 {
     self->daemon = SPN_APPLET_DAEMON_UNKNOWN;
+    self->life = g_cancellable_new();
 }

@@ -21,6 +21,13 @@ G_DECLARE_FINAL_TYPE(SpnAppletClient, spn_applet_client, SPN, APPLET_CLIENT, GOb
 SpnAppletClient *spn_applet_client_new(GBusType bus_type);
 
 SpnAppletDaemon spn_applet_client_get_daemon(SpnAppletClient *self);
+
+/* Why D-Bus activation could not start the daemon, in its own words (`spotnowd --check-config`
+ * run from @daemon_path, as set below), "" when it gave none; NULL unless a start failed. While
+ * it is set the client tries again every 2 s once the check passes, so fixing config.ini is
+ * enough. */
+const char *spn_applet_client_get_start_failure(SpnAppletClient *self);
+void spn_applet_client_set_daemon_path(SpnAppletClient *self, const char *daemon_path);
 /* Borrowed; NULL until read. */
 GVariant *spn_applet_client_get_snapshot(SpnAppletClient *self);
 GVariant *spn_applet_client_get_status(SpnAppletClient *self);
@@ -43,5 +50,13 @@ void spn_applet_client_begin_sign_in(SpnAppletClient *self, GAsyncReadyCallback 
                                      gpointer user_data);
 char *spn_applet_client_begin_sign_in_finish(SpnAppletClient *self, GAsyncResult *result,
                                              GError **error);
+
+/* Play, Pause, Next or Previous (@method, as the interface names it). Fails with the daemon's
+ * error (io.github.spotnow.Error.NotSupported says why control is off) or
+ * G_IO_ERROR_NOT_CONNECTED. */
+void spn_applet_client_control(SpnAppletClient *self, const char *method,
+                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean spn_applet_client_control_finish(SpnAppletClient *self, GAsyncResult *result,
+                                          GError **error);
 
 G_END_DECLS

@@ -123,13 +123,13 @@ static char *quota_warning(GVariant *status, gint64 now_ms)
         lookup_count(status, "requestsInWindow", &used) && used >= budget) {
         gint64 window_ms = 0;
         lookup_count(status, "budgetWindowMs", &window_ms);
-        gint64 hours = MAX(window_ms / 3600000, 1);
+        g_autofree char *limit = g_strdup_printf("%" G_GINT64_FORMAT, budget);
+        g_autofree char *hours = g_strdup_printf("%" G_GINT64_FORMAT, MAX(window_ms / 3600000, 1));
         return g_strdup_printf(
             /* TRANSLATORS: the request budget is spent: requests allowed, then hours */
-            _("spotnow used its request budget (%" G_GINT64_FORMAT " in %" G_GINT64_FORMAT
-              " h).\nUpdates resume as older requests leave that window; until then this is "
-              "the last known state."),
-            budget, hours);
+            _("spotnow used its request budget (%s in %s h).\nUpdates resume as older requests "
+              "leave that window; until then this is the last known state."),
+            limit, hours);
     }
     return NULL;
 }
@@ -214,7 +214,10 @@ static void build_item(SpnAppletView *view, const Snapshot *s)
         set_texts(view, _("Last played"), s->track_name, subtitle, NULL);
         view->art_dimmed = TRUE;
     }
-    view->track_url = g_strdup(s->track_url);
+    /* The daemon's URL comes from Spotify: only a web page is opened, never file:, a custom
+     * scheme handler or javascript:. */
+    if (s->track_url != NULL && g_ascii_strncasecmp(s->track_url, "https://", 8) == 0)
+        view->track_url = g_strdup(s->track_url);
     view->art_file = g_strdup(s->album_art_file);
     view->art_expected = view->art_file == NULL && *s->album_art != '\0';
     view->show_progress = s->duration_ms > 0;
@@ -274,6 +277,20 @@ SpnAppletView *spn_applet_view_new(SpnAppletDaemon daemon, GVariant *snapshot, G
     return view;
 }
 
+void spn_applet_view_set_start_failure(SpnAppletView *view, const char *reason)
+{
+    if (view->mode != SPN_APPLET_MODE_NO_DAEMON || reason == NULL)
+        return;
+    g_free(view->title);
+    g_free(view->subtitle);
+    g_free(view->help);
+    view->title = g_strdup(_("spotnowd failed to start"));
+    view->subtitle = g_strdup(*reason != '\0' ? reason : _("Its log says why"));
+    view->help =
+        g_strdup(_("Fix the configuration; this window starts the daemon again by "
+                   "itself once it can run."));
+}
+
 void spn_applet_view_free(SpnAppletView *view)
 {
     if (view == NULL)
@@ -306,6 +323,19 @@ guint spn_applet_view_next_tick_ms(const SpnAppletView *view, gint64 now_ms)
     /* Wake just past the next whole second of elapsed time, so the label never lags a tick. */
     gint64 delay = 1000 - (progress % 1000) + 5;
     return (guint)MIN(delay, view->duration_ms - progress + 5);
+}
+
+char *spn_applet_control_reason(SpnAppletDaemon daemon, GVariant *status, const char *refusal)
+{
+    if (daemon != SPN_APPLET_DAEMON_PRESENT)
+        return g_strdup(_("Control needs spotnowd running"));
+    g_autofree char *auth = status != NULL ? lookup_string(status, "authState", "") : g_strdup("");
+    if (!g_str_equal(auth, "signed-in"))
+        return g_strdup(_("Control needs you signed in to Spotify"));
+    if (refusal != NULL && *refusal != '\0')
+        /* TRANSLATORS: %s is the daemon's reason, e.g. Spotify refused control (Premium) */
+        return g_strdup_printf(_("Control is off until you sign in again: %s"), refusal);
+    return NULL;
 }
 
 char *spn_applet_format_time(gint64 ms)

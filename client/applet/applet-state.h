@@ -32,7 +32,7 @@ typedef struct {
     char *title;     /* never NULL */
     char *subtitle;  /* never NULL; "" hides it */
     char *help;      /* longer explanation for a tooltip or popover; never NULL, may be "" */
-    char *track_url; /* NULL: the title is not a link and there is nothing to copy */
+    char *track_url; /* NULL: the title is not a link and there is nothing to copy; https only */
     char *art_file;  /* NULL: the placeholder icon */
     gboolean art_dimmed;
     gboolean art_expected; /* an image URL without its cached file yet: the daemon is fetching */
@@ -52,6 +52,10 @@ typedef struct {
 SpnAppletView *spn_applet_view_new(SpnAppletDaemon daemon, GVariant *snapshot, GVariant *status,
                                    const char *daemon_path, gint64 now_ms);
 void spn_applet_view_free(SpnAppletView *view);
+
+/* A daemon that D-Bus activation could not start: "spotnowd failed to start" with @reason (its
+ * own words, "" when unknown) instead of "not running". Changes only a NO_DAEMON view. */
+void spn_applet_view_set_start_failure(SpnAppletView *view, const char *reason);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpnAppletView, spn_applet_view_free)
 
 /* min(duration, progress + (now − fetchedAt)) while ticking, else the progress as fetched. */
@@ -60,6 +64,11 @@ gint64 spn_applet_view_progress(const SpnAppletView *view, gint64 now_ms);
 /* Milliseconds until the elapsed time shown changes, or 0 when it will not (not ticking, or at
  * the end): the window's timer sleeps exactly that long, and not at all when paused. */
 guint spn_applet_view_next_tick_ms(const SpnAppletView *view, gint64 now_ms);
+
+/* Why the menu's Play/Pause, Next and Previous are greyed out, or NULL when they work: no
+ * daemon, not signed in, or @refusal (the daemon's reason from a refused command, kept until
+ * the next sign-in: Spotify's PREMIUM_REQUIRED turns control off until then). */
+char *spn_applet_control_reason(SpnAppletDaemon daemon, GVariant *status, const char *refusal);
 
 /* "3:07", or "1:02:03" from an hour on. */
 char *spn_applet_format_time(gint64 ms);

@@ -8,6 +8,7 @@
 
 #include "applet-art.h"
 #include "applet-capture.h"
+#include "applet-control.h"
 #include "applet-settings.h"
 #include "applet-state.h"
 #include "signin-start.h"
@@ -49,6 +50,7 @@ struct _SpnAppletWindow {
     GtkWidget *context_menu;
 
     SpnAppletClient *client;
+    SpnAppletControl *control; /* the menu's Play/Pause, Next, Previous */
     SpnAppletView *view;
     SpnAppletWindowOptions options;
     char *daemon_path;
@@ -317,7 +319,9 @@ static void on_client_updated(SpnAppletClient *client, gpointer user_data)
     self->view = spn_applet_view_new(
         spn_applet_client_get_daemon(client), spn_applet_client_get_snapshot(client),
         spn_applet_client_get_status(client), self->daemon_path, now_ms());
+    spn_applet_view_set_start_failure(self->view, spn_applet_client_get_start_failure(client));
     show_view(self);
+    spn_applet_control_update(self->control);
     update_art_grace(self);
     update_tick_timer(self);
     update_heartbeat(self);
@@ -559,6 +563,7 @@ void spn_applet_window_describe(SpnAppletWindow *self, GString *out)
     g_string_append_printf(out, "timer heartbeat\t%s\n", self->heartbeat_source ? "on" : "off");
     g_string_append_printf(out, "size\t%d %d\n", gtk_widget_get_width(GTK_WIDGET(self)),
                            gtk_widget_get_height(GTK_WIDGET(self)));
+    spn_applet_control_describe(self->control, out);
     spn_applet_describe(GTK_WIDGET(self), out);
 }
 
@@ -605,6 +610,7 @@ static void spn_applet_window_dispose(GObject *object)
     g_clear_object(&self->art_cancellable);
     if (self->client != NULL)
         g_signal_handlers_disconnect_by_data(self->client, self);
+    g_clear_pointer(&self->control, spn_applet_control_free);
     g_clear_object(&self->client);
     g_clear_pointer(&self->context_menu, gtk_widget_unparent);
     gtk_widget_dispose_template(GTK_WIDGET(self), SPN_TYPE_APPLET_WINDOW);
@@ -704,6 +710,7 @@ SpnAppletWindow *spn_applet_window_new(GtkApplication *application, SpnAppletCli
     self->daemon_path = g_strdup(options->daemon_path);
     self->options.daemon_path = self->daemon_path;
     self->client = g_object_ref(client);
+    self->control = spn_applet_control_new(G_ACTION_MAP(self), G_MENU(self->menu_model), client);
 
     SpnAppletGeometry geometry = {SPN_APPLET_DEFAULT_WIDTH, SPN_APPLET_DEFAULT_HEIGHT, FALSE};
     if (options->remember_geometry)

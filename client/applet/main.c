@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "applet-capture.h"
 #include "applet-client.h"
@@ -93,6 +94,9 @@ static void run_command(Applet *applet, const char *command)
     } else if (g_str_equal(command, "sign-in")) {
         /* As a click on "Open Spotify's sign-in page" does. */
         g_action_group_activate_action(G_ACTION_GROUP(window), "sign-in", NULL);
+    } else if (g_str_has_prefix(command, "action ")) {
+        /* As a click on a menu item does: "action play-pause". */
+        g_action_group_activate_action(G_ACTION_GROUP(window), command + strlen("action "), NULL);
     } else if (g_str_equal(command, "describe")) {
         g_autoptr(GString) out = g_string_new(NULL);
         spn_applet_window_describe(applet->window, out);
@@ -224,6 +228,10 @@ static void on_startup(GApplication *app, gpointer user_data)
                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
     applet->client =
         spn_applet_client_new(applet->system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION);
+    /* As spotnow does: $SPOTNOWD (a build tree, a test), else the installed daemon. */
+    const char *daemon = g_getenv("SPOTNOWD");
+    spn_applet_client_set_daemon_path(applet->client,
+                                      daemon != NULL && *daemon != '\0' ? daemon : SPOTNOWD_PATH);
 }
 
 static int on_handle_local_options(GApplication *app, GVariantDict *options, gpointer user_data)

@@ -215,6 +215,57 @@ static void test_warning(void)
     g_assert_null(fine->warning);
 }
 
+/* A daemon activation could not start says so, with its reason (issue 13 A1). */
+static void test_start_failure(void)
+{
+    g_autoptr(SpnAppletView) view =
+        spn_applet_view_new(SPN_APPLET_DAEMON_ABSENT, NULL, NULL, DAEMON_PATH, NOW);
+    spn_applet_view_set_start_failure(view, "/c/config.ini: [polling] fresh-playing-s: bad");
+    g_assert_cmpint(view->mode, ==, SPN_APPLET_MODE_NO_DAEMON);
+    g_assert_cmpstr(view->title, ==, "spotnowd failed to start");
+    g_assert_cmpstr(view->subtitle, ==, "/c/config.ini: [polling] fresh-playing-s: bad");
+    /* Not running, and never started: as before. */
+    g_autoptr(SpnAppletView) plain =
+        spn_applet_view_new(SPN_APPLET_DAEMON_ABSENT, NULL, NULL, DAEMON_PATH, NOW);
+    spn_applet_view_set_start_failure(plain, NULL);
+    g_assert_cmpstr(plain->title, ==, "spotnowd is not running");
+}
+
+/* Only an https trackUrl becomes a link (issue 13 B7): never file:, javascript: or a handler. */
+static void test_track_url_https_only(void)
+{
+    static const char *const refused[] = {"file:///etc/passwd", "javascript:alert(1)",
+                                          "spotify:track:x", "http://open.spotify.com/track/x"};
+    for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+        g_autoptr(GVariant) snapshot = from_wire(g_variant_new_parsed(
+            "{'isPlaying': <true>, 'trackName': <'T'>, 'artistName': <'A'>, 'itemType': "
+            "<'track'>, 'trackUrl': <%s>}",
+            refused[i]));
+        g_autoptr(GVariant) st = signed_in();
+        g_autoptr(SpnAppletView) view = view_of(snapshot, st);
+        g_assert_null(view->track_url);
+    }
+    g_autoptr(GVariant) snapshot = track(TRUE, "track");
+    g_autoptr(GVariant) st = signed_in();
+    g_autoptr(SpnAppletView) view = view_of(snapshot, st);
+    g_assert_cmpstr(view->track_url, ==, "https://open.spotify.com/track/x");
+}
+
+/* Why the menu's playback items are greyed out. */
+static void test_control_reason(void)
+{
+    g_autoptr(GVariant) in = signed_in();
+    g_autoptr(GVariant) out = status("signed-out", "", 0);
+    g_assert_null(spn_applet_control_reason(SPN_APPLET_DAEMON_PRESENT, in, NULL));
+    g_autofree char *absent = spn_applet_control_reason(SPN_APPLET_DAEMON_ABSENT, NULL, NULL);
+    g_assert_cmpstr(absent, ==, "Control needs spotnowd running");
+    g_autofree char *signed_out = spn_applet_control_reason(SPN_APPLET_DAEMON_PRESENT, out, NULL);
+    g_assert_cmpstr(signed_out, ==, "Control needs you signed in to Spotify");
+    g_autofree char *refused =
+        spn_applet_control_reason(SPN_APPLET_DAEMON_PRESENT, in, "control needs Premium");
+    g_assert_cmpstr(refused, ==, "Control is off until you sign in again: control needs Premium");
+}
+
 /* The quota or the request budget holding polling back: a quiet notice with the time. */
 static void test_quota_warning(void)
 {
@@ -323,6 +374,9 @@ int main(int argc, char **argv)
     g_test_add_func("/applet-state/signed-out", test_signed_out);
     g_test_add_func("/applet-state/warning", test_warning);
     g_test_add_func("/applet-state/quota-warning", test_quota_warning);
+    g_test_add_func("/applet-state/track-url-https-only", test_track_url_https_only);
+    g_test_add_func("/applet-state/control-reason", test_control_reason);
+    g_test_add_func("/applet-state/start-failure", test_start_failure);
     g_test_add_func("/applet-state/progress-ticks-from-fetched-at",
                     test_progress_ticks_from_fetched_at);
     g_test_add_func("/applet-state/format-time", test_format_time);

@@ -43,6 +43,23 @@ static void test_seek_refuses(void)
     g_assert_false(spn_args_parse_seek(NULL, &ms, &error));
     g_assert_error(error, SPN_ARGS_ERROR, SPN_ARGS_ERROR_SEEK);
     g_assert_nonnull(strstr(error->message, "+30"));
+
+    g_autoptr(GError) word_error = NULL;
+    g_assert_false(spn_args_parse_seek("abc", &ms, &word_error));
+    g_assert_cmpstr(word_error->message, ==,
+                    "“abc” is not a number of seconds; seek needs an offset such as +30 or -10");
+}
+
+static void test_suggest(void)
+{
+    static const char *const verbs[] = {"now",   "fresh",  "status", "login",    "logout", "play",
+                                        "pause", "toggle", "next",   "previous", "seek",   NULL};
+    g_assert_cmpstr(spn_args_suggest("stauts", verbs), ==, "status");
+    g_assert_cmpstr(spn_args_suggest("stats", verbs), ==, "status");
+    g_assert_cmpstr(spn_args_suggest("Pause", verbs), ==, "pause");
+    g_assert_cmpstr(spn_args_suggest("prev", verbs), ==, NULL);
+    g_assert_cmpstr(spn_args_suggest("previos", verbs), ==, "previous");
+    g_assert_null(spn_args_suggest("xyzzy", verbs));
 }
 
 static GPtrArray *make_args(const char *const *words)
@@ -80,6 +97,10 @@ static void test_split(void)
         {{"seek", "--wait", "-10", NULL}, "seek", "-10", "spotnow seek --wait"},
         {{"seek", "10", "20", NULL}, "seek", "10", "spotnow seek 20"},
         {{"seek", "-x", NULL}, "seek", NULL, "spotnow seek -x"},
+        /* A word is the offset (then "not a number"), and "--" ends the options. */
+        {{"seek", "abc", NULL}, "seek", "abc", "spotnow seek"},
+        {{"seek", "--", "-10", NULL}, "seek", "-10", "spotnow seek"},
+        {{"seek", "--wait", "--", "-x", NULL}, "seek", "-x", "spotnow seek --wait"},
         {{"--format", "{{ title }}", "now", NULL}, "now", NULL, "spotnow --format {{ title }} now"},
         {{"-f", "now", NULL}, NULL, NULL, "spotnow -f now"},
         {{"--json", "--follow", NULL}, NULL, NULL, "spotnow --json --follow"},
@@ -122,6 +143,7 @@ int main(int argc, char **argv)
     g_test_add_func("/args/seek-offsets", test_seek_offsets);
     g_test_add_func("/args/seek-refuses", test_seek_refuses);
     g_test_add_func("/args/split", test_split);
+    g_test_add_func("/args/suggest", test_suggest);
     g_test_add_func("/args/control-methods", test_control_methods);
     return g_test_run();
 }

@@ -302,6 +302,62 @@ static void test_control_characters(void)
     g_assert_cmpstr(line, ==, "⏸ A B — T[31mitle (last played)");
 }
 
+static char *render_template(const char *source, GVariant *snapshot)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SpnTemplate) tmpl = spn_template_compile(source, &error);
+    g_assert_no_error(error);
+    g_autoptr(GVariant) variables = spn_render_variables(snapshot, FETCHED_AT);
+    char *text = spn_template_render_dict(tmpl, variables, &error);
+    g_assert_no_error(error);
+    return text;
+}
+
+/* Templates print what playerctl prints for the same player (issue 13 A11). */
+static void test_playerctl_templates(void)
+{
+    g_autoptr(GVariant) track = g_variant_ref_sink(g_variant_new_parsed(
+        "{'isPlaying': <true>, 'itemType': <'track'>, 'trackName': <'Bohemian Rhapsody'>, "
+        "'artistName': <'Queen'>, 'albumName': <'A Night at the Opera'>, "
+        "'trackId': <'7tFiyTwD0nx5a1eklYtX2J'>, 'progressMs': <int64 83000>, "
+        "'durationMs': <int64 225000>, 'fetchedAt': <int64 1700000000000>}"));
+    g_autofree char *id = render_template("{{ mpris:trackid }}", track);
+    g_assert_cmpstr(id, ==, "/io/github/spotnow/track/7tFiyTwD0nx5a1eklYtX2J");
+    g_autofree char *whole = render_template("{{ trunc(title, -1) }}", track);
+    g_assert_cmpstr(whole, ==, "Bohemian Rhapsody");
+    g_autofree char *cut = render_template("{{ trunc(title, 3) }}", track);
+    g_assert_cmpstr(cut, ==, "Boh…");
+    g_autofree char *negative = render_template("{{ duration(-5) }}", track);
+    g_assert_cmpstr(negative, ==, "0:00");
+    g_autofree char *minus_a_minute = render_template("{{ duration(-61000000) }}", track);
+    g_assert_cmpstr(minus_a_minute, ==, "-1:01");
+
+    g_autoptr(GVariant) ad = g_variant_ref_sink(
+        g_variant_new_parsed("{'isPlaying': <false>, 'itemType': <'ad'>, 'trackId': <'x'>}"));
+    g_autofree char *no_track = render_template("{{ mpris:trackid }}", ad);
+    g_assert_cmpstr(no_track, ==, "/org/mpris/MediaPlayer2/TrackList/NoTrack");
+    g_autoptr(GVariant) local = g_variant_ref_sink(g_variant_new_parsed(
+        "{'isPlaying': <true>, 'itemType': <'track'>, 'trackName': <'Demo'>, 'artistName': "
+        "<'Me'>, 'albumName': <'Tapes'>}"));
+    g_autofree char *local_id = render_template("{{ mpris:trackid }}", local);
+    g_assert_true(g_str_has_prefix(local_id, "/io/github/spotnow/local/"));
+    g_assert_cmpuint(strlen(local_id), ==, strlen("/io/github/spotnow/local/") + 40);
+}
+
+/* i3blocks with markup=pango reads markup: Spotify's names are escaped (issue 13 B7). */
+static void test_i3blocks_escaped(void)
+{
+    g_autoptr(GVariant) snapshot = g_variant_ref_sink(g_variant_new_parsed(
+        "{'isPlaying': <false>, 'itemType': <'track'>, 'trackName': <\"<span size='99999'>\">, "
+        "'artistName': <'Tom & Jerry'>}"));
+    g_autofree char *blocks = render(SPN_OUTPUT_I3BLOCKS, FALSE, snapshot, NULL, FETCHED_AT);
+    g_assert_cmpstr(blocks, ==,
+                    "⏸ Tom &amp; Jerry — &lt;span size=&apos;99999&apos;&gt; (last played)\n"
+                    "Tom… — &lt;span size=&apos;99999&apos;&gt;\n#A0A0A0");
+    g_autofree char *persist = render(SPN_OUTPUT_I3BLOCKS, TRUE, snapshot, NULL, FETCHED_AT);
+    g_assert_cmpstr(persist, ==, "⏸ Tom &amp; Jerry — &lt;span size=&apos;99999&apos;&gt;");
+}
+
 int main(int argc, char **argv)
 {
     g_setenv("TZ", "UTC", TRUE);
@@ -317,5 +373,7 @@ int main(int argc, char **argv)
     g_test_add_func("/render-notice/long-titles", test_long_titles);
     g_test_add_func("/render-notice/ad", test_ad_consistent);
     g_test_add_func("/render-notice/control-characters", test_control_characters);
+    g_test_add_func("/render-notice/playerctl-templates", test_playerctl_templates);
+    g_test_add_func("/render-notice/i3blocks-escaped", test_i3blocks_escaped);
     return g_test_run();
 }

@@ -156,9 +156,11 @@ static void test_functions(void)
         {"{{ trunc(title, 5) }}", "Ærøsk…"},
         {"{{ trunc(title, 100) }}", "Ærøskøbing — Ü <&>"},
         {"{{ trunc(title, 0) }}", "…"},
-        /* Below glong's range: no undefined conversion (the fuzzer found it), just nothing. */
-        {"{{ trunc(title, -3) }}", "…"},
-        {"{{ trunc(title, -99999999999999999999999999999) }}", "…"},
+        /* Negative: the whole text, as playerctl prints it; below glong's range too, with no
+         * undefined conversion (the fuzzer found it). */
+        {"{{ trunc(title, -1) }}", "Ærøskøbing — Ü <&>"},
+        {"{{ trunc(title, -3) }}", "Ærøskøbing — Ü <&>"},
+        {"{{ trunc(title, -99999999999999999999999999999) }}", "Ærøskøbing — Ü <&>"},
         {"{{ trunc(title, 2.7) }}", "Ær…"},
         {"{{ trunc(nope, 3) }}", ""},
         {"{{ trunc(\"abc\", 5) }}", "abc"},
@@ -230,6 +232,8 @@ static void test_format_duration(void)
         {G_GINT64_CONSTANT(3600000000), "1:00:00"},
         {G_GINT64_CONSTANT(36000000000), "10:00:00"},
         {-5000000, "-0:05"},
+        {-5, "0:00"}, /* playerctl's duration(-5) */
+        {-999999, "0:00"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *out = spn_template_format_duration(cases[i].us);

@@ -92,7 +92,7 @@ class FailedStart(CliTestCase):
                             XDG_CONFIG_HOME=self.home_config)
 
     def test_one_shot_says_failed_to_start_and_why(self):
-        for args in ([], ["status"]):
+        for args in ([], ["status"], ["pause"], ["login"], ["logout"]):
             result = self.spotnow(*args, env=self.env())
             self.assertExit(result, 3)
             self.assertEqual(result.stdout, "")

@@ -363,8 +363,10 @@ class Control(CliTestCase):
 
     def test_bad_seek_arguments(self):
         for args, message in ((["seek"], "seek needs an offset in seconds, such as +30 or -10"),
-                              (["seek", "abc"], "unexpected argument “abc”"),
-                              (["seek", "1e3"], "unexpected argument “1e3”"),
+                              (["seek", "abc"], "“abc” is not a number of seconds; seek needs "
+                                                "an offset such as +30 or -10"),
+                              (["seek", "1e3"], "“1e3” is not a number of seconds; seek needs "
+                                                "an offset such as +30 or -10"),
                               (["seek", "+90000"], "seek moves at most 86400 seconds either way"),
                               (["seek", "5", "6"], "unexpected argument “6”"),
                               (["pause", "now"], "unexpected argument “now”")):

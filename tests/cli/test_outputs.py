@@ -361,6 +361,16 @@ class NoDaemon(Outputs):
             self.assertIn(words, result.stderr)
         self.assertNotIn("X11", result.stderr)
 
+    def test_usage_mistakes_say_what_to_do(self):
+        result = self.spotnow("stauts")
+        self.assertExit(result, 2)
+        self.assertIn("unknown command “stauts” (did you mean “status”?)", result.stderr)
+        result = self.spotnow("seek", "abc")
+        self.assertExit(result, 2)
+        self.assertIn("“abc” is not a number of seconds", result.stderr)
+        # "--" ends the options: the offset may start with a dash; here the daemon is missing.
+        self.assertExit(self.spotnow("seek", "--", "-10"), 3)
+
     def test_hint_names_the_real_daemon(self):
         result = self.spotnow()
         self.assertIn(f"or run “{os.environ['SPOTNOWD']}”.", result.stderr)

@@ -76,7 +76,7 @@ class German(InstallTestCase):
         result = self.run_installed("bindir", "spotnow", "--format", "{{trunc(title)}}")
         self.assertEqual(result.returncode, EXIT_USAGE, result.stderr)
         self.assertEqual(result.stderr.splitlines()[0],
-                         "spotnow: Vorlage: Spalte 3: ‘trunc’ erwartet 2 Argumente, nicht 1")
+                         "spotnow: Vorlage: Spalte 3: ‚trunc‘ erwartet 2 Argumente, nicht 1")
 
     def test_cli_daemon_not_running(self):
         # A session bus that cannot start the daemon: the user is told how to, in German.
@@ -84,8 +84,9 @@ class German(InstallTestCase):
         result = bus.spotnow(language="de")
         self.assertEqual(result.returncode, EXIT_UNREACHABLE, result.stderr)
         self.assertEqual(result.stdout, "")
+        daemon = self.tree.path("libexecdir", "spotnowd")
         self.assertIn("spotnow: Der spotnow-Dienst läuft nicht; starten Sie ihn mit "
-                      "„systemctl --user start spotnowd“ oder führen Sie „spotnowd“ aus.",
+                      f"„systemctl --user start spotnowd“ oder führen Sie „{daemon}“ aus.",
                       result.stderr)
 
     def test_cli_with_the_daemon(self):
