@@ -1,0 +1,178 @@
+"""spotnow-web against the real daemon: tests/integration/harness.py's bus, fake Spotify and
+spotnowd, plus the real spotnow-web on a reserved loopback port, and a raw HTTP client (so
+every header and status is exactly what went over the wire)."""
+
+import configparser
+import http.client
+import json
+import os
+import socket
+import subprocess
+import time
+
+from harness import SpotnowTestCase, free_port, main  # noqa: F401
+
+
+class WebTestCase(SpotnowTestCase):
+    web = {}            # [web] keys for the config
+    start_web = True
+
+    def setUp(self):
+        super().setUp()
+        self.web_port = free_port()
+        self.web_proc = None
+        if self.start_web:
+            self.start_web_server()
+
+    def tearDown(self):
+        problems = self.stop_web_server()
+        super().tearDown()
+        self.assertEqual(problems, [], "spotnow-web did not end cleanly")
+
+    def write_config(self, **overrides):
+        super().write_config(**overrides)
+        if self.web:
+            cfg = configparser.ConfigParser()
+            cfg.optionxform = str
+            cfg.read(self.config_path)
+            cfg["web"] = dict(self.web)
+            with open(self.config_path, "w") as f:
+                cfg.write(f)
+
+    def start_web_server(self, extra_args=(), wait=True):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address,
+                   G_MESSAGES_DEBUG="all", GIO_USE_PROXY_RESOLVER="dummy")
+        self.web_log_path = os.path.join(self.workdir, f"spotnow-web-{time.time():.3f}.log")
+        self.web_log = open(self.web_log_path, "w")
+        self.web_proc = subprocess.Popen(
+            [os.environ["SPOTNOW_WEB"], "--config", self.config_path,
+             "--listen", f"127.0.0.1:{self.web_port}", *extra_args],
+            env=env, stdout=self.web_log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_for(lambda: self.web_answers(), timeout=10, what="spotnow-web listening")
+
+    def stop_web_server(self):
+        problems = []
+        if self.web_proc is None:
+            return problems
+        if self.web_proc.poll() is None:
+            self.web_proc.terminate()
+            try:
+                self.web_proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.web_proc.kill()
+                self.web_proc.wait()
+            if self.web_proc.returncode != 0:
+                problems.append(f"spotnow-web: exit status {self.web_proc.returncode}")
+        else:
+            problems.append(f"spotnow-web died: exit status {self.web_proc.returncode}")
+        self.web_log.close()
+        with open(self.web_log_path, errors="replace") as f:
+            for line in f:
+                if "CRITICAL" in line or "MEMORY" in line or "Sanitizer" in line:
+                    problems.append(line.strip())
+        self.web_proc = None
+        return problems
+
+    def web_output(self):
+        with open(self.web_log_path, errors="replace") as f:
+            return f.read()
+
+    def web_answers(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.web_port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def request(self, method, path, headers=None, body=None, timeout=10):
+        """(status, headers as a dict with lower-case names, body bytes)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.web_port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            reply = conn.getresponse()
+            data = reply.read()
+            return reply.status, {k.lower(): v for k, v in reply.getheaders()}, data
+        finally:
+            conn.close()
+
+    def get_json(self, path="/api/now-playing", headers=None):
+        status, hdrs, body = self.request("GET", path, headers)
+        return status, hdrs, (json.loads(body) if body else None)
+
+    def wait_for_json(self, predicate, timeout=10.0, what="/api/now-playing"):
+        def check():
+            status, _, doc = self.get_json()
+            return doc if status == 200 and predicate(doc) else None
+        return self.wait_for(check, timeout, what)
+
+    def viewers(self):
+        return self.status()["viewers"]
+
+
+class EventStream:
+    """One GET /api/events, read line by line from a raw socket (no buffering in between)."""
+
+    def __init__(self, port, headers=None, timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        lines = ["GET /api/events HTTP/1.1", f"Host: 127.0.0.1:{port}",
+                 "Accept: text/event-stream"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.file = self.sock.makefile("rb")
+        status_line = self.file.readline().decode()
+        self.status = int(status_line.split()[1])
+        self.headers = {}
+        while True:
+            line = self.file.readline().decode().rstrip("\r\n")
+            if not line:
+                break
+            name, _, value = line.partition(":")
+            self.headers[name.strip().lower()] = value.strip()
+        self.chunked = self.headers.get("transfer-encoding") == "chunked"
+        self.buffer = b""
+
+    def _read_more(self):
+        if self.chunked:
+            size_line = self.file.readline()
+            if not size_line:
+                raise EOFError("stream closed")
+            size = int(size_line.strip() or b"0", 16)
+            if size == 0:
+                raise EOFError("stream ended")
+            data = self.file.read(size)
+            self.file.readline()
+        else:
+            data = self.file.read1(4096)
+            if not data:
+                raise EOFError("stream closed")
+        self.buffer += data
+
+    def next_block(self):
+        """The next SSE block (text up to a blank line)."""
+        while b"\n\n" not in self.buffer:
+            self._read_more()
+        block, _, self.buffer = self.buffer.partition(b"\n\n")
+        return block.decode()
+
+    def next_event(self):
+        """(id, event name, data) of the next event, skipping comments and retry hints."""
+        while True:
+            block = self.next_block()
+            fields = {}
+            for line in block.split("\n"):
+                if line.startswith(":"):
+                    continue
+                name, _, value = line.partition(":")
+                fields.setdefault(name, value[1:] if value.startswith(" ") else value)
+            if "data" in fields:
+                return int(fields.get("id", "0")), fields.get("event", "message"), \
+                    json.loads(fields["data"])
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
