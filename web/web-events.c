@@ -7,6 +7,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* Chunks a stream may have waiting for a client that does not read: past it the stream is
+ * dropped rather than queued forever. The keep-alive alone takes 16 minutes to get there. */
+#define MAX_QUEUED_CHUNKS 64
+
 /* Tells EventSource how long to wait before reconnecting after the stream drops. */
 #define RETRY_MS 2000
 
@@ -15,6 +19,7 @@ typedef struct {
     SoupServerMessage *msg; /* owned */
     GSource *watch;         /* the client's socket: readable means closed (or misbehaving) */
     GList link;             /* in owner->streams; data = this */
+    guint queued;           /* chunks appended and not yet written */
     gboolean closing;
 } Stream;
 
@@ -41,12 +46,37 @@ static void count_changed(SpnWebEvents *self)
         self->count_func(self->streams.length, self->user_data);
 }
 
+static void stream_end(Stream *stream)
+{
+    stream->closing = TRUE;
+    soup_message_body_complete(soup_server_message_get_response_body(stream->msg));
+    soup_server_message_unpause(stream->msg);
+    /* If libsoup still has bytes to write to a dead peer it fails and finishes the message;
+     * shutting the read side down makes sure it does not wait for another request. */
+    GSocket *socket = soup_server_message_get_socket(stream->msg);
+    if (socket != NULL)
+        g_socket_shutdown(socket, TRUE, FALSE, NULL);
+}
+
 static void send_bytes(Stream *stream, GBytes *bytes)
 {
     if (stream->closing)
         return;
+    if (stream->queued >= MAX_QUEUED_CHUNKS) {
+        g_debug("an event stream's client reads nothing: dropping it");
+        stream_end(stream);
+        return;
+    }
+    stream->queued++;
     soup_message_body_append_bytes(soup_server_message_get_response_body(stream->msg), bytes);
     soup_server_message_unpause(stream->msg);
+}
+
+static void on_wrote_chunk(SoupServerMessage *msg, gpointer user_data)
+{
+    Stream *stream = user_data;
+    if (stream->queued > 0)
+        stream->queued--;
 }
 
 /* Forget @stream; the message is finished or about to be. */
@@ -76,13 +106,8 @@ static gboolean on_socket_readable(GSocket *socket, GIOCondition condition, gpoi
     Stream *stream = user_data;
     g_source_unref(stream->watch);
     stream->watch = NULL;
-    stream->closing = TRUE;
     g_debug("an event stream's client went away");
-    soup_message_body_complete(soup_server_message_get_response_body(stream->msg));
-    soup_server_message_unpause(stream->msg);
-    /* If libsoup still has bytes to write to a dead peer it fails and finishes the message;
-     * shutting the read side down makes sure it does not wait for another request. */
-    g_socket_shutdown(socket, TRUE, FALSE, NULL);
+    stream_end(stream);
     return G_SOURCE_REMOVE;
 }
 
@@ -126,6 +151,7 @@ gboolean spn_web_events_open(SpnWebEvents *self, SoupServerMessage *msg, GBytes 
     stream->link.data = stream;
     g_queue_push_tail_link(&self->streams, &stream->link);
     g_signal_connect(msg, "finished", G_CALLBACK(on_finished), stream);
+    g_signal_connect(msg, "wrote-chunk", G_CALLBACK(on_wrote_chunk), stream);
 
     GSocket *socket = soup_server_message_get_socket(msg);
     if (socket != NULL) {
@@ -136,11 +162,14 @@ gboolean spn_web_events_open(SpnWebEvents *self, SoupServerMessage *msg, GBytes 
 
     g_autofree char *hello = g_strdup_printf("retry: %d\n\n", RETRY_MS);
     soup_message_body_append(body, SOUP_MEMORY_COPY, hello, strlen(hello));
+    stream->queued++;
     gboolean has_id = FALSE;
     guint64 last_id = parse_last_event_id(msg, &has_id);
     /* A reconnecting EventSource sends the last id it saw: no need to repeat that event. */
-    if (current != NULL && !(has_id && last_id == current_id))
+    if (current != NULL && !(has_id && last_id == current_id)) {
         soup_message_body_append_bytes(body, current);
+        stream->queued++;
+    }
     count_changed(self);
     return TRUE;
 }

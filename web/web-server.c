@@ -172,7 +172,9 @@ static void serve_now_playing(SpnWebServer *self, SoupServerMessage *msg)
         respond_no_daemon(msg);
         return;
     }
-    spn_web_daemon_touch(self->daemon);
+    /* A visitor's GET is a viewer; a HEAD is a health check or a cache's revalidation. */
+    if (soup_server_message_get_method(msg) == SOUP_METHOD_GET)
+        spn_web_daemon_touch(self->daemon);
     respond_bytes(msg, "application/json", self->json, self->etag, JSON_CACHE_CONTROL);
 }
 
@@ -243,7 +245,8 @@ static void serve_card(SpnWebServer *self, SoupServerMessage *msg, GHashTable *q
         respond_no_daemon(msg);
         return;
     }
-    spn_web_daemon_touch(self->daemon);
+    if (soup_server_message_get_method(msg) == SOUP_METHOD_GET)
+        spn_web_daemon_touch(self->daemon);
     GBytes *art = NULL;
     const char *item_type = NULL;
     if (g_variant_lookup(self->view, SPN_KEY_ITEM_TYPE, "&s", &item_type) &&
@@ -379,6 +382,29 @@ static void refuse(SoupServerMessage *msg, guint status, const char *message)
                                  "close");
 }
 
+/* libsoup would read a body to its end before answering, and a chunked one need never end: the
+ * connection is taken over, answered and closed here instead. */
+static void refuse_body(SoupServerMessage *msg)
+{
+    static const char reply[] =
+        "HTTP/1.1 413 Content Too Large\r\n"
+        "Content-Type: application/json\r\n"
+        "Cache-Control: no-store\r\n"
+        "Connection: close\r\n"
+        "Content-Length: 43\r\n\r\n"
+        "{\"error\":\"request bodies are not accepted\"}";
+    G_STATIC_ASSERT(sizeof "{\"error\":\"request bodies are not accepted\"}" - 1 == 43);
+    g_autoptr(GIOStream) stream = soup_server_message_steal_connection(msg);
+    if (stream == NULL)
+        return;
+    g_autoptr(GError) error = NULL;
+    /* A small reply into an empty socket buffer: it does not block. */
+    if (!g_output_stream_write_all(g_io_stream_get_output_stream(stream), reply, sizeof reply - 1,
+                                   NULL, NULL, &error))
+        g_debug("cannot answer a request with a body: %s", error->message);
+    g_io_stream_close(stream, NULL, NULL);
+}
+
 static void handle_early(SoupServer *server, SoupServerMessage *msg, const char *path,
                          GHashTable *query, gpointer user_data)
 {
@@ -406,7 +432,7 @@ static void handle_early(SoupServer *server, SoupServerMessage *msg, const char 
     if (encoding == SOUP_ENCODING_CHUNKED ||
         (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
          soup_message_headers_get_content_length(request) > 0)) {
-        refuse(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "request bodies are not accepted");
+        refuse_body(msg);
         return;
     }
 }
@@ -483,7 +509,16 @@ SpnWebServer *spn_web_server_new(const SpnWebConfig *config, SpnWebDaemon *daemo
 
 gboolean spn_web_server_listen(SpnWebServer *self, GSocketAddress *address, GError **error)
 {
-    return soup_server_listen(self->server, address, 0, error);
+    g_autoptr(GSocket) socket = g_socket_new(g_socket_address_get_family(address),
+                                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+    if (socket == NULL)
+        return FALSE;
+    /* libsoup's own listen() keeps GLib's backlog of 10: a burst of visitors would wait
+     * seconds for SYN retries. */
+    g_socket_set_listen_backlog(socket, SPN_WEB_LISTEN_BACKLOG);
+    if (!g_socket_bind(socket, address, TRUE, error) || !g_socket_listen(socket, error))
+        return FALSE;
+    return soup_server_listen_socket(self->server, socket, 0, error);
 }
 
 gboolean spn_web_server_listen_socket(SpnWebServer *self, GSocket *socket, GError **error)

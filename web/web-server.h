@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 #define SPN_WEB_REQUEST_TIMEOUT_S 10
 /* Connections waiting for a request, at most; the oldest is closed past it. */
 #define SPN_WEB_MAX_PENDING 1024
+/* Connections the kernel may queue before we accept them (capped by net.core.somaxconn). */
+#define SPN_WEB_LISTEN_BACKLOG 4096
 
 typedef struct _SpnWebServer SpnWebServer;
 

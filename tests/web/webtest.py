@@ -50,6 +50,11 @@ class WebTestCase(SpotnowTestCase):
             env=env, stdout=self.web_log, stderr=subprocess.STDOUT)
         if wait:
             self.wait_for(lambda: self.web_answers(), timeout=10, what="spotnow-web listening")
+            if self.daemon is not None:
+                # HEAD: not a viewer heartbeat, so tests of presence start from none.
+                self.wait_for(lambda: self.request("HEAD", "/api/now-playing")[0] == 200,
+                              timeout=10,
+                              what="spotnow-web following spotnowd")
 
     def stop_web_server(self):
         problems = []
