@@ -8,9 +8,23 @@ import json
 import os
 import socket
 import subprocess
+import tempfile
 import time
 
-from harness import SpotnowTestCase, free_port, main  # noqa: F401
+from harness import MEMORY_ERROR, SpotnowTestCase, free_port, main  # noqa: F401
+
+# Work directories of their own name: on a machine shared with other test runs, a cleanup of
+# "spotnow-it-*" elsewhere must not take this run's files away mid-test (it did).
+_mkdtemp = tempfile.mkdtemp
+
+
+def _web_mkdtemp(suffix=None, prefix=None, dir=None):
+    if prefix == "spotnow-it-":
+        prefix = "spotnow-web-it-"
+    return _mkdtemp(suffix, prefix, dir)
+
+
+tempfile.mkdtemp = _web_mkdtemp
 
 
 class WebTestCase(SpotnowTestCase):
@@ -72,10 +86,13 @@ class WebTestCase(SpotnowTestCase):
         else:
             problems.append(f"spotnow-web died: exit status {self.web_proc.returncode}")
         self.web_log.close()
-        with open(self.web_log_path, errors="replace") as f:
-            for line in f:
-                if "CRITICAL" in line or "MEMORY" in line or "Sanitizer" in line:
-                    problems.append(line.strip())
+        try:
+            with open(self.web_log_path, errors="replace") as f:
+                for line in f:
+                    if MEMORY_ERROR.search(line) or "CRITICAL" in line:
+                        problems.append(line.strip())
+        except FileNotFoundError:
+            problems.append(f"{self.web_log_path} vanished")
         self.web_proc = None
         return problems
 
