@@ -282,7 +282,7 @@ static void serve_resource(SpnWebServer *self, SoupServerMessage *msg, const cha
     if (g_str_has_prefix(content_type, "text/html"))
         soup_message_headers_replace(soup_server_message_get_response_headers(msg),
                                      "Content-Security-Policy",
-                                     "default-src 'self'; img-src 'self' https: data:; "
+                                     "default-src 'self'; img-src * data:; "
                                      "style-src 'self' 'unsafe-inline'");
     respond_bytes(msg, content_type, bytes, etag, "no-cache");
 }

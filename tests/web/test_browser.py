@@ -62,7 +62,7 @@ class Browser(WebTestCase):
         for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--no-first-run", "--hide-scrollbars",
-                    f"--user-data-dir={self.profile}", "--window-size=640,360",
+                    f"--user-data-dir={self.profile}", "--window-size=720,300",
                     "--force-device-scale-factor=1"):
             options.add_argument(arg)
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -104,7 +104,8 @@ class Browser(WebTestCase):
         self.wait_for(lambda: self.viewers() == 1, 5, "the page as a viewer")
         self.pump(4)
         self.assertEqual(self.viewers(), 1)
-        self.keep_screenshot("web-page.png", self.driver.get_screenshot_as_png())
+        self.keep_screenshot("web-page.png", self.driver.find_element(
+            "css selector", "spotnow-now-playing").screenshot_as_png)
 
         self.driver.execute_script(RECORD_ARRIVALS)
         self.fake.timeline(NEXT)

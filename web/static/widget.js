@@ -62,6 +62,8 @@
           </div>
         </div>`;
       this.$ = (sel) => root.querySelector(sel);
+      // A cover that cannot load leaves the placeholder, not a broken image.
+      this.$(".cover").addEventListener("error", (e) => { e.target.hidden = true; });
       this.render();
     }
 
