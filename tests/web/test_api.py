@@ -3,8 +3,11 @@ CORS headers, HEAD, the 503 while spotnowd is away (and the recovery), show-last
 what is never served."""
 
 import json
+import os
+import socket
+import subprocess
 
-from webtest import WebTestCase, main
+from webtest import WebTestCase, free_port, main
 
 SEED_KEYS = {"isPlaying", "trackName", "artistName", "albumName", "albumArt", "trackUrl",
              "trackId", "itemType", "progressMs", "durationMs", "fetchedAt"}
@@ -182,6 +185,63 @@ class ShowLastPlayed(WebTestCase):
         doc = self.wait_for_json(lambda d: d["trackName"] == "First Song")
         self.assertIs(doc["isPlaying"], False)
         self.assertEqual(doc["itemType"], "track")
+
+
+class SocketActivation(WebTestCase):
+    """systemd's socket activation, by systemd-socket-activate: the passed socket is served,
+    and [web] listen / --listen are not bound."""
+    start_web = False
+
+    def test_serves_the_passed_socket(self):
+        unused = free_port()
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address,
+                   GIO_USE_PROXY_RESOLVER="dummy")
+        self.web_log_path = os.path.join(self.workdir, "spotnow-web-activated.log")
+        self.web_log = open(self.web_log_path, "w")
+        self.web_proc = subprocess.Popen(
+            # It hands the program a clean environment: -E passes the bus on.
+            ["systemd-socket-activate", "-l", f"127.0.0.1:{self.web_port}",
+             "-E", "DBUS_SESSION_BUS_ADDRESS", "-E", "GIO_USE_PROXY_RESOLVER",
+             os.environ["SPOTNOW_WEB"], "--config", self.config_path,
+             "--listen", f"127.0.0.1:{unused}"],
+            env=env, stdout=self.web_log, stderr=subprocess.STDOUT)
+        self.wait_for(self.web_answers, 10, "systemd-socket-activate listening")
+        # The first connection starts it, as systemd would.
+        doc = self.wait_for_json(lambda d: d["trackName"] == "First Song", 15)
+        self.assertEqual(doc["itemType"], "track")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", unused))  # --listen's port was never taken
+
+
+class BadConfig(WebTestCase):
+    start_web = False
+
+    def run_web(self, *args):
+        return subprocess.run([os.environ["SPOTNOW_WEB"], "--config", self.config_path, *args],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=30, env=dict(os.environ, LANGUAGE="C"))
+
+    def test_bad_values_name_file_group_key(self):
+        for key, value in (("listen", "localhost:80"), ("max-streams", "0"),
+                           ("show-last-played", "maybe"), ("allow-origin", "a b")):
+            with self.subTest(key=key):
+                with open(self.config_path, "a") as f:
+                    f.write(f"\n[web]\n{key}={value}\n")
+                result = self.run_web()
+                self.assertEqual(result.returncode, 1, result.stderr)
+                self.assertIn(f"{self.config_path}: [web] {key}:", result.stderr)
+                self.write_config()
+
+    def test_bad_listen_option_is_a_usage_error(self):
+        result = self.run_web("--listen", "example.org:80")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("is not ADDR:PORT", result.stderr)
+        result = self.run_web("--session", "--system")
+        self.assertEqual(result.returncode, 2)
+
+    def test_version(self):
+        result = self.run_web("--version")
+        self.assertRegex(result.stdout, r"^spotnow-web \d+\.\d+\.\d+\n$")
 
 
 if __name__ == "__main__":
