@@ -198,3 +198,61 @@ class EventStream:
     def close(self):
         self.file.close()
         self.sock.close()
+
+
+class Nginx:
+    """The real nginx (Debian's nginx-light), unprivileged from a private prefix, with the
+    http-level @config (server blocks, upstreams) given by the caller."""
+
+    def __init__(self, workdir, config):
+        self.prefix = os.path.join(workdir, "nginx")
+        os.makedirs(self.prefix, exist_ok=True)
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        temp = "\n".join(f"  {kind}_temp_path {self.prefix}/{kind};"
+                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        self.conf = os.path.join(self.prefix, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"{user}worker_processes 1;\nerror_log stderr;\n"
+                    "events {\n  worker_connections 8192;\n}\n"
+                    f"http {{\n  access_log off;\n{temp}\n{config}\n}}\n")
+        self.log = open(os.path.join(workdir, "nginx.log"), "w")
+        self.proc = subprocess.Popen(
+            ["nginx", "-p", self.prefix, "-c", self.conf, "-g",
+             f"daemon off; pid {self.prefix}/nginx.pid;"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def proxy_config(listen_port, upstream_port):
+    """nginx in front of spotnow-web, as the README shows it (TLS left out)."""
+    return f"""
+  upstream spotnow_web {{
+    server 127.0.0.1:{upstream_port};
+    keepalive 16;
+  }}
+  server {{
+    listen 127.0.0.1:{listen_port};
+    # The event stream: unbuffered, and open as long as the visitor stays.
+    location = /api/events {{
+      proxy_pass http://spotnow_web;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_read_timeout 1h;
+    }}
+    location / {{
+      proxy_pass http://spotnow_web;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }}
+  }}
+"""
