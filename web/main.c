@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "web-config.h"
@@ -94,6 +95,22 @@ static GSocket *activation_socket(GError **error)
     return g_socket_new_from_fd(SD_LISTEN_FDS_START, error);
 }
 
+/* Each event stream is a socket: the usual soft limit of 1024 descriptors would cap the default
+ * max-streams of 1000 just short. Raise it as far as the hard limit allows. */
+static void raise_fd_limit(guint max_streams)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    rlim_t wanted = (rlim_t)max_streams + SPN_WEB_MAX_PENDING + 64;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+        limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : MIN(wanted, limit.rlim_max);
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+            g_message("cannot raise the file descriptor limit to %lu",
+                      (unsigned long)limit.rlim_cur);
+    }
+}
+
 static gboolean on_quit_signal(gpointer user_data)
 {
     g_main_loop_quit(user_data);
@@ -118,6 +135,7 @@ static int run(const Options *options)
         return 2;
     }
 
+    raise_fd_limit(config->max_streams);
     /* Before any thread exists: it unsets the environment. */
     g_autoptr(GSocket) socket = activation_socket(&error);
     g_autoptr(SpnWebDaemon) daemon =

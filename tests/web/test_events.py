@@ -87,8 +87,9 @@ class Events(WebTestCase):
         self.wait_for(lambda: self.viewers() == 0, 5, "the viewer gone with the last stream")
 
     def test_keepalive_comment(self):
+        self.wait_for_json(lambda d: d["trackName"] == "First Song")
         stream = self.open()
-        stream.next_event()
+        stream.event_where(lambda d: d["trackName"] == "First Song")
         stream.sock.settimeout(25)
         self.assertEqual(stream.next_block(), ": keep-alive")
 

@@ -52,8 +52,8 @@ class BehindNginx(WebTestCase):
         stream = EventStream(self.nginx_port)
         self.addCleanup(stream.close)
         self.assertEqual(stream.status, 200)
-        _, name, doc = stream.next_event()
-        self.assertEqual((name, doc["trackName"]), ("snapshot", "First Song"))
+        _, name, doc = stream.event_where(lambda d: d["trackName"] == "First Song")
+        self.assertEqual(name, "snapshot")
         self.fake.timeline('100 track id=t2 name="Through Nginx" artists=B album=C '
                            'duration=100\n')
         _, _, doc = stream.next_event()

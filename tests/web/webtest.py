@@ -195,6 +195,14 @@ class EventStream:
                 return int(fields.get("id", "0")), fields.get("event", "message"), \
                     json.loads(fields["data"])
 
+    def event_where(self, predicate):
+        """The first event whose data satisfies @predicate (earlier ones are skipped: the
+        server may have opened the stream before it heard the daemon's latest change)."""
+        while True:
+            event = self.next_event()
+            if predicate(event[2]):
+                return event
+
     def close(self):
         self.file.close()
         self.sock.close()
