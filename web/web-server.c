@@ -36,6 +36,10 @@ struct _SpnWebServer {
     char *event_json;
     guint64 event_id;
 
+    /* The page and the widget (name → GBytes, name → ETag); names are static strings. */
+    GHashTable *resources;
+    GHashTable *resource_etags;
+
     /* The cover for the card, read once per file. */
     char *art_path;
     GBytes *art;
@@ -208,6 +212,8 @@ static GBytes *card_art(SpnWebServer *self)
     if (g_strcmp0(path, self->art_path) == 0)
         return self->art;
     g_clear_pointer(&self->art, g_bytes_unref);
+    g_clear_pointer(&self->resources, g_hash_table_unref);
+    g_clear_pointer(&self->resource_etags, g_hash_table_unref);
     g_free(self->art_path);
     self->art_path = g_strdup(path);
 
@@ -268,17 +274,24 @@ static void serve_resource(SpnWebServer *self, SoupServerMessage *msg, const cha
                            const char *content_type, gboolean cors)
 {
     set_common_headers(self, msg, cors);
-    g_autofree char *path = g_strconcat(RESOURCE_PREFIX, name, NULL);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) bytes = g_resources_lookup_data(path, G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+    /* Built in and unchanging: looked up and hashed once. */
+    char *etag = g_hash_table_lookup(self->resource_etags, name);
+    GBytes *bytes = g_hash_table_lookup(self->resources, name);
     if (bytes == NULL) {
-        g_critical("built-in %s is missing: %s", name, error->message);
-        respond_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal error");
-        return;
+        g_autofree char *path = g_strconcat(RESOURCE_PREFIX, name, NULL);
+        g_autoptr(GError) error = NULL;
+        bytes = g_resources_lookup_data(path, G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+        if (bytes == NULL) {
+            g_critical("built-in %s is missing: %s", name, error->message);
+            respond_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal error");
+            return;
+        }
+        gsize len = 0;
+        const void *data = g_bytes_get_data(bytes, &len);
+        etag = spn_web_etag(data, len);
+        g_hash_table_insert(self->resources, (char *)name, bytes);
+        g_hash_table_insert(self->resource_etags, (char *)name, etag);
     }
-    gsize len = 0;
-    const void *data = g_bytes_get_data(bytes, &len);
-    g_autofree char *etag = spn_web_etag(data, len);
     if (g_str_has_prefix(content_type, "text/html"))
         soup_message_headers_replace(soup_server_message_get_response_headers(msg),
                                      "Content-Security-Policy",
@@ -405,9 +418,12 @@ static void refuse_body(SoupServerMessage *msg)
     g_io_stream_close(stream, NULL, NULL);
 }
 
+static void pending_remove(SpnWebServer *self, SoupServerMessage *msg);
+
 static void handle_early(SoupServer *server, SoupServerMessage *msg, const char *path,
                          GHashTable *query, gpointer user_data)
 {
+    pending_remove(user_data, msg);
     SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
     GUri *uri = soup_server_message_get_uri(msg);
     const char *raw_query = g_uri_get_query(uri);
@@ -465,11 +481,6 @@ static void on_request_started(SoupServer *server, SoupServerMessage *msg, gpoin
         pending_drop(self, self->pending.head->data);
 }
 
-static void on_request_done(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
-{
-    pending_remove(user_data, msg);
-}
-
 static gboolean on_sweep(gpointer user_data)
 {
     SpnWebServer *self = user_data;
@@ -494,13 +505,15 @@ SpnWebServer *spn_web_server_new(const SpnWebConfig *config, SpnWebDaemon *daemo
     self->allow_origin = g_strdup(config->allow_origin);
     self->show_last_played = config->show_last_played;
     self->events = spn_web_events_new(config->max_streams, on_stream_count, self);
+    self->resources =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_bytes_unref);
+    self->resource_etags = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     g_queue_init(&self->pending);
     soup_server_add_early_handler(self->server, NULL, handle_early, self, NULL);
     soup_server_add_handler(self->server, NULL, handle, self, NULL);
+    /* A request leaves the pending queue in the early handler (its headers are in; a body is
+     * never read), or when its message is freed. */
     g_signal_connect(self->server, "request-started", G_CALLBACK(on_request_started), self);
-    g_signal_connect(self->server, "request-read", G_CALLBACK(on_request_done), self);
-    g_signal_connect(self->server, "request-aborted", G_CALLBACK(on_request_done), self);
-    g_signal_connect(self->server, "request-finished", G_CALLBACK(on_request_done), self);
     self->sweep_id = g_timeout_add_seconds(1, on_sweep, self);
     g_signal_connect(daemon, "changed", G_CALLBACK(on_daemon_changed), self);
     update_view(self);
@@ -555,6 +568,8 @@ void spn_web_server_free(SpnWebServer *self)
     g_clear_pointer(&self->json, g_bytes_unref);
     g_clear_pointer(&self->event, g_bytes_unref);
     g_clear_pointer(&self->art, g_bytes_unref);
+    g_clear_pointer(&self->resources, g_hash_table_unref);
+    g_clear_pointer(&self->resource_etags, g_hash_table_unref);
     g_free(self->art_path);
     g_free(self->event_json);
     g_free(self->etag);
