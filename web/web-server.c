@@ -212,8 +212,6 @@ static GBytes *card_art(SpnWebServer *self)
     if (g_strcmp0(path, self->art_path) == 0)
         return self->art;
     g_clear_pointer(&self->art, g_bytes_unref);
-    g_clear_pointer(&self->resources, g_hash_table_unref);
-    g_clear_pointer(&self->resource_etags, g_hash_table_unref);
     g_free(self->art_path);
     self->art_path = g_strdup(path);
 
