@@ -2,6 +2,7 @@
 slow clients, 1,000 connections opened and dropped. spotnow-web answers each with a clear
 status, stays up, and stays bounded."""
 
+import os
 import socket
 import time
 
@@ -18,9 +19,15 @@ def rss_kib(pid):
 
 class Hostile(WebTestCase):
     def assert_still_serving(self):
-        status, _, doc = self.get_json()
-        self.assertEqual(status, 200)
-        self.assertIsNone(self.web_proc.poll(), "spotnow-web died")
+        # Waits: after a flood the server may still be working through its backlog (more so
+        # under valgrind), but it must come back to answering.
+        def answers():
+            self.assertIsNone(self.web_proc.poll(), "spotnow-web died")
+            try:
+                return self.get_json()[0] == 200
+            except OSError:
+                return False
+        self.wait_for(answers, 60, "spotnow-web answering")
 
     def test_unknown_path_404(self):
         status, headers, body = self.request("GET", "/etc/passwd")
@@ -102,11 +109,12 @@ class Hostile(WebTestCase):
                 s.close()
         self.assert_still_serving()
         # Every dropped stream is forgotten: no viewer is left behind.
-        self.wait_for(lambda: self.request("GET", "/api/now-playing")[0] == 200, 10, "up")
         self.wait_for(lambda: self.status()["viewers"] <= 1, 10, "only the request viewer")
         # Bounded: the connections' memory is returned (well under 1,000 × a connection).
         after = rss_kib(self.web_proc.pid)
-        self.assertLess(after - before, 16 * 1024, f"RSS grew from {before} to {after} KiB")
+        # (Under valgrind the RSS is valgrind's: its freed-block quarantine alone is larger.)
+        if not os.environ.get("SPOTNOW_WEB_WRAPPER"):
+            self.assertLess(after - before, 16 * 1024, f"RSS grew from {before} to {after} KiB")
         stream = EventStream(self.web_port)
         self.assertEqual(stream.status, 200)
         stream.next_event()

@@ -6,6 +6,7 @@ import configparser
 import http.client
 import json
 import os
+import shlex
 import socket
 import subprocess
 import tempfile
@@ -58,12 +59,14 @@ class WebTestCase(SpotnowTestCase):
                    G_MESSAGES_DEBUG="all", GIO_USE_PROXY_RESOLVER="dummy")
         self.web_log_path = os.path.join(self.workdir, f"spotnow-web-{time.time():.3f}.log")
         self.web_log = open(self.web_log_path, "w")
+        # SPOTNOW_WEB_WRAPPER runs it under a tool, e.g. "valgrind --error-exitcode=1".
+        wrapper = shlex.split(os.environ.get("SPOTNOW_WEB_WRAPPER", ""))
         self.web_proc = subprocess.Popen(
-            [os.environ["SPOTNOW_WEB"], "--config", self.config_path,
+            [*wrapper, os.environ["SPOTNOW_WEB"], "--config", self.config_path,
              "--listen", f"127.0.0.1:{self.web_port}", *extra_args],
             env=env, stdout=self.web_log, stderr=subprocess.STDOUT)
         if wait:
-            self.wait_for(lambda: self.web_answers(), timeout=10, what="spotnow-web listening")
+            self.wait_for(lambda: self.web_answers(), timeout=30, what="spotnow-web listening")
             if self.daemon is not None:
                 # HEAD: not a viewer heartbeat, so tests of presence start from none.
                 self.wait_for(lambda: self.request("HEAD", "/api/now-playing")[0] == 200,
