@@ -189,17 +189,21 @@ def bench_fanout(report):
 
 # ---- throughput -----------------------------------------------------------------------------
 
-def wrk(url, headers=(), seconds=5, connections=32):
+def wrk(url, server_pid, headers=(), seconds=5, connections=32):
+    """(requests per second, the server's CPU µs per request) under wrk."""
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for h in headers:
         argv += ["-H", h]
+    ticks = benchlib.cpu_ticks(server_pid)
     out = subprocess.run(argv + [url], check=True, stdout=subprocess.PIPE, text=True,
                          timeout=seconds + 60).stdout
+    ticks = benchlib.cpu_ticks(server_pid) - ticks
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    count = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise RuntimeError(f"wrk saw errors at {url}:\n{out}")
-    return rps
+    return rps, ticks * 1e6 / os.sysconf("SC_CLK_TCK") / count
 
 
 def head(url, headers=None):
@@ -214,7 +218,7 @@ def bench_throughput(report):
         rig.start_daemon()
         rig.wait_first_poll()
         port = free_port()
-        start_web(rig, port)
+        web = start_web(rig, port)
         url = f"http://127.0.0.1:{port}/api/now-playing"
         _, headers, body = head(url)
         etag = headers["ETag"]
@@ -236,17 +240,22 @@ def bench_throughput(report):
             _, nginx_headers, nginx_body = head(static)
             assert nginx_body == body
             nginx_etag = nginx_headers["ETag"]
+            # nginx's one worker process serves; its master only supervises.
+            with open(f"/proc/{nginx.proc.pid}/task/{nginx.proc.pid}/children") as f:
+                nginx_worker = int(f.read().split()[0])
             for name, web_h, nginx_h in (("200", [], []),
                                         ("304", [f"If-None-Match: {etag}"],
                                          [f"If-None-Match: {nginx_etag}"])):
                 # Alternate, so a load change on the machine hits both alike.
-                web_rps, nginx_rps = [], []
+                web_runs, nginx_runs = [], []
                 for _ in range(2):
-                    web_rps.append(wrk(url, web_h))
-                    nginx_rps.append(wrk(static, nginx_h))
-                w, n = max(web_rps), max(nginx_rps)
+                    web_runs.append(wrk(url, web.pid, web_h))
+                    nginx_runs.append(wrk(static, nginx_worker, nginx_h))
+                (w, w_cpu), (n, n_cpu) = max(web_runs), max(nginx_runs)
                 report.add(f"web-throughput-{name}-spotnow-web", w, "req/s")
                 report.add(f"web-throughput-{name}-nginx-static", n, "req/s")
+                report.add(f"web-throughput-{name}-cpu-per-request-spotnow-web", w_cpu, "µs")
+                report.add(f"web-throughput-{name}-cpu-per-request-nginx", n_cpu, "µs")
                 report.add(f"web-throughput-{name}-ratio", w / n, goal=0.5, op=">=",
                            baseline=f"nginx static {n:.0f} req/s")
         finally:
