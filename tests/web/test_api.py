@@ -141,6 +141,17 @@ class NowPlaying(WebTestCase):
                 self.assertNotIn(secret, text, f"{secret!r} served at {path}")
 
 
+class SignedOut(WebTestCase):
+    polling = QUICK
+
+    def test_signed_out_is_served_as_last_played(self):
+        # Nobody learns any more whether it still plays: the track stays, not as playing.
+        self.wait_for_json(lambda d: d["trackName"] == "First Song" and d["isPlaying"])
+        self.call("SignOut")
+        doc = self.wait_for_json(lambda d: not d["isPlaying"], 10, "not playing once signed out")
+        self.assertEqual((doc["trackName"], doc["itemType"]), ("First Song", "track"))
+
+
 class AllowOrigin(WebTestCase):
     web = {"allow-origin": "https://me.example"}
 
