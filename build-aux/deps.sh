@@ -8,6 +8,7 @@ SPOTNOW_PACKAGES=(
   libjson-glib-dev libgtk-4-dev gettext xvfb xauth dbus dbus-x11 playerctl
   python3-dbusmock python3-gi valgrind libxml2-utils systemd scdoc man-db groff-base desktop-file-utils appstream
   util-linux clang libclang-rt-14-dev
+  chromium chromium-driver python3-selenium nginx-light wrk
 )
 
 missing_packages() {

@@ -50,6 +50,19 @@ class German(InstallTestCase):
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("--session und --system schließen einander aus", result.stderr)
 
+    # ---- spotnow-web ---------------------------------------------------------------------------
+
+    def test_web_help(self):
+        result = self.run_installed("bindir", "spotnow-web", "--help")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("spotnowd am Systembus folgen", result.stdout)
+        self.assertIn("--listen=ADRESSE:PORT", result.stdout)
+
+    def test_web_error(self):
+        result = self.run_installed("bindir", "spotnow-web", "--listen", "localhost:80")
+        self.assertEqual(result.returncode, EXIT_USAGE)
+        self.assertIn("„localhost:80“ ist nicht ADRESSE:PORT mit einer IP-Adresse", result.stderr)
+
     # ---- spotnow -------------------------------------------------------------------------------
 
     def test_cli_help(self):

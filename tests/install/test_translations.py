@@ -14,7 +14,7 @@ KEYWORDS = ["_", "N_", "C_:1c,2", "NC_:1c,2", "g_dcgettext:2", "g_dngettext:2,3"
             "g_dpgettext2:2c,3"]
 MARKED = re.compile(r"\b(?:N?C?_|g_dn?gettext|g_dcgettext|g_dpgettext2)\(\s*\"")
 UI_MARKED = re.compile(r'translatable="yes"')
-SOURCE_DIRS = ("daemon", "client")
+SOURCE_DIRS = ("daemon", "client", "web")
 # Files i18n.merge_file translates at build time: all their strings are for translation.
 MERGED_SUFFIXES = (".desktop.in", ".metainfo.xml")
 

@@ -136,6 +136,9 @@ class Validate(InstallTestCase):
         # verify reports some problems with exit status 0: any output is a failure too.
         self.assertEqual((result.returncode, result.stdout), (0, ""))
         keyfile = self.keyfile(path)
+        if os.path.basename(path).startswith("spotnow-web."):
+            self.check_web_unit(path, keyfile, user)
+            return
         self.assertEqual(keyfile.get_string("Service", "Type"), "dbus")
         self.check_documentation(keyfile)
         # Bounded against a hostile neighbour (descriptors, memory, tasks), in both units.
@@ -149,10 +152,27 @@ class Validate(InstallTestCase):
             self.assertEqual(result.returncode, 0, result.stdout)
         self.assertEqual(keyfile.get_string("Service", "BusName"), BUS_NAME)
 
-    def check_documentation(self, keyfile):
+    def check_web_unit(self, path, keyfile, user):
+        # spotnow-web: the socket listens where [web] listen defaults to; the service runs the
+        # installed program on the right bus, as sandboxed as spotnowd's unit of its kind.
+        self.check_documentation(keyfile, "man:spotnow-web(1)")
+        if path.endswith(".socket"):
+            self.assertEqual(keyfile.get_string("Socket", "ListenStream"), "127.0.0.1:8897")
+            return
+        self.assertEqual(keyfile.get_string("Service", "Type"), "exec")
+        self.assertEqual(keyfile.get_string("Service", "ExecStart"),
+                         self.tree.path("bindir", "spotnow-web") +
+                         (" --session" if user else " --system"))
+        if not user:
+            result = run(in_tree(self.tree, ["systemd-analyze", "security", "--offline=true",
+                                             f"--threshold={SECURITY_THRESHOLD}", "--no-pager",
+                                             path]))
+            self.assertEqual(result.returncode, 0, result.stdout)
+
+    def check_documentation(self, keyfile, page_wanted="man:spotnowd(8)"):
         # `systemctl help spotnowd` opens these: each must be a page this package installs.
         pages = keyfile.get_string("Unit", "Documentation").split()
-        self.assertIn("man:spotnowd(8)", pages)
+        self.assertIn(page_wanted, pages)
         for page in pages:
             match = re.fullmatch(r"man:([\w.-]+)\((\d)\)", page)
             self.assertIsNotNone(match, f"Documentation={page} is not a man page")
@@ -191,6 +211,11 @@ class Validate(InstallTestCase):
                   encoding="utf-8") as f:
             known = set(re.findall(r'\{"([a-z]+)", "([a-z-]+)", KIND_', f.read()))
         self.assertTrue(known)
+        # ... and every key of spotnow-web's [web] group.
+        with open(os.path.join(os.environ["SPN_SOURCE_ROOT"], "web", "web-config.c"),
+                  encoding="utf-8") as f:
+            keys = re.search(r"known_keys\[\] = \{([^}]*)\}", f.read()).group(1)
+        known |= {("web", key) for key in re.findall(r'"([a-z-]+)"', keys)}
         self.assertEqual(documented, known)
 
     def check_translation(self, path):

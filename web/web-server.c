@@ -1,0 +1,576 @@
+/* web-server.c — routes and headers of spotnow-web; the bounds every request passes first. */
+#define G_LOG_DOMAIN "spotnow-web-server"
+
+#include "web-server.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "spn-snapshot.h"
+#include "web-card.h"
+#include "web-events.h"
+#include "web-view.h"
+
+#define RESOURCE_PREFIX "/io/github/spotnow/web/"
+/* Seconds a client should wait before asking again while spotnowd is unreachable. */
+#define RETRY_AFTER_S "5"
+#define ALLOW "GET, HEAD, OPTIONS"
+/* Browsers revalidate each time (the ETag makes that a 304); a CDN may hold it briefly, since
+ * it changes at most as often as the daemon polls. */
+#define JSON_CACHE_CONTROL "public, max-age=0, s-maxage=5"
+
+struct _SpnWebServer {
+    SoupServer *server;
+    SpnWebDaemon *daemon;
+    SpnWebEvents *events;
+    char *allow_origin; /* "" = no CORS header */
+    gboolean show_last_played;
+
+    /* What is served now; json NULL while the daemon is unreachable. */
+    GVariant *view;
+    GBytes *json;
+    char *etag;
+    /* The last event sent, kept across the daemon's absence so a restart that changes
+     * nothing sends nothing. */
+    GBytes *event;
+    char *event_json;
+    guint64 event_id;
+
+    /* The page and the widget (name → GBytes, name → ETag); names are static strings. */
+    GHashTable *resources;
+    GHashTable *resource_etags;
+
+    /* The cover for the card, read once per file. */
+    char *art_path;
+    GBytes *art;
+
+    /* Messages whose request is still being read, oldest first (slow and idle clients). */
+    GQueue pending;
+    guint sweep_id;
+};
+
+typedef struct {
+    GList link; /* in owner->pending; data = the message (not a reference) */
+    SpnWebServer *owner;
+    gint64 started_us;
+} Pending;
+
+#define PENDING_KEY "spn-web-pending"
+
+/* The message's data owns its entry, so a message freed in any way leaves the queue. */
+static void pending_free(gpointer data)
+{
+    Pending *pending = data;
+    g_queue_unlink(&pending->owner->pending, &pending->link);
+    g_free(pending);
+}
+
+/* ---- what is served ------------------------------------------------------------------------ */
+
+static void update_view(SpnWebServer *self)
+{
+    GVariant *snapshot = spn_web_daemon_get_snapshot(self->daemon);
+    g_clear_pointer(&self->view, g_variant_unref);
+    g_clear_pointer(&self->json, g_bytes_unref);
+    g_clear_pointer(&self->etag, g_free);
+    if (snapshot == NULL)
+        return;
+    SpnWebViewOptions options = {
+        .show_last_played = self->show_last_played,
+        .signed_out = spn_web_daemon_is_signed_out(self->daemon),
+    };
+    self->view = spn_web_view_new(snapshot, &options);
+    char *json = spn_web_view_to_json(self->view);
+    gsize len = strlen(json);
+    self->etag = spn_web_etag(json, len);
+    self->json = g_bytes_new_take(json, len);
+
+    if (g_strcmp0(json, self->event_json) == 0)
+        return;
+    g_free(self->event_json);
+    self->event_json = g_strdup(json);
+    /* Ids increase across restarts of spotnow-web too (they start from the clock), so a
+     * browser's Last-Event-ID from before a restart never matches a different event. */
+    self->event_id = MAX(self->event_id + 1, (guint64)(g_get_real_time() / 1000));
+    g_clear_pointer(&self->event, g_bytes_unref);
+    self->event = spn_web_event_format(self->event_id, json);
+    spn_web_events_publish(self->events, self->event);
+}
+
+static void on_daemon_changed(SpnWebDaemon *daemon, gpointer user_data)
+{
+    update_view(user_data);
+}
+
+static void on_stream_count(guint count, gpointer user_data)
+{
+    SpnWebServer *self = user_data;
+    spn_web_daemon_set_watching(self->daemon, count > 0);
+}
+
+/* ---- responses ----------------------------------------------------------------------------- */
+
+static void set_common_headers(SpnWebServer *self, SoupServerMessage *msg, gboolean cors)
+{
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+    if (cors && self->allow_origin[0] != '\0') {
+        soup_message_headers_replace(headers, "Access-Control-Allow-Origin", self->allow_origin);
+        if (!g_str_equal(self->allow_origin, "*"))
+            soup_message_headers_append(headers, "Vary", "Origin");
+    }
+}
+
+static void respond_error(SoupServerMessage *msg, guint status, const char *message)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "error");
+    json_builder_add_string_value(builder, message);
+    json_builder_end_object(builder);
+    g_autoptr(JsonNode) root = json_builder_get_root(builder);
+    g_autofree char *json = json_to_string(root, FALSE);
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(headers, "Cache-Control", "no-store");
+    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+    soup_server_message_set_status(msg, status, NULL);
+    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, json, strlen(json));
+}
+
+static void respond_unavailable(SoupServerMessage *msg, const char *message)
+{
+    respond_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, message);
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                 RETRY_AFTER_S);
+}
+
+static void respond_no_daemon(SoupServerMessage *msg)
+{
+    respond_unavailable(msg,
+                        "spotnowd is not reachable on the bus; this page retries by itself once "
+                        "it runs again");
+}
+
+/* 304 when the client has @etag already, else 200 with @bytes. */
+static void respond_bytes(SoupServerMessage *msg, const char *content_type, GBytes *bytes,
+                          const char *etag, const char *cache_control)
+{
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(headers, "Cache-Control", cache_control);
+    soup_message_headers_replace(headers, "ETag", etag);
+    const char *if_none_match = soup_message_headers_get_list(
+        soup_server_message_get_request_headers(msg), "If-None-Match");
+    if (spn_web_etag_matches(if_none_match, etag)) {
+        soup_server_message_set_status(msg, SOUP_STATUS_NOT_MODIFIED, NULL);
+        return;
+    }
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+    soup_message_headers_set_content_type(headers, content_type, NULL);
+    soup_message_body_append_bytes(soup_server_message_get_response_body(msg), bytes);
+}
+
+static void serve_now_playing(SpnWebServer *self, SoupServerMessage *msg)
+{
+    set_common_headers(self, msg, TRUE);
+    if (self->json == NULL) {
+        respond_no_daemon(msg);
+        return;
+    }
+    /* A visitor's GET is a viewer; a HEAD is a health check or a cache's revalidation. */
+    if (soup_server_message_get_method(msg) == SOUP_METHOD_GET)
+        spn_web_daemon_touch(self->daemon);
+    respond_bytes(msg, "application/json", self->json, self->etag, JSON_CACHE_CONTROL);
+}
+
+static void serve_events(SpnWebServer *self, SoupServerMessage *msg)
+{
+    set_common_headers(self, msg, TRUE);
+    if (soup_server_message_get_method(msg) == SOUP_METHOD_HEAD) {
+        SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+        soup_message_headers_set_content_type(headers, "text/event-stream", NULL);
+        soup_message_headers_replace(headers, "Cache-Control", "no-cache, no-transform");
+        soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+        return;
+    }
+    if (!spn_web_events_open(self->events, msg, self->json != NULL ? self->event : NULL,
+                             self->event_id)) {
+        respond_unavailable(msg, "too many event streams are open; try again later");
+        return;
+    }
+    /* The seed's tabs asked for freshness on mount. */
+    spn_web_daemon_ensure_fresh(self->daemon);
+}
+
+/* The cover for the card: the daemon's cached copy, read once per file and bounded. */
+static GBytes *card_art(SpnWebServer *self)
+{
+    GVariant *snapshot = spn_web_daemon_get_snapshot(self->daemon);
+    const char *path = NULL;
+    if (snapshot == NULL || !g_variant_lookup(snapshot, SPN_KEY_ALBUM_ART_FILE, "&s", &path) ||
+        path[0] == '\0')
+        return NULL;
+    if (g_strcmp0(path, self->art_path) == 0)
+        return self->art;
+    g_clear_pointer(&self->art, g_bytes_unref);
+    g_free(self->art_path);
+    self->art_path = g_strdup(path);
+
+    g_autoptr(GFile) file = g_file_new_for_path(path);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GFileInfo) info = g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                  G_FILE_QUERY_INFO_NONE, NULL, &error);
+    if (info == NULL || g_file_info_get_size(info) > SPN_WEB_CARD_MAX_ART_BYTES) {
+        /* The card shows a blank cover; the path stays out of anything served. */
+        g_debug("no cover for the card: %s", error != NULL ? error->message : "too large");
+        return NULL;
+    }
+    char *data = NULL;
+    gsize len = 0;
+    if (!g_file_load_contents(file, NULL, &data, &len, NULL, &error)) {
+        g_debug("no cover for the card: %s", error->message);
+        return NULL;
+    }
+    self->art = g_bytes_new_take(data, len);
+    return self->art;
+}
+
+static void serve_card(SpnWebServer *self, SoupServerMessage *msg, GHashTable *query)
+{
+    set_common_headers(self, msg, TRUE);
+    const char *theme_name = query != NULL ? g_hash_table_lookup(query, "theme") : NULL;
+    SpnWebTheme theme = SPN_WEB_THEME_LIGHT;
+    if (theme_name != NULL && g_str_equal(theme_name, "dark"))
+        theme = SPN_WEB_THEME_DARK;
+    else if (theme_name != NULL && !g_str_equal(theme_name, "light")) {
+        respond_error(msg, SOUP_STATUS_BAD_REQUEST, "theme must be light or dark");
+        return;
+    }
+    if (self->view == NULL) {
+        respond_no_daemon(msg);
+        return;
+    }
+    if (soup_server_message_get_method(msg) == SOUP_METHOD_GET)
+        spn_web_daemon_touch(self->daemon);
+    GBytes *art = NULL;
+    const char *item_type = NULL;
+    if (g_variant_lookup(self->view, SPN_KEY_ITEM_TYPE, "&s", &item_type) &&
+        !g_str_equal(item_type, "none"))
+        art = card_art(self);
+    char *svg = spn_web_card_svg(self->view, art, theme, g_get_real_time() / 1000);
+    gsize len = strlen(svg);
+    g_autofree char *etag = spn_web_etag(svg, len);
+    g_autoptr(GBytes) bytes = g_bytes_new_take(svg, len);
+    /* An SVG opened on its own is a document: it may run nothing and load nothing. */
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+                                 "Content-Security-Policy",
+                                 "default-src 'none'; img-src data:; style-src 'unsafe-inline'");
+    /* no-cache: GitHub's image proxy and browsers revalidate every time (ETag ⇒ 304). */
+    respond_bytes(msg, "image/svg+xml; charset=utf-8", bytes, etag, "no-cache");
+}
+
+static void serve_resource(SpnWebServer *self, SoupServerMessage *msg, const char *name,
+                           const char *content_type, gboolean cors)
+{
+    set_common_headers(self, msg, cors);
+    /* Built in and unchanging: looked up and hashed once. */
+    char *etag = g_hash_table_lookup(self->resource_etags, name);
+    GBytes *bytes = g_hash_table_lookup(self->resources, name);
+    if (bytes == NULL) {
+        g_autofree char *path = g_strconcat(RESOURCE_PREFIX, name, NULL);
+        g_autoptr(GError) error = NULL;
+        bytes = g_resources_lookup_data(path, G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+        if (bytes == NULL) {
+            g_critical("built-in %s is missing: %s", name, error->message);
+            respond_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal error");
+            return;
+        }
+        gsize len = 0;
+        const void *data = g_bytes_get_data(bytes, &len);
+        etag = spn_web_etag(data, len);
+        g_hash_table_insert(self->resources, (char *)name, bytes);
+        g_hash_table_insert(self->resource_etags, (char *)name, etag);
+    }
+    if (g_str_has_prefix(content_type, "text/html"))
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+                                     "Content-Security-Policy",
+                                     "default-src 'self'; img-src * data:; "
+                                     "style-src 'self' 'unsafe-inline'");
+    respond_bytes(msg, content_type, bytes, etag, "no-cache");
+}
+
+typedef enum {
+    ROUTE_NONE,
+    ROUTE_NOW_PLAYING,
+    ROUTE_EVENTS,
+    ROUTE_CARD,
+    ROUTE_PAGE,
+    ROUTE_WIDGET
+} Route;
+
+static Route route_of(const char *path)
+{
+    if (g_str_equal(path, "/api/now-playing"))
+        return ROUTE_NOW_PLAYING;
+    if (g_str_equal(path, "/api/events"))
+        return ROUTE_EVENTS;
+    if (g_str_equal(path, "/card.svg"))
+        return ROUTE_CARD;
+    if (g_str_equal(path, "/") || g_str_equal(path, "/index.html"))
+        return ROUTE_PAGE;
+    if (g_str_equal(path, "/widget.js"))
+        return ROUTE_WIDGET;
+    return ROUTE_NONE;
+}
+
+static void serve_preflight(SpnWebServer *self, SoupServerMessage *msg)
+{
+    set_common_headers(self, msg, TRUE);
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(headers, "Allow", ALLOW);
+    if (self->allow_origin[0] != '\0') {
+        soup_message_headers_replace(headers, "Access-Control-Allow-Methods", "GET, HEAD");
+        soup_message_headers_replace(headers, "Access-Control-Allow-Headers",
+                                     "If-None-Match, Last-Event-ID, Cache-Control");
+        soup_message_headers_replace(headers, "Access-Control-Max-Age", "86400");
+    }
+    soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static void handle(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+                   gpointer user_data)
+{
+    SpnWebServer *self = user_data;
+    /* The early handler answered already (a bound or a method). */
+    if (soup_server_message_get_status(msg) != 0)
+        return;
+    Route route = route_of(path);
+    if (route == ROUTE_NONE) {
+        respond_error(msg, SOUP_STATUS_NOT_FOUND,
+                      "not found; spotnow-web serves /, /widget.js, /card.svg, /api/now-playing "
+                      "and /api/events");
+        return;
+    }
+    if (soup_server_message_get_method(msg) == SOUP_METHOD_OPTIONS) {
+        serve_preflight(self, msg);
+        return;
+    }
+    switch (route) {
+        case ROUTE_NOW_PLAYING:
+            serve_now_playing(self, msg);
+            break;
+        case ROUTE_EVENTS:
+            serve_events(self, msg);
+            break;
+        case ROUTE_CARD:
+            serve_card(self, msg, query);
+            break;
+        case ROUTE_PAGE:
+            serve_resource(self, msg, "index.html", "text/html; charset=utf-8", FALSE);
+            break;
+        case ROUTE_WIDGET:
+            serve_resource(self, msg, "widget.js", "text/javascript; charset=utf-8", TRUE);
+            break;
+        case ROUTE_NONE:
+        default:
+            g_assert_not_reached();
+    }
+}
+
+/* ---- bounds: checked once the headers are in, before any body is read --------------------- */
+
+static void add_header_size(const char *name, const char *value, gpointer user_data)
+{
+    gsize *total = user_data;
+    *total += strlen(name) + strlen(value) + 4;
+}
+
+static void refuse(SoupServerMessage *msg, guint status, const char *message)
+{
+    respond_error(msg, status, message);
+    /* Whatever the client still sends is not read into memory, and the connection ends. */
+    soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                 "close");
+}
+
+/* libsoup would read a body to its end before answering, and a chunked one need never end: the
+ * connection is taken over, answered and closed here instead. */
+static void refuse_body(SoupServerMessage *msg)
+{
+    static const char reply[] =
+        "HTTP/1.1 413 Content Too Large\r\n"
+        "Content-Type: application/json\r\n"
+        "Cache-Control: no-store\r\n"
+        "Connection: close\r\n"
+        "Content-Length: 43\r\n\r\n"
+        "{\"error\":\"request bodies are not accepted\"}";
+    G_STATIC_ASSERT(sizeof "{\"error\":\"request bodies are not accepted\"}" - 1 == 43);
+    g_autoptr(GIOStream) stream = soup_server_message_steal_connection(msg);
+    if (stream == NULL)
+        return;
+    g_autoptr(GError) error = NULL;
+    /* A small reply into an empty socket buffer: it does not block. */
+    if (!g_output_stream_write_all(g_io_stream_get_output_stream(stream), reply, sizeof reply - 1,
+                                   NULL, NULL, &error))
+        g_debug("cannot answer a request with a body: %s", error->message);
+    g_io_stream_close(stream, NULL, NULL);
+}
+
+static void pending_remove(SpnWebServer *self, SoupServerMessage *msg);
+
+static void handle_early(SoupServer *server, SoupServerMessage *msg, const char *path,
+                         GHashTable *query, gpointer user_data)
+{
+    pending_remove(user_data, msg);
+    SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
+    GUri *uri = soup_server_message_get_uri(msg);
+    const char *raw_query = g_uri_get_query(uri);
+    gsize url_len = strlen(g_uri_get_path(uri)) + (raw_query != NULL ? strlen(raw_query) : 0);
+    if (url_len > SPN_WEB_MAX_URL_BYTES) {
+        refuse(msg, SOUP_STATUS_REQUEST_URI_TOO_LONG, "the address is too long");
+        return;
+    }
+    gsize header_bytes = 0;
+    soup_message_headers_foreach(request, add_header_size, &header_bytes);
+    if (header_bytes > SPN_WEB_MAX_HEADER_BYTES) {
+        refuse(msg, 431, "the request headers are too large");
+        return;
+    }
+    const char *method = soup_server_message_get_method(msg);
+    if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD && method != SOUP_METHOD_OPTIONS) {
+        refuse(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "spotnow-web is read-only: use GET or HEAD");
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", ALLOW);
+        return;
+    }
+    SoupEncoding encoding = soup_message_headers_get_encoding(request);
+    if (encoding == SOUP_ENCODING_CHUNKED ||
+        (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+         soup_message_headers_get_content_length(request) > 0)) {
+        refuse_body(msg);
+        return;
+    }
+}
+
+static void pending_remove(SpnWebServer *self, SoupServerMessage *msg)
+{
+    g_object_set_data(G_OBJECT(msg), PENDING_KEY, NULL);
+}
+
+/* Ends a connection whose request did not arrive in time, or the oldest one past the bound:
+ * shutting the socket down makes libsoup fail the read and clean up. */
+static void pending_drop(SpnWebServer *self, SoupServerMessage *msg)
+{
+    pending_remove(self, msg);
+    GSocket *socket = soup_server_message_get_socket(msg);
+    if (socket != NULL)
+        g_socket_shutdown(socket, TRUE, TRUE, NULL);
+}
+
+static void on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+    SpnWebServer *self = user_data;
+    Pending *pending = g_new0(Pending, 1);
+    pending->link.data = msg;
+    pending->owner = self;
+    pending->started_us = g_get_monotonic_time();
+    g_queue_push_tail_link(&self->pending, &pending->link);
+    g_object_set_data_full(G_OBJECT(msg), PENDING_KEY, pending, pending_free);
+    if (self->pending.length > SPN_WEB_MAX_PENDING)
+        pending_drop(self, self->pending.head->data);
+}
+
+static gboolean on_sweep(gpointer user_data)
+{
+    SpnWebServer *self = user_data;
+    gint64 deadline = g_get_monotonic_time() - SPN_WEB_REQUEST_TIMEOUT_S * G_USEC_PER_SEC;
+    while (self->pending.head != NULL) {
+        SoupServerMessage *msg = self->pending.head->data;
+        Pending *pending = g_object_get_data(G_OBJECT(msg), PENDING_KEY);
+        if (pending->started_us > deadline)
+            break;
+        pending_drop(self, msg);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+SpnWebServer *spn_web_server_new(const SpnWebConfig *config, SpnWebDaemon *daemon)
+{
+    SpnWebServer *self = g_new0(SpnWebServer, 1);
+    self->server = soup_server_new("server-header", "spotnow-web", NULL);
+    self->daemon = g_object_ref(daemon);
+    self->allow_origin = g_strdup(config->allow_origin);
+    self->show_last_played = config->show_last_played;
+    self->events = spn_web_events_new(config->max_streams, on_stream_count, self);
+    self->resources =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_bytes_unref);
+    self->resource_etags = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    g_queue_init(&self->pending);
+    soup_server_add_early_handler(self->server, NULL, handle_early, self, NULL);
+    soup_server_add_handler(self->server, NULL, handle, self, NULL);
+    /* A request leaves the pending queue in the early handler (its headers are in; a body is
+     * never read), or when its message is freed. */
+    g_signal_connect(self->server, "request-started", G_CALLBACK(on_request_started), self);
+    self->sweep_id = g_timeout_add_seconds(1, on_sweep, self);
+    g_signal_connect(daemon, "changed", G_CALLBACK(on_daemon_changed), self);
+    update_view(self);
+    return self;
+}
+
+gboolean spn_web_server_listen(SpnWebServer *self, GSocketAddress *address, GError **error)
+{
+    g_autoptr(GSocket) socket = g_socket_new(g_socket_address_get_family(address),
+                                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+    if (socket == NULL)
+        return FALSE;
+    /* libsoup's own listen() keeps GLib's backlog of 10: a burst of visitors would wait
+     * seconds for SYN retries. */
+    g_socket_set_listen_backlog(socket, SPN_WEB_LISTEN_BACKLOG);
+    if (!g_socket_bind(socket, address, TRUE, error) || !g_socket_listen(socket, error))
+        return FALSE;
+    return soup_server_listen_socket(self->server, socket, 0, error);
+}
+
+gboolean spn_web_server_listen_socket(SpnWebServer *self, GSocket *socket, GError **error)
+{
+    return soup_server_listen_socket(self->server, socket, 0, error);
+}
+
+char *spn_web_server_describe(SpnWebServer *self)
+{
+    GSList *uris = soup_server_get_uris(self->server);
+    g_autoptr(GString) text = g_string_new(NULL);
+    for (GSList *l = uris; l != NULL; l = l->next) {
+        g_autofree char *uri = g_uri_to_string(l->data);
+        g_string_append_printf(text, "%s%s", text->len > 0 ? " " : "", uri);
+    }
+    g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+    return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+void spn_web_server_free(SpnWebServer *self)
+{
+    if (self == NULL)
+        return;
+    g_signal_handlers_disconnect_by_data(self->daemon, self);
+    g_clear_handle_id(&self->sweep_id, g_source_remove);
+    soup_server_disconnect(self->server);
+    spn_web_events_free(self->events);
+    while (self->pending.head != NULL)
+        pending_remove(self, self->pending.head->data);
+    g_signal_handlers_disconnect_by_data(self->server, self);
+    g_clear_object(&self->server);
+    g_clear_object(&self->daemon);
+    g_clear_pointer(&self->view, g_variant_unref);
+    g_clear_pointer(&self->json, g_bytes_unref);
+    g_clear_pointer(&self->event, g_bytes_unref);
+    g_clear_pointer(&self->art, g_bytes_unref);
+    g_clear_pointer(&self->resources, g_hash_table_unref);
+    g_clear_pointer(&self->resource_etags, g_hash_table_unref);
+    g_free(self->art_path);
+    g_free(self->event_json);
+    g_free(self->etag);
+    g_free(self->allow_origin);
+    g_free(self);
+}
