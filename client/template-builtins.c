@@ -100,8 +100,10 @@ static gboolean get_number(GVariant *value, double *out)
 /* "‘s’" for a value's type, or "nothing" when unset. */
 static char *type_name(GVariant *value)
 {
-    return value != NULL ? g_strdup_printf("‘%s’", g_variant_get_type_string(value))
-                         : g_strdup(_("nothing"));
+    if (value == NULL)
+        return g_strdup(_("nothing"));
+    /* TRANSLATORS: a D-Bus type such as ‘s’, quoted as in the other template messages */
+    return g_strdup_printf(_("‘%s’"), g_variant_get_type_string(value));
 }
 
 static gboolean is_text(GVariant *value)

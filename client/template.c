@@ -81,7 +81,8 @@ static char *describe_char(const char *at)
     }
     const char *next = g_utf8_find_next_char(at, NULL);
     g_autofree char *ch = g_strndup(at, next != NULL ? (gsize)(next - at) : strlen(at));
-    return g_strdup_printf("‘%s’", ch);
+    /* TRANSLATORS: one character of the template, quoted as in the other template messages */
+    return g_strdup_printf(_("‘%s’"), ch);
 }
 
 static gboolean is_ident_start(char c)

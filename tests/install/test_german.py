@@ -90,6 +90,11 @@ class German(InstallTestCase):
         self.assertEqual(result.returncode, EXIT_USAGE, result.stderr)
         self.assertEqual(result.stderr.splitlines()[0],
                          "spotnow: Vorlage: Spalte 3: ‚trunc‘ erwartet 2 Argumente, nicht 1")
+        # The character found is quoted by the program, not by the message: German quotes too.
+        result = self.run_installed("bindir", "spotnow", "--format", "{{ title ) }}")
+        self.assertEqual(result.returncode, EXIT_USAGE, result.stderr)
+        self.assertEqual(result.stderr.splitlines()[0],
+                         "spotnow: Vorlage: Spalte 10: ‚}}‘ erwartet, ‚)‘ gefunden")
 
     def test_cli_daemon_not_running(self):
         # A session bus that cannot start the daemon: the user is told how to, in German.
