@@ -107,9 +107,9 @@ class NowPlaying(WebTestCase):
         self.assertIn("If-None-Match", headers["access-control-allow-headers"])
 
     def test_a_request_is_a_viewer_heartbeat(self):
-        self.wait_for(lambda: self.viewers() == 0, 5, "no viewer before")
+        self.wait_for(lambda: self.viewers() == 0, 20, "no viewer before")
         self.request("GET", "/api/now-playing")
-        self.wait_for(lambda: self.viewers() == 1, 5, "the request's heartbeat")
+        self.wait_for(lambda: self.viewers() == 1, 20, "the request's heartbeat")
 
     def test_503_while_the_daemon_is_away_and_recovery(self):
         self.wait_for_json(lambda d: d["trackName"] == "First Song")

@@ -99,9 +99,9 @@ class Browser(WebTestCase):
                          "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC")
         # Progress ticks locally between events.
         first = shown["time"]
-        self.wait_for(lambda: self.widget()["time"] != first, 5, "progress ticking")
+        self.wait_for(lambda: self.widget()["time"] != first, 20, "progress ticking")
         # The tab is visible: it holds a stream, so it is a viewer past the request's TTL.
-        self.wait_for(lambda: self.viewers() == 1, 5, "the page as a viewer")
+        self.wait_for(lambda: self.viewers() == 1, 20, "the page as a viewer")
         self.pump(4)
         self.assertEqual(self.viewers(), 1)
         self.keep_screenshot("web-page.png", self.driver.find_element(

@@ -73,7 +73,7 @@ class Events(WebTestCase):
         self.assertEqual(self.viewers(), 0)
         stream = self.open()
         stream.next_event()
-        self.wait_for(lambda: self.viewers() == 1, 5, "the stream's viewer")
+        self.wait_for(lambda: self.viewers() == 1, 20, "the stream's viewer")
         # Any number of streams: still one viewer, so they cost what one viewer costs.
         more = [self.open() for _ in range(20)]
         for s in more:
@@ -84,7 +84,7 @@ class Events(WebTestCase):
         self.assertEqual(self.viewers(), 1)
         stream.close()
         # Gone within seconds (not after the 60 s presence TTL).
-        self.wait_for(lambda: self.viewers() == 0, 5, "the viewer gone with the last stream")
+        self.wait_for(lambda: self.viewers() == 0, 20, "the viewer gone with the last stream")
 
     def test_keepalive_comment(self):
         self.wait_for_json(lambda d: d["trackName"] == "First Song")
@@ -97,13 +97,13 @@ class Events(WebTestCase):
         # presence-ttl-s is 2 here (below): a viewer without heartbeats would be gone by 3 s.
         stream = self.open()
         stream.next_event()
-        self.wait_for(lambda: self.viewers() == 1, 5, "the stream's viewer")
+        self.wait_for(lambda: self.viewers() == 1, 20, "the stream's viewer")
         start = time.monotonic()
         while time.monotonic() - start < 5:
             self.assertEqual(self.viewers(), 1)
             self.pump(0.2)
         stream.close()
-        self.wait_for(lambda: self.viewers() == 0, 5, "the viewer gone")
+        self.wait_for(lambda: self.viewers() == 0, 20, "the viewer gone")
 
     def test_head(self):
         status, headers, body = self.request("HEAD", "/api/events")
@@ -136,7 +136,7 @@ class MaxStreams(WebTestCase):
                 return True
             s.close()
             return False
-        self.wait_for(reopened, 5, "a place after a stream closed")
+        self.wait_for(reopened, 20, "a place after a stream closed")
         for s in streams:
             s.close()
 
@@ -149,7 +149,7 @@ class DaemonRestart(WebTestCase):
         stream = EventStream(self.web_port)
         self.addCleanup(stream.close)
         stream.next_event()
-        self.wait_for(lambda: self.viewers() == 1, 5, "viewer")
+        self.wait_for(lambda: self.viewers() == 1, 20, "viewer")
         self.stop()
         self.fake.timeline('100 track id=t2 name="After Restart" artists=B album=C '
                            'duration=100\n')
