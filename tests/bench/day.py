@@ -59,7 +59,7 @@ def hm(hours, minutes=0):
 DESK = (hm(9), hm(18))                # the desktop session is active
 LUNCH = (hm(12), hm(13))              # … and locked
 LOCAL = (hm(16), hm(17))              # the desktop client plays (whole tracks within it)
-SESSIONS = [(hm(9), hm(11, 45)), (hm(12, 15), hm(14, 45)), (hm(15), hm(17, 45))]
+SESSIONS = [(hm(9, 5), hm(11, 45)), (hm(12, 15), hm(14, 45)), (hm(15), hm(17, 45))]
 TRACK_S = (150, 270)                  # uniform: 3.5 min on average
 SKIP_P, SKIP_AT = 0.12, (0.1, 0.8)    # a track skipped this often, this far through
 PAUSE_P, PAUSE_S = 0.04, (60, 600)    # paused this often, for this long
@@ -95,6 +95,12 @@ def real_ms(day_s):
 
 def day_s(real_ms_):
     return real_ms_ * FACTOR / 1000
+
+
+def clock(at):
+    """Real ms from day start as the day's hh:mm:ss."""
+    t = round(day_s(at))
+    return f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}"
 
 
 def watched(at):
@@ -284,7 +290,7 @@ def judge(plan, t0, shown, matches, day_end):
     @shown: [(sent, received, state)] of what the client showed, sorted; a state is shown at
     `received`, and `sent` is when the fake made the reply (for a daemon's Changed: the first
     reply carrying it, or None when none did). @matches(state, event)."""
-    out = {"natural": [], "action": [], "natural-missed": 0, "action-missed": 0}
+    out = {"natural": [], "action": [], "natural-missed": 0, "action-missed": 0, "each": []}
     events = plan.events
     for i, e in enumerate(events):
         if not e.watched:
@@ -292,19 +298,21 @@ def judge(plan, t0, shown, matches, day_end):
         start = t0 + e.at / 1000
         until = t0 + events[i + 1].at / 1000 if i + 1 < len(events) else day_end
         before = [s for s in shown if s[1] < start]
-        if before and matches(before[-1][2], e):
-            out[e.kind].append(0.0)
-            continue
         seen = next((s for s in shown if start <= s[1] < until and matches(s[2], e)), None)
-        if seen is None:
-            out[e.kind].append((until - start) * FACTOR)   # at least: it was never shown
+        if before and matches(before[-1][2], e):
+            late = 0.0
+        elif seen is None:
+            late = (until - start) * FACTOR   # at least: it was never shown
             out[f"{e.kind}-missed"] += 1
-            continue
-        sent, received, _ = seen
-        if sent is None or sent < start:
-            out[e.kind].append(received - start)
+        elif seen[0] is None or seen[0] < start:
+            late = seen[1] - start
         else:
-            out[e.kind].append((sent - start) * FACTOR + (received - sent))
+            late = (seen[0] - start) * FACTOR + (seen[1] - seen[0])
+        out[e.kind].append(late)
+        out["each"].append({"at": clock(e.at), "kind": e.kind, "name": e.name,
+                            "playing": e.playing, "late": round(late, 2),
+                            "desktop-client": plan.local[0] <= e.at < plan.local[1],
+                            "shown": seen is not None or late == 0.0})
     return out
 
 
@@ -364,17 +372,19 @@ def driver_actions(plan, logind, rigs, t0s):
         def spawn(rig=rig, holder=holder):
             holder["local"] = LocalSpotify(rig.bus.address)
 
-        def leave(holder=holder):
-            holder["local"].stop()
-            holder["local"].quit()
 
         # Starting the client takes a moment (a Python process): it is not timed, and runs
         # well ahead of the client's first track.
         actions.append((t0 + (plan.local[0] - real_ms(LOCAL_SPAWN_AHEAD_S)) / 1000, False, spawn))
         for start, t in plan.local_tracks:
             actions.append((t0 + start / 1000, True, lambda h=holder, t=t: h["local"].play(
-                t.id, t.name, t.artists, t.album, f"{t.duration / 1000:.3f}")))
-        actions.append((t0 + plan.local[1] / 1000, True, leave))
+                t.id, t.name, t.artists, t.album, f"{t.duration / 1000:.3f}", wait=False)))
+        # At the end the person stops the desktop client and closes it (it leaves the bus a
+        # moment later, once every client was told to stop).
+        actions.append((t0 + plan.local[1] / 1000, True,
+                        lambda h=holder: h["local"].command("stop", wait=False)))
+        actions.append((t0 + plan.local[1] / 1000 + 0.001, False,
+                        lambda h=holder: h["local"].quit()))
     return sorted(actions, key=lambda a: a[0])
 
 
@@ -445,7 +455,7 @@ def bench_day(report):
     report.add("day-watched-user-actions", sum(e.kind == "action" for e in watched_events))
     report.add("day-local-tracks", len(plan.local_tracks))
     report.add("day-local-minutes", round(day_s(plan.local[1] - plan.local[0]) / 60, 1), "min")
-    results = {}
+    results, each = {}, {}
     with contextlib.ExitStack() as stack:
         logind = Logind()
         stack.callback(logind.stop)
@@ -480,9 +490,13 @@ def bench_day(report):
         for name, rig in rigs.items():
             stats, t0 = rig.fake.stats(), t0s[name]
             late = judge_daemon(plan, t0, recorder.changes[name], stats, end)
-            local = served_between(stats, t0 + plan.local[0] / 1000, t0 + plan.local[1] / 1000)
+            # From a day-second after the client's first track (its signal needs a moment to
+            # reach the daemon; a poll already on its way then is no fault) to its stop.
+            local = served_between(stats, t0 + (plan.local[0] + real_ms(1)) / 1000,
+                                   t0 + plan.local[1] / 1000)
             results[name] = summarise(late, web_requests(stats), stats["quota"]["lockedOutMs"],
                                       local)
+            each[name] = late["each"]
             status = rig.status()
             for key in ("pollCount", "upstreamRequests", "budgetRequests", "requestsInWindow",
                         "quotaExceededUntil", "source", "lastError"):
@@ -491,10 +505,17 @@ def bench_day(report):
         stats, t0 = naive_fake.stats(), t0s["naive"]
         local = sum(1 for s in seen
                     if t0 + plan.local[0] / 1000 <= s[0] < t0 + plan.local[1] / 1000)
-        results["naive"] = summarise(judge_naive(plan, t0, seen, end), web_requests(stats),
-                                     stats["quota"]["lockedOutMs"], local)
+        late = judge_naive(plan, t0, seen, end)
+        results["naive"] = summarise(late, web_requests(stats), stats["quota"]["lockedOutMs"],
+                                     local)
+        each["naive"] = late["each"]
     report.add("day-driver-lag-max", round(lag * 1000, 1), "ms")
     report_results(report, results)
+    outdir = os.environ.get("SPN_BENCH_OUTDIR")
+    if outdir:   # every judged change of every column, to see where lateness comes from
+        with open(os.path.join(outdir, "bench-day-changes.json"), "w") as f:
+            json.dump(each, f, indent=1)
+        print(f"each judged change: {os.path.join(outdir, 'bench-day-changes.json')}")
     report.note(f"a day compressed {FACTOR:g} times (every [polling] duration, the budget window, "
                 "the timeline and the quota window); lateness = the wait before the reply that "
                 f"revealed a change x {FACTOR:g} + reply/parse/signal time as measured; a change "

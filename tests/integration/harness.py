@@ -234,6 +234,7 @@ class LocalSpotify:
         self.proc = subprocess.Popen(["/usr/bin/python3", LOCAL_SPOTIFY], env=env, text=True,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._lines = queue.Queue()
+        self._unanswered = []
         threading.Thread(target=self._read, daemon=True).start()
         self._expect("READY", timeout)
 
@@ -251,16 +252,27 @@ class LocalSpotify:
             raise RuntimeError(f"local Spotify said {line!r}, expected {prefix}")
         return line
 
-    def command(self, *words):
+    def command(self, *words, wait=True):
+        """Sends one command; with wait=False returns at once, and settle() checks the answers
+        (a benchmark driving several clients at one moment must not wait on each in turn)."""
         self.proc.stdin.write(" ".join(shlex.quote(str(w)) for w in words) + "\n")
         self.proc.stdin.flush()
+        if not wait:
+            self._unanswered.append(words[0])
+            return None
+        self.settle()
         return self._expect(f"OK {words[0]}")
 
-    def play(self, track_id, title, artists, album, length_s):
+    def settle(self, timeout=10):
+        """Waits for the answers of the commands sent with wait=False."""
+        while self._unanswered:
+            self._expect(f"OK {self._unanswered.pop(0)}", timeout)
+
+    def play(self, track_id, title, artists, album, length_s, wait=True):
         """@artists: a list, or one string of names separated by '|'."""
         if not isinstance(artists, str):
             artists = "|".join(artists)
-        return self.command("play", track_id, title, artists, album, length_s)
+        return self.command("play", track_id, title, artists, album, length_s, wait=wait)
 
     def pause(self):
         return self.command("pause")
@@ -279,6 +291,7 @@ class LocalSpotify:
 
     def quit(self):
         """Leaves the bus; returns its exit status."""
+        self.settle()
         if self.proc.poll() is None:
             self.proc.stdin.close()
         self.proc.wait(10)
