@@ -406,6 +406,10 @@ static void absorb_poll(SpnEngine *self, const SpnPollOutcome *outcome, gint64 n
             self->poll_state.backoff_until = 0;
             self->poll_state.quota_exceeded_until = 0;
             engine_set_last_error(self, NULL);
+            /* A poll that was in flight when the local client began to play is older news
+             * than the client's own signals (rule 13). */
+            if (self->local_source)
+                break;
             SpnChange change = engine_apply_snapshot(self, spn_snapshot_copy(outcome->snapshot));
             /* Rule 14: the same pause, found again, is polled half as often. */
             if (change == SPN_CHANGE_NONE && !self->snapshot->is_playing &&

@@ -190,9 +190,13 @@ static void refresh(SpnLocalSource *self)
         set_active(self, FALSE);
         return;
     }
-    g_dbus_connection_call(self->connection, g_dbus_proxy_get_name_owner(self->player), MPRIS_PATH,
-                           "org.freedesktop.DBus.Properties", "Get",
-                           g_variant_new("(ss)", PLAYER_INTERFACE, "Position"),
+    g_autofree char *owner = g_dbus_proxy_get_name_owner(self->player);
+    if (owner == NULL) {
+        set_active(self, FALSE);
+        return;
+    }
+    g_dbus_connection_call(self->connection, owner, MPRIS_PATH, "org.freedesktop.DBus.Properties",
+                           "Get", g_variant_new("(ss)", PLAYER_INTERFACE, "Position"),
                            G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, 5000, self->cancellable,
                            on_position, self);
 }
