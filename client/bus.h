@@ -73,9 +73,6 @@ int spn_bus_report_unreachable(SpnBusFailure failure, gboolean system, const GEr
 /* The error's message without the "GDBus.Error:name:" prefix. Newly allocated. */
 char *spn_bus_error_message(const GError *error);
 
-/* Whether the daemon's interface has @method (members arrive with later versions). */
-gboolean spn_bus_has_method(GDBusConnection *connection, const char *method, GError **error);
-
 /* Blocks until someone owns the name. FALSE when SIGINT/SIGTERM came first. */
 gboolean spn_bus_wait_for_name(GDBusConnection *connection);
 
