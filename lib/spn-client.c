@@ -1,10 +1,12 @@
-/* spn-client.c — name watch, start, proxy, snapshot and status, EnsureFresh and heartbeats. */
+/* spn-client.c — name watch, start, proxy, snapshot and status, EnsureFresh; the heartbeats are
+ * spn-presence.c's. */
 #define G_LOG_DOMAIN "spotnow-client"
 
 #include "spn-client.h"
 
 #include <string.h>
 
+#include "spn-presence.h"
 #include "spn-protocol.h"
 #include "spn-snapshot.h"
 
@@ -17,10 +19,8 @@ struct _SpnClient {
     /* settings */
     gboolean auto_start;
     gboolean retry_start;
-    gboolean own_presence;
     gboolean ignore_predicted;
     char *daemon_path;
-    char *viewer_id;
 
     /* the daemon */
     SpnClientDaemon daemon;
@@ -40,11 +40,9 @@ struct _SpnClient {
     GCancellable *life; /* calls that outlive a daemon instance: the start's */
 
     /* presence */
+    SpnPresence *presence;
     gboolean watching;
     guint heartbeat_ms;
-    guint heartbeat_id;
-    GDBusConnection *presence; /* own_presence: open while watching and present */
-    GCancellable *presence_cancellable;
 };
 
 enum {
@@ -97,14 +95,8 @@ static void take_status(SpnClient *self, GVariant *status)
         ttl_ms = SPN_CLIENT_DEFAULT_PRESENCE_TTL_MS;
     guint interval =
         (guint)MAX(MIN(ttl_ms / 2, (gint64)G_MAXUINT), (gint64)SPN_CLIENT_MIN_HEARTBEAT_MS);
-    if (interval != self->heartbeat_ms) {
-        self->heartbeat_ms = interval;
-        /* The heartbeat follows the daemon's TTL: a shorter one would forget us in between. */
-        if (self->heartbeat_id != 0) {
-            g_clear_handle_id(&self->heartbeat_id, g_source_remove);
-            presence_update(self);
-        }
-    }
+    self->heartbeat_ms = interval;
+    spn_presence_set_interval(self->presence, interval);
     g_signal_emit(self, signals[SIGNAL_STATUS_CHANGED], 0);
 }
 
@@ -211,104 +203,22 @@ void spn_client_ensure_fresh(SpnClient *self)
 
 /* ---- presence ------------------------------------------------------------------------------ */
 
-static void on_reported(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-    if (reply == NULL && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug("ReportViewerPresence failed: %s", error->message);
-}
-
-static void report(GDBusConnection *connection, const char *viewer_id, GCancellable *cancellable)
-{
-    g_dbus_connection_call(connection, SPN_BUS_NAME, SPN_OBJECT_PATH, SPN_INTERFACE,
-                           "ReportViewerPresence", g_variant_new("(s)", viewer_id), NULL,
-                           G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, cancellable, on_reported, NULL);
-}
-
 void spn_client_report_presence(SpnClient *self, const char *viewer_id)
 {
     g_return_if_fail(SPN_IS_CLIENT(self));
     if (self->proxy == NULL)
         return;
-    report(g_dbus_proxy_get_connection(G_DBUS_PROXY(self->proxy)),
-           viewer_id != NULL ? viewer_id : self->viewer_id, self->cancellable);
+    spn_presence_report(g_dbus_proxy_get_connection(G_DBUS_PROXY(self->proxy)),
+                        viewer_id != NULL ? viewer_id : spn_presence_get_viewer_id(self->presence),
+                        self->cancellable);
 }
 
-static gboolean on_heartbeat(gpointer user_data)
-{
-    SpnClient *self = user_data;
-    if (!self->own_presence)
-        spn_client_report_presence(self, NULL);
-    else if (self->presence != NULL && !g_dbus_connection_is_closed(self->presence))
-        report(self->presence, self->viewer_id, self->presence_cancellable);
-    return G_SOURCE_CONTINUE;
-}
-
-static void start_heartbeat(SpnClient *self)
-{
-    on_heartbeat(self);
-    self->heartbeat_id = g_timeout_add(self->heartbeat_ms, on_heartbeat, self);
-}
-
-static void presence_close(SpnClient *self)
-{
-    g_clear_handle_id(&self->heartbeat_id, g_source_remove);
-    if (self->presence_cancellable != NULL)
-        g_cancellable_cancel(self->presence_cancellable);
-    g_clear_object(&self->presence_cancellable);
-    if (self->presence != NULL) {
-        /* Leaving the bus is what ends the viewer at once. */
-        g_dbus_connection_close(self->presence, NULL, NULL, NULL);
-        g_clear_object(&self->presence);
-    }
-}
-
-static void on_presence_connected(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-    GDBusConnection *connection = g_dbus_connection_new_for_address_finish(result, &error);
-    if (connection == NULL) {
-        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_warning("cannot open a bus connection for viewer presence: %s", error->message);
-        return;
-    }
-    SpnClient *self = user_data;
-    self->presence = connection;
-    start_heartbeat(self);
-}
-
-/* Heartbeats (and the own connection) exactly while watching and the daemon is there. */
+/* Heartbeats exactly while watching and the daemon is there. */
 static void presence_update(SpnClient *self)
 {
-    if (!self->watching || self->proxy == NULL) {
-        presence_close(self);
-        return;
-    }
-    if (!self->own_presence) {
-        if (self->heartbeat_id == 0)
-            start_heartbeat(self);
-        return;
-    }
-    if (self->presence_cancellable != NULL) {
-        /* Open or opening; (re)start the heartbeat if it was stopped. */
-        if (self->presence != NULL && self->heartbeat_id == 0)
-            start_heartbeat(self);
-        return;
-    }
-    g_autoptr(GError) error = NULL;
-    g_autofree char *address = g_dbus_address_get_for_bus_sync(self->bus_type, NULL, &error);
-    if (address == NULL) {
-        g_warning("cannot find the bus for viewer presence: %s", error->message);
-        return;
-    }
-    self->presence_cancellable = g_cancellable_new();
-    g_dbus_connection_new_for_address(address,
-                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                      NULL, self->presence_cancellable, on_presence_connected,
-                                      self);
+    GDBusConnection *connection =
+        self->proxy != NULL ? g_dbus_proxy_get_connection(G_DBUS_PROXY(self->proxy)) : NULL;
+    spn_presence_update(self->presence, connection, self->watching);
 }
 
 void spn_client_set_watching(SpnClient *self, gboolean watching)
@@ -370,7 +280,8 @@ static void disconnect_daemon(SpnClient *self)
     g_clear_pointer(&self->status, g_variant_unref);
     self->fresh_in_flight = FALSE;
     self->fresh_done = FALSE;
-    presence_close(self);
+    if (self->presence != NULL)
+        presence_update(self);
 }
 
 static void on_name_appeared(GDBusConnection *connection, const char *name, const char *name_owner,
@@ -548,13 +459,16 @@ void spn_client_set_retry_start(SpnClient *self, gboolean retry_start)
 void spn_client_set_viewer_id(SpnClient *self, const char *viewer_id)
 {
     g_return_if_fail(viewer_id != NULL);
-    g_free(self->viewer_id);
-    self->viewer_id = g_strdup(viewer_id);
+    spn_presence_set_viewer_id(self->presence, viewer_id);
 }
 
 void spn_client_set_own_presence_connection(SpnClient *self, gboolean own)
 {
-    self->own_presence = own;
+    g_autoptr(SpnPresence) old = self->presence;
+    self->presence = spn_presence_new(self->bus_type, own);
+    spn_presence_set_viewer_id(self->presence, spn_presence_get_viewer_id(old));
+    spn_presence_set_interval(self->presence, self->heartbeat_ms);
+    presence_update(self);
 }
 
 void spn_client_set_ignore_predicted(SpnClient *self, gboolean ignore)
@@ -609,6 +523,8 @@ SpnClient *spn_client_new(GBusType bus_type, GDBusConnection *connection)
 {
     SpnClient *self = g_object_new(SPN_TYPE_CLIENT, NULL);
     self->bus_type = bus_type;
+    self->presence = spn_presence_new(bus_type, FALSE);
+    spn_presence_set_interval(self->presence, self->heartbeat_ms);
     if (connection != NULL)
         self->connection = g_object_ref(connection);
     return self;
@@ -623,6 +539,7 @@ static void spn_client_dispose(GObject *object)
         g_cancellable_cancel(self->life);
     g_clear_object(&self->life);
     disconnect_daemon(self);
+    g_clear_pointer(&self->presence, spn_presence_free);
     g_clear_object(&self->connection);
     G_OBJECT_CLASS(spn_client_parent_class)->dispose(object);
 }
@@ -632,7 +549,6 @@ static void spn_client_finalize(GObject *object)
     SpnClient *self = SPN_CLIENT(object);
     g_free(self->start_failure);
     g_free(self->daemon_path);
-    g_free(self->viewer_id);
     G_OBJECT_CLASS(spn_client_parent_class)->finalize(object);
 }
 
@@ -660,6 +576,5 @@ static void spn_client_init(SpnClient *self)
 {
     self->daemon = SPN_CLIENT_DAEMON_UNKNOWN;
     self->life = g_cancellable_new();
-    self->viewer_id = g_strdup("spotnow");
     self->heartbeat_ms = SPN_CLIENT_DEFAULT_PRESENCE_TTL_MS / 2;
 }
