@@ -7,13 +7,14 @@
 
 #include <gio/gio.h>
 
+#include "spn-client.h"
 #include "spn-dbus.h"
 #include "spn-protocol.h"
 
 G_BEGIN_DECLS
 
 /* EnsureFresh may wait for a poll: token refresh plus a retried request, 15 s each at most. */
-#define SPN_BUS_FRESH_TIMEOUT_MS 60000
+#define SPN_BUS_FRESH_TIMEOUT_MS SPN_CLIENT_CALL_TIMEOUT_MS
 
 /* The exit codes of doc/design.md section 7. */
 typedef enum {
