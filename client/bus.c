@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include "spn-client.h"
+
 #define SPN_ERROR_PREFIX "io.github.spotnow.Error."
 
 GDBusConnection *spn_bus_connect(gboolean system, GError **error)
@@ -99,13 +101,7 @@ char *spn_bus_error_message(const GError *error)
 
 gboolean spn_bus_is_failed_start(const GError *error)
 {
-    /* Activation ran it and it ended: "not running" would send the person to start a daemon
-     * that cannot start. */
-    return error != NULL &&
-           (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_EXITED) ||
-            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_SIGNALED) ||
-            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_EXEC_FAILED) ||
-            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_FAILED));
+    return spn_client_is_failed_start(error);
 }
 
 const char *spn_bus_daemon_path(void)
@@ -134,29 +130,7 @@ void spn_bus_print_unreachable(gboolean system, const GError *error)
 
 char *spn_bus_daemon_reason(gboolean system)
 {
-    const char *argv[] = {spn_bus_daemon_path(), "--check-config", system ? "--system" : NULL,
-                          NULL};
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
-    int wait_status = 0;
-    g_autoptr(GError) error = NULL;
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                      &wait_status, &error)) {
-        /* Not installed where we think: the bus's own words are all there is. */
-        g_debug("cannot run %s --check-config: %s", argv[0], error->message);
-        return NULL;
-    }
-    if (g_spawn_check_wait_status(wait_status, NULL)) {
-        return NULL;
-    }
-    /* Its last line is the error ("spotnowd: FILE: [group] key: …"); warnings come before. */
-    g_strstrip(err);
-    const char *last = strrchr(err, '\n');
-    const char *line = last != NULL ? last + 1 : err;
-    if (g_str_has_prefix(line, "spotnowd: ")) {
-        line += strlen("spotnowd: ");
-    }
-    return line[0] != '\0' ? g_utf8_make_valid(line, -1) : NULL;
+    return spn_client_daemon_reason(spn_bus_daemon_path(), system);
 }
 
 int spn_bus_report_failed_start(gboolean system, const GError *error)
@@ -226,24 +200,6 @@ int spn_bus_report_unreachable(SpnBusFailure failure, gboolean system, const GEr
         spn_bus_print_unreachable(system, error);
     }
     return SPN_EXIT_UNREACHABLE;
-}
-
-gboolean spn_bus_has_method(GDBusConnection *connection, const char *method, GError **error)
-{
-    g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-        connection, SPN_BUS_NAME, SPN_OBJECT_PATH, "org.freedesktop.DBus.Introspectable",
-        "Introspect", NULL, G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
-    if (reply == NULL) {
-        return FALSE;
-    }
-    const char *xml = NULL;
-    g_variant_get(reply, "(&s)", &xml);
-    g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml(xml, error);
-    if (node == NULL) {
-        return FALSE;
-    }
-    GDBusInterfaceInfo *iface = g_dbus_node_info_lookup_interface(node, SPN_INTERFACE);
-    return iface != NULL && g_dbus_interface_info_lookup_method(iface, method) != NULL;
 }
 
 typedef struct {

@@ -7,13 +7,14 @@
 
 #include <gio/gio.h>
 
+#include "spn-client.h"
 #include "spn-dbus.h"
 #include "spn-protocol.h"
 
 G_BEGIN_DECLS
 
 /* EnsureFresh may wait for a poll: token refresh plus a retried request, 15 s each at most. */
-#define SPN_BUS_FRESH_TIMEOUT_MS 60000
+#define SPN_BUS_FRESH_TIMEOUT_MS SPN_CLIENT_CALL_TIMEOUT_MS
 
 /* The exit codes of doc/design.md section 7. */
 typedef enum {
@@ -72,9 +73,6 @@ int spn_bus_report_unreachable(SpnBusFailure failure, gboolean system, const GEr
 
 /* The error's message without the "GDBus.Error:name:" prefix. Newly allocated. */
 char *spn_bus_error_message(const GError *error);
-
-/* Whether the daemon's interface has @method (members arrive with later versions). */
-gboolean spn_bus_has_method(GDBusConnection *connection, const char *method, GError **error);
 
 /* Blocks until someone owns the name. FALSE when SIGINT/SIGTERM came first. */
 gboolean spn_bus_wait_for_name(GDBusConnection *connection);

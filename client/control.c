@@ -1,5 +1,5 @@
-/* control.c — the control commands, as plain D-Bus calls: the generated proxy does not know the
- * control members yet, so the daemon's introspection decides whether they are there. */
+/* control.c — the control commands, through the generated proxy: one call each (two for
+ * toggle), and a daemon without the member answers UnknownMethod. */
 #define G_LOG_DOMAIN "spotnow-control"
 
 #include "control.h"
@@ -31,45 +31,61 @@ static int report_failure(GDBusConnection *connection, const GError *error, gboo
 }
 
 /* Whether something plays now, for toggle. FALSE with @error set on failure. */
-static gboolean query_playing(GDBusConnection *connection, gboolean *playing, GError **error)
+static gboolean query_playing(SpnNowPlaying1 *proxy, gboolean *playing, GError **error)
 {
-    g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-        connection, SPN_BUS_NAME, SPN_OBJECT_PATH, SPN_INTERFACE, "CurrentlyPlaying", NULL,
-        G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
-    if (reply == NULL) {
+    g_autoptr(GVariant) snapshot = NULL;
+    if (!spn_now_playing1_call_currently_playing_sync(proxy, &snapshot, NULL, error)) {
         return FALSE;
     }
-    g_autoptr(GVariant) snapshot = g_variant_get_child_value(reply, 0);
     *playing = FALSE;
     g_variant_lookup(snapshot, "isPlaying", "b", playing);
     return TRUE;
+}
+
+static gboolean call_method(SpnNowPlaying1 *proxy, const char *method, gint64 offset_ms,
+                            GError **error)
+{
+    if (g_str_equal(method, "Play")) {
+        return spn_now_playing1_call_play_sync(proxy, NULL, error);
+    }
+    if (g_str_equal(method, "Pause")) {
+        return spn_now_playing1_call_pause_sync(proxy, NULL, error);
+    }
+    if (g_str_equal(method, "Next")) {
+        return spn_now_playing1_call_next_sync(proxy, NULL, error);
+    }
+    if (g_str_equal(method, "Previous")) {
+        return spn_now_playing1_call_previous_sync(proxy, NULL, error);
+    }
+    return spn_now_playing1_call_seek_sync(proxy, offset_ms, NULL, error);
 }
 
 int spn_control_run(GDBusConnection *connection, const char *verb, gint64 offset_ms,
                     gboolean system)
 {
     g_autoptr(GError) error = NULL;
+    g_autoptr(SpnNowPlaying1) proxy = spn_bus_proxy(connection, &error);
+    if (proxy == NULL) {
+        g_printerr("spotnow: %s\n", error->message);
+        return SPN_EXIT_UNREACHABLE;
+    }
+    /* A command's reply waits for the poll after it. */
+    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(proxy), SPN_BUS_FRESH_TIMEOUT_MS);
+
     gboolean playing = FALSE;
-    if (g_str_equal(verb, "toggle") && !query_playing(connection, &playing, &error)) {
+    if (g_str_equal(verb, "toggle") && !query_playing(proxy, &playing, &error)) {
         return report_failure(connection, error, system);
     }
     const char *method = spn_args_control_method(verb, playing);
     g_return_val_if_fail(method != NULL, SPN_EXIT_USAGE);
 
-    if (!spn_bus_has_method(connection, method, &error)) {
-        if (error != NULL) {
-            return report_failure(connection, error, system);
+    if (!call_method(proxy, method, offset_ms, &error)) {
+        /* A daemon older than the control members says so by name. */
+        if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD)) {
+            g_printerr("%s\n", _("spotnow: playback control is not available in this version of "
+                                 "the daemon yet."));
+            return SPN_EXIT_USAGE;
         }
-        g_printerr("%s\n", _("spotnow: playback control is not available in this version of "
-                             "the daemon yet."));
-        return SPN_EXIT_USAGE;
-    }
-
-    GVariant *parameters = g_str_equal(method, "Seek") ? g_variant_new("(x)", offset_ms) : NULL;
-    g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-        connection, SPN_BUS_NAME, SPN_OBJECT_PATH, SPN_INTERFACE, method, parameters, NULL,
-        G_DBUS_CALL_FLAGS_NONE, SPN_BUS_FRESH_TIMEOUT_MS, NULL, &error);
-    if (reply == NULL) {
         return report_failure(connection, error, system);
     }
     return SPN_EXIT_OK;

@@ -1,11 +1,12 @@
 /* web-daemon.h — spotnow-web's side of io.github.spotnow.NowPlaying1.
  *
- * Follows the daemon's bus name (a restart is survived: absent while gone, back when it
- * returns), keeps the last snapshot and auth state heard (CurrentlyPlaying once, then Changed
- * and StatusChanged), and reports viewer presence: heartbeats at half of GetStatus's
- * presenceTtlMs over a bus connection of its own while the server says someone watches, and
- * that connection closed when nobody does, so the daemon forgets the viewer at once instead of
- * after the TTL (doc/design.md section 3, ReportViewerPresence). */
+ * A SpnClient (lib/spn-client.h) follows the daemon's bus name (a restart is survived: absent
+ * while gone, back when it returns), keeps the last snapshot heard (changed only by news, never
+ * by predicted progress, so the ETag holds) and reports the streams' presence: heartbeats at
+ * half of presenceTtlMs over a bus connection of its own while the server says someone
+ * watches, and that connection closed when nobody does, so the daemon forgets the viewer at
+ * once instead of after the TTL (doc/design.md section 3, ReportViewerPresence). Here: the auth
+ * state the page shows and the single requests' heartbeat. */
 #pragma once
 
 #include <gio/gio.h>

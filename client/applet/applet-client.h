@@ -1,7 +1,8 @@
 /* applet-client.h — the applet's side of io.github.spotnow.NowPlaying1.
  *
- * Watches the daemon's bus name (so the applet reconnects by itself when spotnowd starts),
- * keeps the last snapshot and status it heard, and makes the viewer's calls. No GTK here.
+ * A SpnClient (lib/spn-client.h) watches the daemon's bus name (so the applet reconnects by
+ * itself when spotnowd starts) and keeps the last snapshot and status it heard; this adds the
+ * applet's daemon states and the viewer's calls. No GTK here.
  */
 #pragma once
 
@@ -19,6 +20,8 @@ G_DECLARE_FINAL_TYPE(SpnAppletClient, spn_applet_client, SPN, APPLET_CLIENT, GOb
  *   "connected" () — a daemon (new or restarted) is on the bus: a visible viewer should report
  *                    its presence and ask for fresh data now. */
 SpnAppletClient *spn_applet_client_new(GBusType bus_type);
+/* Starts watching (and starting) the daemon, once the settings below are made. */
+void spn_applet_client_start(SpnAppletClient *self);
 
 SpnAppletDaemon spn_applet_client_get_daemon(SpnAppletClient *self);
 

@@ -232,6 +232,7 @@ static void on_startup(GApplication *app, gpointer user_data)
     const char *daemon = g_getenv("SPOTNOWD");
     spn_applet_client_set_daemon_path(applet->client,
                                       daemon != NULL && *daemon != '\0' ? daemon : SPOTNOWD_PATH);
+    spn_applet_client_start(applet->client);
 }
 
 static int on_handle_local_options(GApplication *app, GVariantDict *options, gpointer user_data)
