@@ -229,40 +229,11 @@ char *spn_render_line(GVariant *snapshot, gint64 now_ms, gboolean with_progress,
     return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+/* Each value as json-glib maps a GVariant (booleans, numbers, strings, containers); only the
+ * order of the members is ours. */
 static JsonNode *variant_to_json(GVariant *value)
 {
-    JsonNode *node = json_node_alloc();
-    switch (g_variant_classify(value)) {
-        case G_VARIANT_CLASS_BOOLEAN:
-            return json_node_init_boolean(node, g_variant_get_boolean(value));
-        case G_VARIANT_CLASS_BYTE:
-            return json_node_init_int(node, g_variant_get_byte(value));
-        case G_VARIANT_CLASS_INT16:
-            return json_node_init_int(node, g_variant_get_int16(value));
-        case G_VARIANT_CLASS_UINT16:
-            return json_node_init_int(node, g_variant_get_uint16(value));
-        case G_VARIANT_CLASS_INT32:
-            return json_node_init_int(node, g_variant_get_int32(value));
-        case G_VARIANT_CLASS_UINT32:
-            return json_node_init_int(node, g_variant_get_uint32(value));
-        case G_VARIANT_CLASS_INT64:
-            return json_node_init_int(node, g_variant_get_int64(value));
-        case G_VARIANT_CLASS_UINT64: {
-            guint64 u = g_variant_get_uint64(value);
-            return u <= G_MAXINT64 ? json_node_init_int(node, (gint64)u)
-                                   : json_node_init_double(node, (double)u);
-        }
-        case G_VARIANT_CLASS_DOUBLE:
-            return json_node_init_double(node, g_variant_get_double(value));
-        case G_VARIANT_CLASS_STRING:
-        case G_VARIANT_CLASS_OBJECT_PATH:
-        case G_VARIANT_CLASS_SIGNATURE:
-            return json_node_init_string(node, g_variant_get_string(value, NULL));
-        default:
-            /* Containers a newer daemon might add: json-glib's own mapping. */
-            json_node_unref(node);
-            return json_gvariant_serialize(value);
-    }
+    return json_gvariant_serialize(value);
 }
 
 static gboolean is_snapshot_key(const char *key)
