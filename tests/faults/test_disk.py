@@ -93,8 +93,10 @@ class DiskCase(FaultCase):
 
 class ReadOnly(DiskCase):
     def test_read_only_state_dir(self):
-        before = self.files()
         self.mount("-o", "remount,ro", self.state_dir)
+        # Read once nothing can be written any more: tracks change every 0.3 s, and a write
+        # between reading and the remount would look like one that got through.
+        before = self.files()
         with self.assertRaises(OSError) as ctx:
             open(self.state_path("probe"), "w")
         self.assertEqual(ctx.exception.errno, errno.EROFS)

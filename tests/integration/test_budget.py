@@ -193,8 +193,9 @@ class ReplayRace(SpotnowTestCase):
         self.conn.call(BUS_NAME, "/io/github/spotnow/NowPlaying1", "io.github.spotnow.NowPlaying1",
                        "Next", None, None, Gio.DBusCallFlags.NONE, 20000, None,
                        lambda c, r: replies.append(self._finish(c, r)))
-        self.wait_for(lambda: self.status()["upstreamRequests"] >= 2,
-                      what="the command to be sent")
+        # The fake counts a request when it arrives; its reply waits 1.5 s.
+        self.wait_for(lambda: self.fake.requests("/v1/me/player/next") >= 1,
+                      what="the command to reach Spotify")
         self.call("SignOut")
         self.wait_for(lambda: replies, what="the command's answer")
         self.fake.control("delay", s=0)
