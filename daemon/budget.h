@@ -49,7 +49,7 @@ gboolean spn_budget_allows(const SpnBudget *budget, SpnSpend spend, gint64 now_m
 gint64 spn_budget_allowed_at(const SpnBudget *budget, SpnSpend spend, gint64 now_ms);
 
 /* The viewer cadence in ms: at least @fresh_ms, and long enough that, spending at this rate while
- * someone looks (assumed a quarter of the time; if they look longer the interval grows as the
+ * someone looks (assumed a fifth of the time; if they look longer the interval grows as the
  * budget shrinks), the rest of the budget lasts through the window, counting the requests that
  * leave the window meanwhile. @fresh_ms itself with no budget. */
 gint64 spn_budget_cadence_ms(const SpnBudget *budget, gint64 fresh_ms, gint64 now_ms);

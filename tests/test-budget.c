@@ -66,10 +66,10 @@ static void test_zero_is_no_budget(void)
 static void test_cadence_stretches_as_the_budget_shrinks(void)
 {
     g_autoptr(SpnBudget) budget = spn_budget_new(1000, DAY);
-    /* Fresh: 950 for the cadence over a day someone looks at a quarter of: ~23 s. */
+    /* Fresh: 950 for the cadence over a day someone looks at a fifth of: ~18 s. */
     gint64 fresh = spn_budget_cadence_ms(budget, 10000, T0);
-    g_assert_cmpint(fresh, >, 20000);
-    g_assert_cmpint(fresh, <, 26000);
+    g_assert_cmpint(fresh, >, 16000);
+    g_assert_cmpint(fresh, <, 21000);
     /* Half spent in the last hour: those requests only leave in a day, the interval doubles. */
     spend(budget, 475, T0);
     gint64 later = spn_budget_cadence_ms(budget, 10000, T0 + MINUTE);

@@ -170,7 +170,7 @@ class StretchedCadence(SpotnowTestCase):
         self.report()
         self.wait_for(lambda: self.status()["pollCount"] >= 1, what="the first poll")
         status = self.status()
-        # 95 left for 300 s, a quarter of which someone is assumed to look: ~0.8 s, not 0.1 s.
+        # 95 left for 300 s, a fifth of which someone is assumed to look: ~0.6 s, not 0.1 s.
         interval = status["nextPollAt"] - status["lastPollAt"]
         self.assertGreater(interval, 500, status)
 
