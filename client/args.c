@@ -5,6 +5,9 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
+
+#include "spn-text.h"
 
 /* G_DEFINE_QUARK stringifies its first argument; clang-format (14, WhitespaceSensitiveMacros
  * included) would put spaces into the quark's name. */
@@ -75,37 +78,12 @@ gboolean spn_args_parse_seek(const char *text, gint64 *offset_ms, GError **error
     return TRUE;
 }
 
-/* Levenshtein distance between two short ASCII words; large for long ones. */
-static guint distance(const char *a, const char *b)
-{
-    gsize la = strlen(a);
-    gsize lb = strlen(b);
-    if (la > 32 || lb > 32) {
-        return G_MAXUINT;
-    }
-    guint row[33];
-    for (gsize j = 0; j <= lb; j++) {
-        row[j] = (guint)j;
-    }
-    for (gsize i = 1; i <= la; i++) {
-        guint diagonal = row[0];
-        row[0] = (guint)i;
-        for (gsize j = 1; j <= lb; j++) {
-            guint above = row[j];
-            guint cost = g_ascii_tolower(a[i - 1]) == b[j - 1] ? 0 : 1;
-            row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diagonal + cost);
-            diagonal = above;
-        }
-    }
-    return row[lb];
-}
-
 const char *spn_args_suggest(const char *word, const char *const *candidates)
 {
     const char *best = NULL;
     guint best_distance = 3; /* two edits at most: "stauts", "logni", "paus" */
     for (; *candidates != NULL; candidates++) {
-        guint d = distance(word, *candidates);
+        guint d = spn_text_distance(word, *candidates);
         /* A transposition counts once, as a person makes it. */
         gsize n = strlen(word);
         if (n == strlen(*candidates)) {
@@ -114,7 +92,7 @@ const char *spn_args_suggest(const char *word, const char *const *candidates)
                 char c = swapped[i];
                 swapped[i] = swapped[i + 1];
                 swapped[i + 1] = c;
-                if (distance(swapped, *candidates) == 0) {
+                if (spn_text_distance(swapped, *candidates) == 0) {
                     d = MIN(d, 1);
                 }
             }

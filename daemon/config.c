@@ -10,6 +10,7 @@
 
 #include "paths.h"
 #include "spn-error.h"
+#include "spn-text.h"
 
 #define DEFAULT_API_BASE_URL "https://api.spotify.com"
 #define DEFAULT_ACCOUNTS_BASE_URL "https://accounts.spotify.com"
@@ -314,29 +315,6 @@ gboolean spn_config_is_known(const char *group, const char *key)
     return FALSE;
 }
 
-/* Levenshtein distance, capped: only "close enough to be a typo" matters. */
-static guint edit_distance(const char *a, const char *b)
-{
-    gsize la = strlen(a);
-    gsize lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return G_MAXUINT;
-    guint row[65];
-    for (gsize j = 0; j <= lb; j++)
-        row[j] = (guint)j;
-    for (gsize i = 1; i <= la; i++) {
-        guint diagonal = row[0];
-        row[0] = (guint)i;
-        for (gsize j = 1; j <= lb; j++) {
-            guint above = row[j];
-            guint cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diagonal + cost);
-            diagonal = above;
-        }
-    }
-    return row[lb];
-}
-
 /* "Client_ID" and "client-id" are one name to a person: lower case, '_' and ' ' as '-'. */
 static char *normalise_name(const char *name)
 {
@@ -352,7 +330,7 @@ static gboolean looks_like(const char *written, const char *known)
 {
     g_autofree char *a = normalise_name(written);
     g_autofree char *b = normalise_name(known);
-    return g_str_equal(a, b) || (strlen(b) > 3 && edit_distance(a, b) <= 2);
+    return g_str_equal(a, b) || (strlen(b) > 3 && spn_text_distance(a, b) <= 2);
 }
 
 /* Every known name, as (group, key) pairs; key NULL for each group once. */

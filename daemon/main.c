@@ -235,17 +235,27 @@ static gboolean on_reload_signal(gpointer user_data)
 
 /* --check-config: what a start would say about the config, without the bus or the name, so a
  * client can show why D-Bus activation failed. */
-static int check_config(const Options *options)
+/* The config a start (or --check-config) uses, its warnings said; NULL after saying why not. */
+static SpnConfig *load_config(const Options *options, char **config_path)
 {
-    g_autofree char *config_path = options->config_path ? g_strdup(options->config_path)
-                                                        : spn_config_default_path(options->system);
+    *config_path = options->config_path ? g_strdup(options->config_path)
+                                        : spn_config_default_path(options->system);
     g_autoptr(GError) error = NULL;
-    g_autoptr(SpnConfig) config = spn_config_load(config_path, &error);
+    SpnConfig *config = spn_config_load(*config_path, &error);
     if (config == NULL) {
         g_printerr("spotnowd: %s\n", error->message);
-        return EXIT_FAILURE;
+        return NULL;
     }
     print_config_warnings(config);
+    return config;
+}
+
+static int check_config(const Options *options)
+{
+    g_autofree char *config_path = NULL;
+    g_autoptr(SpnConfig) config = load_config(options, &config_path);
+    if (config == NULL)
+        return EXIT_FAILURE;
     if (!g_file_test(config_path, G_FILE_TEST_EXISTS))
         g_print(_("%s: no such file; the defaults apply\n"), config_path);
     else
@@ -295,15 +305,11 @@ static gboolean parse_options(int *argc, char ***argv, Options *options)
 
 static int run(const Options *options)
 {
-    g_autofree char *config_path = options->config_path ? g_strdup(options->config_path)
-                                                        : spn_config_default_path(options->system);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(SpnConfig) config = spn_config_load(config_path, &error);
-    if (config == NULL) {
-        g_printerr("spotnowd: %s\n", error->message);
+    g_autofree char *config_path = NULL;
+    g_autoptr(SpnConfig) config = load_config(options, &config_path);
+    if (config == NULL)
         return EXIT_FAILURE;
-    }
-    print_config_warnings(config);
+    g_autoptr(GError) error = NULL;
     /* A file named on the command line was meant to be read: a typo must not pass unseen. */
     if (options->config_path != NULL && !g_file_test(config_path, G_FILE_TEST_EXISTS))
         g_printerr(_("spotnowd: %s does not exist; using the default settings\n"), config_path);

@@ -10,4 +10,8 @@ G_BEGIN_DECLS
  * keep a leading form feed (GKeyFile strips it on reading). */
 char *spn_text_clean(const char *value);
 
+/* The Levenshtein distance between two words, ignoring ASCII case: how far a typo ("stauts",
+ * "client_id") is from a name we know. G_MAXUINT for words over 64 bytes: not a typo. */
+guint spn_text_distance(const char *a, const char *b);
+
 G_END_DECLS
