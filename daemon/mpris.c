@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "mpris-metadata.h"
+#include "press-notice.h"
 #include "service.h"
 #include "spn-error.h"
 #include "spn-mpris-dbus.h"
@@ -38,6 +39,8 @@ struct _SpnMpris {
     char *status;
     GVariant *metadata;
     gboolean told_can_control; /* CanGoNext, CanGoPrevious and CanSeek */
+
+    SpnPressNotice *notice; /* a refused press said once per reason; NULL until started */
 };
 
 enum { PROP_0, PROP_ON_BUS, N_PROPS };
@@ -196,12 +199,35 @@ static void handle_properties(SpnMpris *self, const char *method, GVariant *para
 
 /* ---- methods ----------------------------------------------------------------------------- */
 
+typedef struct {
+    SpnMpris *self;
+    GDBusMethodInvocation *invocation; /* the handler's own reference, consumed by the reply */
+} Press;
+
+/* A panel drops the error of a press it offered: the person hears why from a notification. */
+static void on_control_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autofree Press *press = user_data;
+    g_autoptr(SpnMpris) self = press->self;
+    g_autoptr(GError) error = NULL;
+    if (spn_engine_control_finish(SPN_ENGINE(source), result, &error)) {
+        g_dbus_method_invocation_return_value(press->invocation, NULL);
+        return;
+    }
+    if (self->notice != NULL)
+        spn_press_notice_refused(self->notice, error);
+    g_dbus_method_invocation_return_gerror(press->invocation, error);
+}
+
 /* Commands go to the engine even without control: its refusal carries the reason
  * (no scope, no Premium, signed out) that the caller's error message should show. */
 static void control(SpnMpris *self, GDBusMethodInvocation *invocation, SpnControl command,
                     gint64 position_ms)
 {
-    spn_service_control(self->engine, invocation, command, position_ms);
+    Press *press = g_new0(Press, 1);
+    press->self = g_object_ref(self);
+    press->invocation = invocation;
+    spn_engine_control(self->engine, command, position_ms, NULL, on_control_done, press);
 }
 
 static void handle_seek(SpnMpris *self, GVariant *parameters, GDBusMethodInvocation *invocation)
@@ -470,6 +496,7 @@ void spn_mpris_start(SpnMpris *self, GDBusConnection *connection)
     g_return_if_fail(SPN_IS_MPRIS(self));
     g_return_if_fail(self->connection == NULL);
     self->connection = g_object_ref(connection);
+    self->notice = spn_press_notice_new(connection);
     /* With hide-when-local, wait for the watch's first answer, so a panel never shows us for
      * the instant before we learn the local client is there. */
     if (self->hide_when_local)
@@ -487,6 +514,7 @@ void spn_mpris_stop(SpnMpris *self)
         self->local_watch = 0;
     }
     unexport(self);
+    g_clear_pointer(&self->notice, spn_press_notice_free);
     g_clear_object(&self->connection);
 }
 

@@ -3,6 +3,7 @@ reach the fake Spotify's player commands, the new state shows at once, and a ref
 no Premium) is reported with its reason, and the player stays on the bus with CanGoNext,
 CanGoPrevious and CanSeek false (CanControl is constant: true)."""
 
+import os
 import subprocess
 
 from gi.repository import Gio, GLib
@@ -180,6 +181,41 @@ class Refusals(ControlTestCase):
             self.mpris_call(PLAYER_IFACE, "Play")
         self.assertIn("Premium", ctx.exception.message)
         self.assertEqual(self.controls(), [])
+
+    def start_notification_server(self):
+        """python-dbusmock's notification daemon on the test bus: it records every Notify."""
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.address)
+        server = subprocess.Popen(["/usr/bin/python3", "-m", "dbusmock", "--template",
+                                   "notification_daemon"], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL)
+        self.addCleanup(server.wait)
+        self.addCleanup(server.terminate)
+        self.wait_for(lambda: self.conn.call_sync(
+            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+            "NameHasOwner", GLib.Variant("(s)", ("org.freedesktop.Notifications",)), None,
+            Gio.DBusCallFlags.NONE, 2000, None).unpack()[0], what="the notification server")
+
+    def notifications(self):
+        calls = self.conn.call_sync("org.freedesktop.Notifications",
+                                    "/org/freedesktop/Notifications", "org.freedesktop.DBus.Mock",
+                                    "GetMethodCalls", GLib.Variant("(s)", ("Notify",)), None,
+                                    Gio.DBusCallFlags.NONE, 2000, None).unpack()[0]
+        return [args for _, args in calls]
+
+    def test_refused_press_is_said_once(self):
+        """A panel drops a refused press's error: one notification per reason says why."""
+        self.start_notification_server()
+        self.fake.control("premium", on=0)
+        for _ in range(3):
+            with self.assertRaises(GLib.Error):
+                self.mpris_call(PLAYER_IFACE, "PlayPause")
+        notes = self.wait_for(self.notifications, what="a notification")
+        self.pump(0.3)
+        notes = self.notifications()
+        self.assertEqual(len(notes), 1, notes)
+        app, _, _, summary, body = notes[0][:5]
+        self.assertEqual(app, "spotnow")
+        self.assertIn("Premium", body)
 
     def test_restriction_violated_keeps_control(self):
         """Spotify answers 403 "Restriction violated" for one command at one moment (pause while
