@@ -10,7 +10,8 @@ G_BEGIN_DECLS
  * (failures >= 1): initial, doubling, capped at max; then jitter adds up to a quarter more
  * (scaled by @random_unit in [0, 1)), never past max, so many daemons that failed together do
  * not return together, yet none comes back sooner than the nominal delay ("10 s doubling to
- * 5 min" are the shortest waits, as a user reading doc/design.md section 4, rule 6 would expect). */
+ * 5 min" are the shortest waits, as a user reading doc/design.md section 4, rule 6 would expect).
+ */
 gint64 spn_backoff_delay_ms(guint failures, double initial_s, double max_s, double random_unit);
 
 /* The longest Retry-After honoured: Spotify's own reach a day (a spent daily quota); a longer

@@ -1,7 +1,7 @@
 /* poll.h — one request chain (a poll, or a player command): refresh the access token if it is about
- * to expire, GET currently-playing, and on a 401 refresh once and retry once (doc/design.md section 4,
- * rule 5). It classifies what happened; what to do about it (back-off, revocation, persistence) is
- * the engine's call. */
+ * to expire, GET currently-playing, and on a 401 refresh once and retry once (doc/design.md section
+ * 4, rule 5). It classifies what happened; what to do about it (back-off, revocation, persistence)
+ * is the engine's call. */
 #pragma once
 
 #include <gio/gio.h>

@@ -3,7 +3,8 @@
 
 static void test_doubles_from_initial_to_cap(void)
 {
-    /* random_unit 0 gives the nominal delay; 10 s doubling to 5 min (doc/design.md section 4, rule 6). */
+    /* random_unit 0 gives the nominal delay; 10 s doubling to 5 min (doc/design.md section 4, rule
+     * 6). */
     g_assert_cmpint(spn_backoff_delay_ms(1, 10, 300, 0.0), ==, 10000);
     g_assert_cmpint(spn_backoff_delay_ms(2, 10, 300, 0.0), ==, 20000);
     g_assert_cmpint(spn_backoff_delay_ms(3, 10, 300, 0.0), ==, 40000);

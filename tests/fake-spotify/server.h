@@ -86,7 +86,7 @@ typedef struct {
 
     GQueue faults[FS_N_TARGETS]; /* FsFault*, indexed by FsTarget */
     gint64 api_delay_ms;
-    FsQuota quota; /* counts player reads and commands; off until /control/quota */
+    FsQuota quota;     /* counts player reads and commands; off until /control/quota */
     gboolean api_held; /* /control/hold: player-state replies wait for /control/release */
 
     /* stats */
