@@ -9,6 +9,9 @@ state.ini after a restart, and what a refused command says.
 
 import configparser
 import os
+import socket
+import threading
+import time
 
 import gi
 
@@ -200,8 +203,8 @@ class ReplayRace(SpotnowTestCase):
         self.wait_for(lambda: replies, what="the command's answer")
         self.fake.control("delay", s=0)
         # Signed in again in the same daemon: the old command must not go out a second time.
-        self.call("CompleteSignIn", GLib.Variant("(s)", (authorize(self.call("BeginSignIn")),)))
         polls = self.status()["pollCount"]
+        self.call("CompleteSignIn", GLib.Variant("(s)", (authorize(self.call("BeginSignIn")),)))
         self.wait_for(lambda: self.status()["pollCount"] > polls, what="the poll after sign-in")
         fetched = self.snapshot()["fetchedAt"]
         self.wait_for(lambda: now_ms() - fetched > 400, what="a stale cache")
@@ -285,6 +288,59 @@ class Properties(SpotnowTestCase):
         status = proxy.get_cached_property("Status").unpack()
         self.assertEqual(status["authState"], "signed-in")
         self.assertEqual(status["source"], "web")
+
+
+class SilentArtServer:
+    """Accepts connections and never answers: a cover that takes longer than the hold."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for conn in self.conns:
+            conn.close()
+
+
+class ArtHold(SpotnowTestCase):
+    """While a track change waits for its cover, readers get what the last Changed announced:
+    no reader sees a track before its Changed (it used to read the new one during the hold)."""
+
+    polling = {"fresh-playing-s": "0.2"}
+
+    def test_no_track_before_its_changed(self):
+        art = SilentArtServer()
+        self.addCleanup(art.close)
+        self.fake.timeline(f'1.5 track id=a name="One" artists=A duration=1.5 art=none\n'
+                           f'1000 track id=b name="Two" artists=B duration=1000 '
+                           f'art=http://127.0.0.1:{art.port}/never.png\n')
+        self.report()
+        ctx = GLib.MainContext.default()
+        deadline = time.monotonic() + 20
+        while True:
+            name = self.snapshot()["trackName"]
+            # The signal came before this reply on the wire: dispatch it before judging.
+            while ctx.pending():
+                ctx.iteration(False)
+            announced = any(s.get("trackName") == "Two" for s in self.changed_signals())
+            if name == "Two":
+                self.assertTrue(announced, "CurrentlyPlaying showed a track no Changed announced")
+                break
+            self.assertLess(time.monotonic(), deadline, "the second track never showed")
+            time.sleep(0.02)
 
 
 if __name__ == "__main__":
