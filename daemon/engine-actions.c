@@ -30,7 +30,7 @@ static GError *refusal(SpnEngine *self)
                                        : _("Control needs the user-modify-playback-state scope: "
                                            "sign in again with “spotnow login”"));
     /* The quota, a back-off or the budget: the command would cost a request that may not go. */
-    return engine_held_back(self, TRUE);
+    return engine_held_back(self, SPN_SPEND_ENSURE_FRESH);
 }
 
 static char *command_path(SpnControl control, gint64 position_ms, const char **method)

@@ -75,8 +75,9 @@ void engine_next(SpnEngine *self, gboolean poll_now, SpnSpend spend);
 /* Cancels the chain and answers every pending caller (sign-in, sign-out, shutdown). */
 void engine_abort_requests(SpnEngine *self, const char *why);
 void engine_on_chain_done(const SpnPollOutcome *outcome, gboolean command, gpointer user_data);
-/* The error that holds requests back now (quota, back-off, budget), or NULL. */
-GError *engine_held_back(SpnEngine *self, gboolean command);
+/* Why a request for @spend may not go out now (signed out, the quota, a back-off, the budget),
+ * or NULL. */
+GError *engine_held_back(SpnEngine *self, SpnSpend spend);
 
 SpnChange engine_apply_snapshot(SpnEngine *self, SpnSnapshot *fresh);
 

@@ -300,7 +300,7 @@ static char *quota_message(gint64 until)
                            at);
 }
 
-GError *engine_held_back(SpnEngine *self, gboolean command)
+GError *engine_held_back(SpnEngine *self, SpnSpend spend)
 {
     gint64 now = engine_now_ms();
     if (!engine_can_poll(self))
@@ -320,7 +320,6 @@ GError *engine_held_back(SpnEngine *self, gboolean command)
                            _("Spotify asked to wait (%s); try again after %s"),
                            self->last_error ? self->last_error : "", at);
     }
-    SpnSpend spend = command ? SPN_SPEND_ENSURE_FRESH : SPN_SPEND_ENSURE_FRESH;
     if (!spn_budget_allows(self->budget, spend, now)) {
         g_autofree char *at = clock_time(spn_budget_allowed_at(self->budget, spend, now));
         return g_error_new(SPN_ERROR, SPN_ERROR_RATE_LIMITED,
@@ -483,7 +482,7 @@ void engine_next(SpnEngine *self, gboolean poll_now, SpnSpend spend)
     if (spn_requests_is_busy(self->requests))
         return;
     if (spn_requests_has_command(self->requests)) {
-        g_autoptr(GError) held = engine_held_back(self, TRUE);
+        g_autoptr(GError) held = engine_held_back(self, SPN_SPEND_ENSURE_FRESH);
         if (held == NULL) {
             g_clear_handle_id(&self->poll_source, g_source_remove);
             self->next_poll_at = 0;
@@ -505,15 +504,11 @@ void engine_start_poll(SpnEngine *self, SpnSpend spend)
         return;
     g_clear_handle_id(&self->poll_source, g_source_remove);
     self->next_poll_at = 0;
-    gint64 now = engine_now_ms();
-    gboolean held = self->local_source || self->poll_state.backoff_until > now ||
-                    self->poll_state.quota_exceeded_until > now ||
-                    !spn_budget_allows(self->budget, spend, now);
-    if (!engine_can_poll(self) || held) {
+    g_autoptr(GError) held = engine_held_back(self, spend);
+    if (held != NULL || self->local_source) {
         /* Signed out: SignedOut. Held back: not an error; callers get the cache (rule 11). */
         g_autoptr(GVariant) snapshot = spn_engine_dup_snapshot(self);
-        g_autoptr(GError) error = engine_can_poll(self) ? NULL : signed_out_error(self);
-        spn_requests_settle(self->requests, snapshot, error);
+        spn_requests_settle(self->requests, snapshot, engine_can_poll(self) ? NULL : held);
         engine_maybe_emit_status_changed(self);
         engine_reschedule(self);
         return;
