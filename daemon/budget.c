@@ -83,6 +83,15 @@ static void prune(SpnBudget *budget, gint64 now_ms)
         g_array_remove_range(budget->buckets, 0, keep_from);
 }
 
+/* The table stays bounded whatever the clock or the file did: a clock set far forward and back,
+ * or a hand-edited state.ini, could leave more buckets than a window holds; the oldest go. */
+static void keep_newest(SpnBudget *budget)
+{
+    GArray *buckets = budget->buckets;
+    if (buckets->len > SPN_BUDGET_BUCKETS + 2)
+        g_array_remove_range(buckets, 0, buckets->len - (SPN_BUDGET_BUCKETS + 2));
+}
+
 void spn_budget_record(SpnBudget *budget, gint64 now_ms)
 {
     prune(budget, now_ms);
@@ -100,9 +109,7 @@ void spn_budget_record(SpnBudget *budget, gint64 now_ms)
     }
     Bucket bucket = {.start = start, .count = 1};
     g_array_append_val(buckets, bucket);
-    /* A clock set far forward and back could leave more: the oldest go first. */
-    if (buckets->len > SPN_BUDGET_BUCKETS + 2)
-        g_array_remove_range(buckets, 0, buckets->len - (SPN_BUDGET_BUCKETS + 2));
+    keep_newest(budget);
 }
 
 guint spn_budget_used(const SpnBudget *budget, gint64 now_ms)
@@ -245,6 +252,5 @@ void spn_budget_from_key_file(SpnBudget *budget, GKeyFile *key_file, gint64 now_
         g_array_append_val(buckets, bucket);
     }
     prune(budget, now_ms);
-    if (budget->buckets->len > SPN_BUDGET_BUCKETS + 2)
-        g_array_remove_range(budget->buckets, 0, budget->buckets->len - (SPN_BUDGET_BUCKETS + 2));
+    keep_newest(budget);
 }
