@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "render-private.h"
 #include "render.h"
 #include "spn-snapshot.h"
 
@@ -32,12 +33,6 @@ gboolean spn_render_lookup_integer(GVariant *dict, const char *key, gint64 *out)
         default:
             return FALSE;
     }
-}
-
-static gint64 get_integer(GVariant *dict, const char *key)
-{
-    gint64 value = 0;
-    return spn_render_lookup_integer(dict, key, &value) ? value : 0;
 }
 
 char *spn_render_clean_text(const char *text)
@@ -109,7 +104,7 @@ SpnHold spn_render_hold(GVariant *status, gint64 now_ms)
     if (status == NULL || spn_render_is_signed_out(status)) {
         return SPN_HOLD_NONE;
     }
-    if (get_integer(status, "quotaExceededUntil") > now_ms) {
+    if (spn_render_get_int(status, "quotaExceededUntil") > now_ms) {
         return SPN_HOLD_QUOTA;
     }
     gint64 budget = 0;
@@ -118,7 +113,7 @@ SpnHold spn_render_hold(GVariant *status, gint64 now_ms)
         spn_render_lookup_integer(status, "requestsInWindow", &used) && used >= budget) {
         return SPN_HOLD_BUDGET;
     }
-    if (get_integer(status, "backoffUntil") > now_ms) {
+    if (spn_render_get_int(status, "backoffUntil") > now_ms) {
         return SPN_HOLD_BACKOFF;
     }
     const char *error = NULL;
@@ -142,13 +137,13 @@ char *spn_render_notice(GVariant *status, gint64 now_ms)
     switch (hold) {
         case SPN_HOLD_QUOTA:
             reason = g_strdup(_("Spotify says this app’s request quota is spent"));
-            until = format_moment(get_integer(status, "quotaExceededUntil"), now_ms);
+            until = format_moment(spn_render_get_int(status, "quotaExceededUntil"), now_ms);
             break;
         case SPN_HOLD_BUDGET: {
             g_autofree char *window =
-                spn_render_window_words(get_integer(status, "budgetWindowMs"));
+                spn_render_window_words(spn_render_get_int(status, "budgetWindowMs"));
             g_autofree char *limit =
-                g_strdup_printf("%" G_GINT64_FORMAT, get_integer(status, "budgetRequests"));
+                g_strdup_printf("%" G_GINT64_FORMAT, spn_render_get_int(status, "budgetRequests"));
             /* TRANSLATORS: "the request budget of 1000 requests in 24 h is used up" */
             reason = g_strdup_printf(_("the request budget of %s requests in %s is used up"), limit,
                                      window);
@@ -159,7 +154,7 @@ char *spn_render_notice(GVariant *status, gint64 now_ms)
         }
         case SPN_HOLD_BACKOFF:
             reason = g_strdup(error[0] != '\0' ? error : _("backing off after failed polls"));
-            until = format_moment(get_integer(status, "backoffUntil"), now_ms);
+            until = format_moment(spn_render_get_int(status, "backoffUntil"), now_ms);
             break;
         case SPN_HOLD_FAILING:
         case SPN_HOLD_NONE:
@@ -187,7 +182,7 @@ static gboolean past_unconfirmed_end(GVariant *snapshot, GVariant *status, gint6
     gint64 polls = -1;
     gboolean unconfirmed = (spn_render_lookup_integer(status, "pollCount", &polls) && polls == 0) ||
                            spn_render_hold(status, now_ms) != SPN_HOLD_NONE;
-    gint64 duration = get_integer(snapshot, SPN_KEY_DURATION_MS);
+    gint64 duration = spn_render_get_int(snapshot, SPN_KEY_DURATION_MS);
     return unconfirmed && duration > 0 && spn_render_position_ms(snapshot, now_ms) >= duration;
 }
 
@@ -210,7 +205,7 @@ GVariant *spn_render_effective_snapshot(GVariant *snapshot, GVariant *status, gi
     g_variant_dict_insert(&dict, SPN_KEY_IS_PLAYING, "b", FALSE);
     if (ended) {
         g_variant_dict_insert(&dict, SPN_KEY_PROGRESS_MS, "x",
-                              get_integer(snapshot, SPN_KEY_DURATION_MS));
+                              spn_render_get_int(snapshot, SPN_KEY_DURATION_MS));
     }
     return g_variant_ref_sink(g_variant_dict_end(&dict));
 }
@@ -219,7 +214,7 @@ gint64 spn_render_next_change_ms(GVariant *snapshot, GVariant *status, gint64 no
 {
     gboolean playing = FALSE;
     g_variant_lookup(snapshot, SPN_KEY_IS_PLAYING, "b", &playing);
-    gint64 duration = get_integer(snapshot, SPN_KEY_DURATION_MS);
+    gint64 duration = spn_render_get_int(snapshot, SPN_KEY_DURATION_MS);
     if (!playing || status == NULL || duration <= 0) {
         return -1;
     }

@@ -1,4 +1,5 @@
-/* render-private.h — what render.c and render-panels.c share; not for callers of render.h. */
+/* render-private.h — what render.c, render-panels.c and render-notice.c share; not for callers of
+ * render.h. */
 #pragma once
 
 #include <glib.h>
@@ -12,7 +13,7 @@ G_BEGIN_DECLS
 /* Borrowed from @dict; "" when absent or of another type. */
 const char *spn_render_get_str(GVariant *dict, const char *key);
 
-/* 0 when absent or not an int64. */
+/* 0 when absent or not an integer (any integer type, as spn_render_lookup_integer). */
 gint64 spn_render_get_int(GVariant *dict, const char *key);
 
 /* itemType "ad". */

@@ -47,10 +47,7 @@ static gboolean has_str(GVariant *dict, const char *key)
 gint64 spn_render_get_int(GVariant *dict, const char *key)
 {
     gint64 value = 0;
-    if (dict == NULL || !g_variant_lookup(dict, key, "x", &value)) {
-        return 0;
-    }
-    return value;
+    return spn_render_lookup_integer(dict, key, &value) ? value : 0;
 }
 
 static gboolean get_bool(GVariant *dict, const char *key)
