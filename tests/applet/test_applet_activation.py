@@ -4,11 +4,8 @@ config.ini is fixed. The bus is the test's own, with an activation file for the 
 and a home whose config.ini the test breaks and fixes."""
 
 import os
-import signal
-import subprocess
 
-from gi.repository import Gio, GLib
-from harness import BUS_NAME, SpotnowTestCase, main
+from harness import ActivatingBus, SpotnowTestCase, main
 from test_applet_signin import Applet
 
 
@@ -20,28 +17,13 @@ class AppletFailedStart(SpotnowTestCase):
         self.home_config = os.path.join(self.workdir, "home-config")
         self.user_config = os.path.join(self.home_config, "spotnow", "config.ini")
         os.makedirs(os.path.dirname(self.user_config))
-        services = os.path.join(self.workdir, "data", "dbus-1", "services")
-        os.makedirs(services)
-        with open(os.path.join(services, f"{BUS_NAME}.service"), "w") as f:
-            f.write(f"[D-BUS Service]\nName={BUS_NAME}\n"
-                    f"Exec={os.environ['SPOTNOWD']} --session --state-dir {self.state_dir}\n")
         with open(self.config_path) as f:
             self.good_config = f.read()
         self.assertIn("safety-interval-s = 300", self.good_config)
         with open(self.user_config, "w") as f:
             f.write(self.good_config.replace("safety-interval-s = 300", "safety-interval-s = soon"))
-        env = dict(os.environ, XDG_DATA_HOME=os.path.join(self.workdir, "data"),
-                   XDG_CONFIG_HOME=self.home_config, GIO_USE_PROXY_RESOLVER="dummy",
-                   XDG_CACHE_HOME=os.path.join(self.workdir, "cache"),
-                   DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent/spotnow-test")
-        self.activating_bus = subprocess.Popen(
-            ["dbus-daemon", "--session", "--nofork", "--print-address=1"], env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.address = self.activating_bus.stdout.readline().strip()
-        self.assertTrue(self.address, "dbus-daemon did not start")
-        self.activating_conn = Gio.DBusConnection.new_for_address_sync(
-            self.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        self.activating = ActivatingBus(self.workdir, self.state_dir, self.home_config)
+        self.address = self.activating.address
         self.applet = Applet(dict(
             os.environ, DBUS_SESSION_BUS_ADDRESS=self.address, GSK_RENDERER="cairo",
             GDK_BACKEND="x11", GTK_A11Y="test", XDG_CONFIG_HOME=self.home_config,
@@ -49,20 +31,7 @@ class AppletFailedStart(SpotnowTestCase):
 
     def tearDown(self):
         self.applet.quit()
-        try:
-            reply = self.activating_conn.call_sync(
-                "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                "GetConnectionUnixProcessID", GLib.Variant("(s)", (BUS_NAME,)), None,
-                Gio.DBusCallFlags.NONE, 2000, None)
-            pid = reply.unpack()[0]
-            os.kill(pid, signal.SIGTERM)
-            self.wait_for(lambda: not os.path.exists(f"/proc/{pid}"), what="spotnowd to end")
-        except GLib.Error:
-            pass
-        self.activating_conn.close_sync(None)
-        self.activating_bus.terminate()
-        self.activating_bus.wait(5)
-        self.activating_bus.stdout.close()
+        self.activating.stop(self)
         super().tearDown()
 
     def test_says_why_and_recovers(self):

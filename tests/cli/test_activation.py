@@ -6,11 +6,9 @@ build's spotnowd and a home whose config.ini the test breaks and fixes."""
 import json
 import os
 import signal
-import subprocess
 
 from clitest import NOT_RUNNING_HINT, CliTestCase
-from gi.repository import Gio, GLib
-from harness import BUS_NAME, main
+from harness import ActivatingBus, main
 
 BAD_VALUE = "[polling] fresh-playing-s: expected a positive number of seconds, got “ten”"
 
@@ -23,46 +21,13 @@ class FailedStart(CliTestCase):
         self.home_config = os.path.join(self.workdir, "home-config")
         self.user_config = os.path.join(self.home_config, "spotnow", "config.ini")
         os.makedirs(os.path.dirname(self.user_config))
-        services = os.path.join(self.workdir, "data", "dbus-1", "services")
-        os.makedirs(services)
-        with open(os.path.join(services, f"{BUS_NAME}.service"), "w") as f:
-            f.write(f"[D-BUS Service]\nName={BUS_NAME}\n"
-                    f"Exec={os.environ['SPOTNOWD']} --session --state-dir {self.state_dir}\n")
         self.break_config()
-        # The bus passes its environment to what it activates.
-        env = dict(os.environ, XDG_DATA_HOME=os.path.join(self.workdir, "data"),
-                   XDG_CONFIG_HOME=self.home_config, GIO_USE_PROXY_RESOLVER="dummy",
-                   XDG_CACHE_HOME=os.path.join(self.workdir, "cache"),
-                   DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent/spotnow-test")
-        self.activating_bus = subprocess.Popen(
-            ["dbus-daemon", "--session", "--nofork", "--print-address=1"], env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.address = self.activating_bus.stdout.readline().strip()
-        self.assertTrue(self.address, "dbus-daemon did not start")
-        self.activating_conn = Gio.DBusConnection.new_for_address_sync(
-            self.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        self.activating = ActivatingBus(self.workdir, self.state_dir, self.home_config)
+        self.address = self.activating.address
 
     def tearDown(self):
-        pid = self.owner_pid()
-        if pid:
-            os.kill(pid, signal.SIGTERM)
-            self.wait_for(lambda: not os.path.exists(f"/proc/{pid}"), what="spotnowd to end")
-        self.activating_conn.close_sync(None)
-        self.activating_bus.terminate()
-        self.activating_bus.wait(5)
-        self.activating_bus.stdout.close()
+        self.activating.stop(self)
         super().tearDown()
-
-    def owner_pid(self):
-        try:
-            reply = self.activating_conn.call_sync(
-                "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                "GetConnectionUnixProcessID", GLib.Variant("(s)", (BUS_NAME,)), None,
-                Gio.DBusCallFlags.NONE, 2000, None)
-        except GLib.Error:
-            return None
-        return reply.unpack()[0]
 
     def write_user_config(self, **polling):
         with open(self.config_path) as f:

@@ -298,6 +298,54 @@ class LocalSpotify:
         return self.proc.returncode
 
 
+class ActivatingBus:
+    """A private session bus that D-Bus-activates the build's spotnowd, with @home_config as
+    its XDG_CONFIG_HOME (the bus passes its environment to what it starts), for tests of a
+    daemon that activation cannot start."""
+
+    def __init__(self, workdir, state_dir, home_config):
+        services = os.path.join(workdir, "data", "dbus-1", "services")
+        os.makedirs(services)
+        with open(os.path.join(services, f"{BUS_NAME}.service"), "w") as f:
+            f.write(f"[D-BUS Service]\nName={BUS_NAME}\n"
+                    f"Exec={os.environ['SPOTNOWD']} --session --state-dir {state_dir}\n")
+        env = dict(os.environ, XDG_DATA_HOME=os.path.join(workdir, "data"),
+                   XDG_CONFIG_HOME=home_config, GIO_USE_PROXY_RESOLVER="dummy",
+                   XDG_CACHE_HOME=os.path.join(workdir, "cache"),
+                   DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent/spotnow-test")
+        self.proc = subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", "--print-address=1"], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.address = self.proc.stdout.readline().strip()
+        if not self.address:
+            raise RuntimeError("dbus-daemon did not start")
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            self.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+
+    def owner_pid(self):
+        """The process that owns the daemon's name, or None."""
+        try:
+            reply = self.conn.call_sync(
+                "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "GetConnectionUnixProcessID", GLib.Variant("(s)", (BUS_NAME,)), None,
+                Gio.DBusCallFlags.NONE, 2000, None)
+        except GLib.Error:
+            return None
+        return reply.unpack()[0]
+
+    def stop(self, case):
+        """Ends the daemon it started (waiting with @case.wait_for), then the bus."""
+        pid = self.owner_pid()
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            case.wait_for(lambda: not os.path.exists(f"/proc/{pid}"), what="spotnowd to end")
+        self.conn.close_sync(None)
+        self.proc.terminate()
+        self.proc.wait(5)
+        self.proc.stdout.close()
+
+
 class DBusDaemon:
     def __init__(self):
         self.proc = subprocess.Popen(
