@@ -49,6 +49,16 @@ class MprisTestCase(SpotnowTestCase):
             Gio.DBusCallFlags.NONE, 2000, None)
         return reply.unpack()[0]
 
+    def watch_owner_changes(self):
+        """The player name's NameOwnerChanged signals from now on: a list that fills."""
+        changes = []
+        sub = self.conn.signal_subscribe(
+            "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+            "/org/freedesktop/DBus", MPRIS_NAME, Gio.DBusSignalFlags.NONE,
+            lambda *args: changes.append(args[5].unpack()))
+        self.addCleanup(self.conn.signal_unsubscribe, sub)
+        return changes
+
     def mpris_call(self, iface, method, args=None, timeout_ms=10000):
         return self.conn.call_sync(MPRIS_NAME, MPRIS_PATH, iface, method, args, None,
                                    Gio.DBusCallFlags.NO_AUTO_START, timeout_ms, None)

@@ -42,15 +42,6 @@ class ControlTestCase(MprisTestCase):
             self.fail(f"{method} failed: {proc.stderr}")
         return proc
 
-    def watch_owner_changes(self):
-        changes = []
-        sub = self.conn.signal_subscribe(
-            "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
-            "/org/freedesktop/DBus", MPRIS_NAME, Gio.DBusSignalFlags.NONE,
-            lambda *args: changes.append(args[5].unpack()))
-        self.addCleanup(self.conn.signal_unsubscribe, sub)
-        return changes
-
 
 class PlayerctlControl(ControlTestCase):
     def test_pause_next_position_play(self):

@@ -111,15 +111,6 @@ class FocusTestCase(MprisTestCase):
             lambda *args: self.changes.append(args[5].unpack()[1]))
         self.addCleanup(self.conn.signal_unsubscribe, sub)
 
-    def watch_owner_changes(self):
-        changes = []
-        sub = self.conn.signal_subscribe(
-            "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
-            "/org/freedesktop/DBus", MPRIS_NAME, Gio.DBusSignalFlags.NONE,
-            lambda *args: changes.append(args[5].unpack()))
-        self.addCleanup(self.conn.signal_unsubscribe, sub)
-        return changes
-
     def player_names(self):
         reply = self.conn.call_sync(PLAYERCTLD, MPRIS_PATH, "org.freedesktop.DBus.Properties",
                                     "Get", GLib.Variant("(ss)", (PLAYERCTLD_IFACE, "PlayerNames")),
