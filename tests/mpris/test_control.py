@@ -9,7 +9,7 @@ import subprocess
 from gi.repository import Gio, GLib
 
 from harness import BUS_NAME, INTERFACE, OBJECT_PATH, main
-from mpris_harness import (CONTROL_SCOPE, MPRIS_NAME, PLAYER_IFACE, MprisTestCase, READ_SCOPE)
+from mpris_harness import CONTROL_SCOPE, PLAYER_IFACE, MprisTestCase, READ_SCOPE
 
 TIMELINE = (
     '1000 track id=t1 name="First Song" artists="The Testers" album="A" duration=200 progress=30\n'
