@@ -1,0 +1,129 @@
+/* web-request.c — the strict reader of the one request the front door answers itself. */
+#define G_LOG_DOMAIN "spotnow-web-request"
+
+#include "web-request.h"
+
+#include <string.h>
+
+/* RFC 9110 token characters, for header names. */
+static gboolean is_tchar(guchar c)
+{
+    return g_ascii_isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Field values: visible ASCII, space, tab and obs-text; never another control character. */
+static gboolean is_value_char(guchar c)
+{
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static gboolean name_is(const char *name, gsize len, const char *wanted)
+{
+    return len == strlen(wanted) && g_ascii_strncasecmp(name, wanted, len) == 0;
+}
+
+static gboolean value_is(const char *value, gsize len, const char *wanted)
+{
+    return len == strlen(wanted) && g_ascii_strncasecmp(value, wanted, len) == 0;
+}
+
+/* The request line "METHOD @path HTTP/1.1\r\n" at @line (@len bytes, CRLF excluded). */
+static gboolean parse_request_line(const char *line, gsize len, const char *path,
+                                   SpnWebFastRequest *out)
+{
+    gsize method_len;
+    if (len > 4 && memcmp(line, "GET ", 4) == 0) {
+        method_len = 4;
+        out->head = FALSE;
+    } else if (len > 5 && memcmp(line, "HEAD ", 5) == 0) {
+        method_len = 5;
+        out->head = TRUE;
+    } else {
+        return FALSE;
+    }
+    static const char version[] = " HTTP/1.1";
+    gsize path_len = strlen(path);
+    return len == method_len + path_len + sizeof version - 1 &&
+           memcmp(line + method_len, path, path_len) == 0 &&
+           memcmp(line + method_len + path_len, version, sizeof version - 1) == 0;
+}
+
+typedef struct {
+    guint hosts;
+    guint if_none_matches;
+} Seen;
+
+/* One header line (CRLF excluded). FALSE for a malformed line or one that wants libsoup. */
+static gboolean parse_header(const char *line, gsize len, Seen *seen, SpnWebFastRequest *out)
+{
+    const char *colon = memchr(line, ':', len);
+    if (colon == NULL || colon == line)
+        return FALSE;
+    gsize name_len = (gsize)(colon - line);
+    for (gsize i = 0; i < name_len; i++)
+        if (!is_tchar((guchar)line[i]))
+            return FALSE; /* also a folded line's leading space, or a space before the colon */
+    const char *value = colon + 1;
+    const char *end = line + len;
+    for (const char *p = value; p < end; p++)
+        if (!is_value_char((guchar)*p))
+            return FALSE;
+    while (value < end && (*value == ' ' || *value == '\t'))
+        value++;
+    while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    gsize value_len = (gsize)(end - value);
+
+    if (name_is(line, name_len, "Host")) {
+        seen->hosts++;
+        return TRUE;
+    }
+    if (name_is(line, name_len, "If-None-Match")) {
+        if (++seen->if_none_matches > 1 || value_len > SPN_WEB_REQUEST_MAX_ETAG_LIST)
+            return FALSE;
+        memcpy(out->if_none_match, value, value_len);
+        out->if_none_match[value_len] = '\0';
+        out->has_if_none_match = TRUE;
+        return TRUE;
+    }
+    if (name_is(line, name_len, "Content-Length"))
+        return value_is(value, value_len, "0");
+    if (name_is(line, name_len, "Connection"))
+        return value_is(value, value_len, "keep-alive");
+    return !name_is(line, name_len, "Transfer-Encoding") && !name_is(line, name_len, "Expect") &&
+           !name_is(line, name_len, "Upgrade");
+}
+
+gboolean spn_web_request_parse_fast(const char *data, gsize len, const char *path, gsize max_head,
+                                    SpnWebFastRequest *out)
+{
+    g_return_val_if_fail(data != NULL || len == 0, FALSE);
+    g_return_val_if_fail(path != NULL && out != NULL, FALSE);
+    memset(out, 0, sizeof *out);
+    gsize limit = MIN(len, max_head);
+    Seen seen = {0};
+    gsize start = 0;
+    for (guint line_no = 0;; line_no++) {
+        const char *cr = memchr(data + start, '\r', limit - start);
+        /* Incomplete (or too long): libsoup waits for the rest, or refuses it. */
+        if (cr == NULL || (gsize)(cr - data) + 1 >= limit)
+            return FALSE;
+        if (cr[1] != '\n')
+            return FALSE;
+        const char *line = data + start;
+        gsize line_len = (gsize)(cr - line);
+        /* A bare LF inside a line is a line break to some readers: not ours to guess. */
+        if (memchr(line, '\n', line_len) != NULL)
+            return FALSE;
+        start = (gsize)(cr - data) + 2;
+        if (line_no == 0) {
+            if (!parse_request_line(line, line_len, path, out))
+                return FALSE;
+        } else if (line_len == 0) {
+            out->length = start;
+            return seen.hosts == 1;
+        } else if (!parse_header(line, line_len, &seen, out)) {
+            return FALSE;
+        }
+    }
+}
