@@ -140,10 +140,11 @@ class WebTestCase(SpotnowTestCase):
 
 
 class EventStream:
-    """One GET /api/events, read line by line from a raw socket (no buffering in between)."""
+    """One GET /api/events, read line by line from a raw socket (no buffering in between);
+    on @sock, a connection already open (that has read every answer it asked for), if given."""
 
-    def __init__(self, port, headers=None, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, headers=None, timeout=10, sock=None):
+        self.sock = sock or socket.create_connection(("127.0.0.1", port), timeout=timeout)
         lines = ["GET /api/events HTTP/1.1", f"Host: 127.0.0.1:{port}",
                  "Accept: text/event-stream"]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
