@@ -1,12 +1,12 @@
-/* web-server.c — routes and headers of spotnow-web; the bounds every request passes first. */
+/* web-server.c — what spotnow-web serves: routes, bodies, caching headers and CORS. */
 #define G_LOG_DOMAIN "spotnow-web-server"
 
 #include "web-server.h"
 
-#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "spn-snapshot.h"
+#include "web-bounds.h"
 #include "web-card.h"
 #include "web-events.h"
 #include "web-front.h"
@@ -17,7 +17,6 @@
 #define NOW_PLAYING_PATH "/api/now-playing"
 /* Seconds a client should wait before asking again while spotnowd is unreachable. */
 #define RETRY_AFTER_S "5"
-#define ALLOW "GET, HEAD, OPTIONS"
 /* Browsers revalidate each time (the ETag makes that a 304); a CDN may hold it briefly, since
  * it changes at most as often as the daemon polls. */
 #define JSON_CACHE_CONTROL "public, max-age=0, s-maxage=5"
@@ -55,26 +54,8 @@ struct _SpnWebServer {
     char *art_path;
     GBytes *art;
 
-    /* Messages whose request is still being read, oldest first (slow and idle clients). */
-    GQueue pending;
-    guint sweep_id;
+    SpnWebBounds *bounds;
 };
-
-typedef struct {
-    GList link; /* in owner->pending; data = the message (not a reference) */
-    SpnWebServer *owner;
-    gint64 started_us;
-} Pending;
-
-#define PENDING_KEY "spn-web-pending"
-
-/* The message's data owns its entry, so a message freed in any way leaves the queue. */
-static void pending_free(gpointer data)
-{
-    Pending *pending = data;
-    g_queue_unlink(&pending->owner->pending, &pending->link);
-    g_free(pending);
-}
 
 /* ---- headers ------------------------------------------------------------------------------- */
 
@@ -170,25 +151,9 @@ static void set_common_headers(SpnWebServer *self, SoupServerMessage *msg, gbool
     add_common_headers(self, soup_server_message_get_response_headers(msg), cors);
 }
 
-static void respond_error(SoupServerMessage *msg, guint status, const char *message)
-{
-    g_autoptr(JsonBuilder) builder = json_builder_new();
-    json_builder_begin_object(builder);
-    json_builder_set_member_name(builder, "error");
-    json_builder_add_string_value(builder, message);
-    json_builder_end_object(builder);
-    g_autoptr(JsonNode) root = json_builder_get_root(builder);
-    g_autofree char *json = json_to_string(root, FALSE);
-    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "Cache-Control", "no-store");
-    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
-    soup_server_message_set_status(msg, status, NULL);
-    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, json, strlen(json));
-}
-
 static void respond_unavailable(SoupServerMessage *msg, const char *message)
 {
-    respond_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, message);
+    spn_web_respond_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, message);
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
                                  RETRY_AFTER_S);
 }
@@ -332,7 +297,7 @@ static void serve_card(SpnWebServer *self, SoupServerMessage *msg, GHashTable *q
     if (theme_name != NULL && g_str_equal(theme_name, "dark"))
         theme = SPN_WEB_THEME_DARK;
     else if (theme_name != NULL && !g_str_equal(theme_name, "light")) {
-        respond_error(msg, SOUP_STATUS_BAD_REQUEST, "theme must be light or dark");
+        spn_web_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "theme must be light or dark");
         return;
     }
     if (self->view == NULL) {
@@ -371,7 +336,7 @@ static void serve_resource(SpnWebServer *self, SoupServerMessage *msg, const cha
         bytes = g_resources_lookup_data(path, G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
         if (bytes == NULL) {
             g_critical("built-in %s is missing: %s", name, error->message);
-            respond_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal error");
+            spn_web_respond_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal error");
             return;
         }
         gsize len = 0;
@@ -416,7 +381,7 @@ static void serve_preflight(SpnWebServer *self, SoupServerMessage *msg)
 {
     set_common_headers(self, msg, TRUE);
     SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "Allow", ALLOW);
+    soup_message_headers_replace(headers, "Allow", SPN_WEB_ALLOW);
     if (self->allow_origin[0] != '\0') {
         soup_message_headers_replace(headers, "Access-Control-Allow-Methods", "GET, HEAD");
         soup_message_headers_replace(headers, "Access-Control-Allow-Headers",
@@ -435,9 +400,10 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
         return;
     Route route = route_of(path);
     if (route == ROUTE_NONE) {
-        respond_error(msg, SOUP_STATUS_NOT_FOUND,
-                      "not found; spotnow-web serves /, /widget.js, /card.svg, /api/now-playing "
-                      "and /api/events");
+        spn_web_respond_error(
+            msg, SOUP_STATUS_NOT_FOUND,
+            "not found; spotnow-web serves /, /widget.js, /card.svg, /api/now-playing "
+            "and /api/events");
         return;
     }
     if (soup_server_message_get_method(msg) == SOUP_METHOD_OPTIONS) {
@@ -466,123 +432,6 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
     }
 }
 
-/* ---- bounds: checked once the headers are in, before any body is read --------------------- */
-
-static void add_header_size(const char *name, const char *value, gpointer user_data)
-{
-    gsize *total = user_data;
-    *total += strlen(name) + strlen(value) + 4;
-}
-
-static void refuse(SoupServerMessage *msg, guint status, const char *message)
-{
-    respond_error(msg, status, message);
-    /* Whatever the client still sends is not read into memory, and the connection ends. */
-    soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
-                                 "close");
-}
-
-/* libsoup would read a body to its end before answering, and a chunked one need never end: the
- * connection is taken over, answered and closed here instead. */
-static void refuse_body(SoupServerMessage *msg)
-{
-    static const char reply[] =
-        "HTTP/1.1 413 Content Too Large\r\n"
-        "Content-Type: application/json\r\n"
-        "Cache-Control: no-store\r\n"
-        "Connection: close\r\n"
-        "Content-Length: 43\r\n\r\n"
-        "{\"error\":\"request bodies are not accepted\"}";
-    G_STATIC_ASSERT(sizeof "{\"error\":\"request bodies are not accepted\"}" - 1 == 43);
-    g_autoptr(GIOStream) stream = soup_server_message_steal_connection(msg);
-    if (stream == NULL)
-        return;
-    g_autoptr(GError) error = NULL;
-    /* A small reply into an empty socket buffer: it does not block. */
-    if (!g_output_stream_write_all(g_io_stream_get_output_stream(stream), reply, sizeof reply - 1,
-                                   NULL, NULL, &error))
-        g_debug("cannot answer a request with a body: %s", error->message);
-    g_io_stream_close(stream, NULL, NULL);
-}
-
-static void pending_remove(SpnWebServer *self, SoupServerMessage *msg);
-
-static void handle_early(SoupServer *server, SoupServerMessage *msg, const char *path,
-                         GHashTable *query, gpointer user_data)
-{
-    pending_remove(user_data, msg);
-    SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
-    GUri *uri = soup_server_message_get_uri(msg);
-    const char *raw_query = g_uri_get_query(uri);
-    gsize url_len = strlen(g_uri_get_path(uri)) + (raw_query != NULL ? strlen(raw_query) : 0);
-    if (url_len > SPN_WEB_MAX_URL_BYTES) {
-        refuse(msg, SOUP_STATUS_REQUEST_URI_TOO_LONG, "the address is too long");
-        return;
-    }
-    gsize header_bytes = 0;
-    soup_message_headers_foreach(request, add_header_size, &header_bytes);
-    if (header_bytes > SPN_WEB_MAX_HEADER_BYTES) {
-        refuse(msg, 431, "the request headers are too large");
-        return;
-    }
-    const char *method = soup_server_message_get_method(msg);
-    if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD && method != SOUP_METHOD_OPTIONS) {
-        refuse(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "spotnow-web is read-only: use GET or HEAD");
-        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", ALLOW);
-        return;
-    }
-    SoupEncoding encoding = soup_message_headers_get_encoding(request);
-    if (encoding == SOUP_ENCODING_CHUNKED ||
-        (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-         soup_message_headers_get_content_length(request) > 0)) {
-        refuse_body(msg);
-        return;
-    }
-}
-
-static void pending_remove(SpnWebServer *self, SoupServerMessage *msg)
-{
-    g_object_set_data(G_OBJECT(msg), PENDING_KEY, NULL);
-}
-
-/* Ends a connection whose request did not arrive in time, or the oldest one past the bound:
- * shutting the socket down makes libsoup fail the read and clean up. */
-static void pending_drop(SpnWebServer *self, SoupServerMessage *msg)
-{
-    pending_remove(self, msg);
-    GSocket *socket = spn_web_front_socket_of(msg);
-    if (socket != NULL)
-        g_socket_shutdown(socket, TRUE, TRUE, NULL);
-}
-
-static void on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
-{
-    SpnWebServer *self = user_data;
-    Pending *pending = g_new0(Pending, 1);
-    pending->link.data = msg;
-    pending->owner = self;
-    pending->started_us = g_get_monotonic_time();
-    g_queue_push_tail_link(&self->pending, &pending->link);
-    g_object_set_data_full(G_OBJECT(msg), PENDING_KEY, pending, pending_free);
-    if (self->pending.length > SPN_WEB_MAX_PENDING)
-        pending_drop(self, self->pending.head->data);
-}
-
-static gboolean on_sweep(gpointer user_data)
-{
-    SpnWebServer *self = user_data;
-    gint64 deadline = g_get_monotonic_time() - SPN_WEB_REQUEST_TIMEOUT_S * G_USEC_PER_SEC;
-    while (self->pending.head != NULL) {
-        SoupServerMessage *msg = self->pending.head->data;
-        Pending *pending = g_object_get_data(G_OBJECT(msg), PENDING_KEY);
-        if (pending->started_us > deadline)
-            break;
-        pending_drop(self, msg);
-    }
-    return G_SOURCE_CONTINUE;
-}
-
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
 SpnWebServer *spn_web_server_new(const SpnWebConfig *config, SpnWebDaemon *daemon)
@@ -598,13 +447,9 @@ SpnWebServer *spn_web_server_new(const SpnWebConfig *config, SpnWebDaemon *daemo
     self->resources =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_bytes_unref);
     self->resource_etags = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-    g_queue_init(&self->pending);
-    soup_server_add_early_handler(self->server, NULL, handle_early, self, NULL);
+    /* Before the handler: the bounds' early handler answers refusals first. */
+    self->bounds = spn_web_bounds_new(self->server);
     soup_server_add_handler(self->server, NULL, handle, self, NULL);
-    /* A request leaves the pending queue in the early handler (its headers are in; a body is
-     * never read), or when its message is freed. */
-    g_signal_connect(self->server, "request-started", G_CALLBACK(on_request_started), self);
-    self->sweep_id = g_timeout_add_seconds(1, on_sweep, self);
     g_signal_connect(daemon, "changed", G_CALLBACK(on_daemon_changed), self);
     update_view(self);
     return self;
@@ -639,13 +484,10 @@ void spn_web_server_free(SpnWebServer *self)
     if (self == NULL)
         return;
     g_signal_handlers_disconnect_by_data(self->daemon, self);
-    g_clear_handle_id(&self->sweep_id, g_source_remove);
     g_clear_pointer(&self->front, spn_web_front_free);
     soup_server_disconnect(self->server);
     spn_web_events_free(self->events);
-    while (self->pending.head != NULL)
-        pending_remove(self, self->pending.head->data);
-    g_signal_handlers_disconnect_by_data(self->server, self);
+    g_clear_pointer(&self->bounds, spn_web_bounds_free);
     g_clear_object(&self->server);
     g_clear_object(&self->daemon);
     g_clear_pointer(&self->view, g_variant_unref);
