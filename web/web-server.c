@@ -1,26 +1,29 @@
-/* web-server.c — routes and headers of spotnow-web; the bounds every request passes first. */
+/* web-server.c — what spotnow-web serves: routes, bodies, caching headers and CORS. */
 #define G_LOG_DOMAIN "spotnow-web-server"
 
 #include "web-server.h"
 
-#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "spn-snapshot.h"
+#include "web-bounds.h"
 #include "web-card.h"
 #include "web-events.h"
+#include "web-front.h"
 #include "web-view.h"
 
 #define RESOURCE_PREFIX "/io/github/spotnow/web/"
+#define SERVER_HEADER "spotnow-web"
+#define NOW_PLAYING_PATH "/api/now-playing"
 /* Seconds a client should wait before asking again while spotnowd is unreachable. */
 #define RETRY_AFTER_S "5"
-#define ALLOW "GET, HEAD, OPTIONS"
 /* Browsers revalidate each time (the ETag makes that a 304); a CDN may hold it briefly, since
  * it changes at most as often as the daemon polls. */
 #define JSON_CACHE_CONTROL "public, max-age=0, s-maxage=5"
 
 struct _SpnWebServer {
     SoupServer *server;
+    SpnWebFront *front;
     SpnWebDaemon *daemon;
     SpnWebEvents *events;
     char *allow_origin; /* "" = no CORS header */
@@ -30,6 +33,13 @@ struct _SpnWebServer {
     GVariant *view;
     GBytes *json;
     char *etag;
+    /* The front door's answers to the same request, after the status line and the Date:
+     * the headers libsoup would send, and for the 200 the body (see answer_fast). */
+    GBytes *fast_ok;
+    GBytes *fast_not_modified;
+    /* The Date header's value, formatted once a second. */
+    gint64 date_s;
+    char *date;
     /* The last event sent, kept across the daemon's absence so a restart that changes
      * nothing sends nothing. */
     GBytes *event;
@@ -44,25 +54,47 @@ struct _SpnWebServer {
     char *art_path;
     GBytes *art;
 
-    /* Messages whose request is still being read, oldest first (slow and idle clients). */
-    GQueue pending;
-    guint sweep_id;
+    SpnWebBounds *bounds;
 };
 
-typedef struct {
-    GList link; /* in owner->pending; data = the message (not a reference) */
-    SpnWebServer *owner;
-    gint64 started_us;
-} Pending;
+/* ---- headers ------------------------------------------------------------------------------- */
 
-#define PENDING_KEY "spn-web-pending"
-
-/* The message's data owns its entry, so a message freed in any way leaves the queue. */
-static void pending_free(gpointer data)
+static void add_validators(SoupMessageHeaders *headers, const char *etag, const char *cache_control)
 {
-    Pending *pending = data;
-    g_queue_unlink(&pending->owner->pending, &pending->link);
-    g_free(pending);
+    soup_message_headers_replace(headers, "Cache-Control", cache_control);
+    soup_message_headers_replace(headers, "ETag", etag);
+}
+
+static void add_common_headers(SpnWebServer *self, SoupMessageHeaders *headers, gboolean cors)
+{
+    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+    if (cors && self->allow_origin[0] != '\0') {
+        soup_message_headers_replace(headers, "Access-Control-Allow-Origin", self->allow_origin);
+        if (!g_str_equal(self->allow_origin, "*"))
+            soup_message_headers_append(headers, "Vary", "Origin");
+    }
+}
+
+/* What libsoup sends for /api/now-playing after its "Server" and "Date" and before the body: the
+ * head the front door repeats (answer_fast). The same functions as serve_now_playing's make it,
+ * in the order libsoup writes them, so both ways answer alike. */
+static GBytes *fast_answer_head(SpnWebServer *self, gboolean not_modified)
+{
+    g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new(SOUP_MESSAGE_HEADERS_RESPONSE);
+    add_common_headers(self, headers, TRUE);
+    add_validators(headers, self->etag, JSON_CACHE_CONTROL);
+    if (!not_modified)
+        soup_message_headers_set_content_type(headers, "application/json", NULL);
+    g_autoptr(GString) text = g_string_new(NULL);
+    SoupMessageHeadersIter iter;
+    const char *name = NULL, *value = NULL;
+    soup_message_headers_iter_init(&iter, headers);
+    while (soup_message_headers_iter_next(&iter, &name, &value))
+        g_string_append_printf(text, "%s: %s\r\n", name, value);
+    /* libsoup sends a 304's length as 0, and a HEAD's as its GET's. */
+    g_string_append_printf(text, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                           not_modified ? 0 : g_bytes_get_size(self->json));
+    return g_string_free_to_bytes(g_steal_pointer(&text));
 }
 
 /* ---- what is served ------------------------------------------------------------------------ */
@@ -73,6 +105,8 @@ static void update_view(SpnWebServer *self)
     g_clear_pointer(&self->view, g_variant_unref);
     g_clear_pointer(&self->json, g_bytes_unref);
     g_clear_pointer(&self->etag, g_free);
+    g_clear_pointer(&self->fast_ok, g_bytes_unref);
+    g_clear_pointer(&self->fast_not_modified, g_bytes_unref);
     if (snapshot == NULL)
         return;
     SpnWebViewOptions options = {
@@ -84,6 +118,8 @@ static void update_view(SpnWebServer *self)
     gsize len = strlen(json);
     self->etag = spn_web_etag(json, len);
     self->json = g_bytes_new_take(json, len);
+    self->fast_ok = fast_answer_head(self, FALSE);
+    self->fast_not_modified = fast_answer_head(self, TRUE);
 
     if (g_strcmp0(json, self->event_json) == 0)
         return;
@@ -112,34 +148,12 @@ static void on_stream_count(guint count, gpointer user_data)
 
 static void set_common_headers(SpnWebServer *self, SoupServerMessage *msg, gboolean cors)
 {
-    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
-    if (cors && self->allow_origin[0] != '\0') {
-        soup_message_headers_replace(headers, "Access-Control-Allow-Origin", self->allow_origin);
-        if (!g_str_equal(self->allow_origin, "*"))
-            soup_message_headers_append(headers, "Vary", "Origin");
-    }
-}
-
-static void respond_error(SoupServerMessage *msg, guint status, const char *message)
-{
-    g_autoptr(JsonBuilder) builder = json_builder_new();
-    json_builder_begin_object(builder);
-    json_builder_set_member_name(builder, "error");
-    json_builder_add_string_value(builder, message);
-    json_builder_end_object(builder);
-    g_autoptr(JsonNode) root = json_builder_get_root(builder);
-    g_autofree char *json = json_to_string(root, FALSE);
-    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "Cache-Control", "no-store");
-    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
-    soup_server_message_set_status(msg, status, NULL);
-    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, json, strlen(json));
+    add_common_headers(self, soup_server_message_get_response_headers(msg), cors);
 }
 
 static void respond_unavailable(SoupServerMessage *msg, const char *message)
 {
-    respond_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, message);
+    spn_web_respond_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, message);
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
                                  RETRY_AFTER_S);
 }
@@ -156,8 +170,7 @@ static void respond_bytes(SoupServerMessage *msg, const char *content_type, GByt
                           const char *etag, const char *cache_control)
 {
     SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "Cache-Control", cache_control);
-    soup_message_headers_replace(headers, "ETag", etag);
+    add_validators(headers, etag, cache_control);
     const char *if_none_match = soup_message_headers_get_list(
         soup_server_message_get_request_headers(msg), "If-None-Match");
     if (spn_web_etag_matches(if_none_match, etag)) {
@@ -182,6 +195,48 @@ static void serve_now_playing(SpnWebServer *self, SoupServerMessage *msg)
     respond_bytes(msg, "application/json", self->json, self->etag, JSON_CACHE_CONTROL);
 }
 
+/* The Date header's value, as libsoup formats it; formatted once a second. */
+static const char *http_date(SpnWebServer *self)
+{
+    gint64 now_s = g_get_real_time() / G_USEC_PER_SEC;
+    if (self->date == NULL || now_s != self->date_s) {
+        g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc(now_s);
+        g_free(self->date);
+        self->date = soup_date_time_to_string(now, SOUP_DATE_HTTP);
+        self->date_s = now_s;
+    }
+    return self->date;
+}
+
+/* The front door's answer to a plain GET or HEAD of /api/now-playing: byte for byte what
+ * serve_now_playing has libsoup send, the Date aside. NULL while the daemon is unreachable:
+ * libsoup then sends that 503. */
+static GBytes *answer_fast(const SpnWebFastRequest *request, gpointer user_data)
+{
+    SpnWebServer *self = user_data;
+    if (self->json == NULL)
+        return NULL;
+    /* A visitor's GET is a viewer; a HEAD is a health check or a cache's revalidation. */
+    if (!request->head)
+        spn_web_daemon_touch(self->daemon);
+    gboolean not_modified =
+        request->has_if_none_match && spn_web_etag_matches(request->if_none_match, self->etag);
+    GBytes *head = not_modified ? self->fast_not_modified : self->fast_ok;
+    gboolean with_body = !not_modified && !request->head;
+    gsize head_len = 0, body_len = 0;
+    const char *head_data = g_bytes_get_data(head, &head_len);
+    const char *body = with_body ? g_bytes_get_data(self->json, &body_len) : NULL;
+    GString *reply = g_string_sized_new(128 + head_len + body_len);
+    g_string_append(reply, not_modified ? "HTTP/1.1 304 Not Modified\r\n" : "HTTP/1.1 200 OK\r\n");
+    g_string_append(reply, "Server: " SERVER_HEADER "\r\nDate: ");
+    g_string_append(reply, http_date(self));
+    g_string_append(reply, "\r\n");
+    g_string_append_len(reply, head_data, head_len);
+    if (with_body)
+        g_string_append_len(reply, body, body_len);
+    return g_string_free_to_bytes(reply);
+}
+
 static void serve_events(SpnWebServer *self, SoupServerMessage *msg)
 {
     set_common_headers(self, msg, TRUE);
@@ -192,8 +247,8 @@ static void serve_events(SpnWebServer *self, SoupServerMessage *msg)
         soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
         return;
     }
-    if (!spn_web_events_open(self->events, msg, self->json != NULL ? self->event : NULL,
-                             self->event_id)) {
+    if (!spn_web_events_open(self->events, msg, spn_web_front_socket_of(msg),
+                             self->json != NULL ? self->event : NULL, self->event_id)) {
         respond_unavailable(msg, "too many event streams are open; try again later");
         return;
     }
@@ -242,7 +297,7 @@ static void serve_card(SpnWebServer *self, SoupServerMessage *msg, GHashTable *q
     if (theme_name != NULL && g_str_equal(theme_name, "dark"))
         theme = SPN_WEB_THEME_DARK;
     else if (theme_name != NULL && !g_str_equal(theme_name, "light")) {
-        respond_error(msg, SOUP_STATUS_BAD_REQUEST, "theme must be light or dark");
+        spn_web_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "theme must be light or dark");
         return;
     }
     if (self->view == NULL) {
@@ -281,7 +336,7 @@ static void serve_resource(SpnWebServer *self, SoupServerMessage *msg, const cha
         bytes = g_resources_lookup_data(path, G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
         if (bytes == NULL) {
             g_critical("built-in %s is missing: %s", name, error->message);
-            respond_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal error");
+            spn_web_respond_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal error");
             return;
         }
         gsize len = 0;
@@ -326,7 +381,7 @@ static void serve_preflight(SpnWebServer *self, SoupServerMessage *msg)
 {
     set_common_headers(self, msg, TRUE);
     SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "Allow", ALLOW);
+    soup_message_headers_replace(headers, "Allow", SPN_WEB_ALLOW);
     if (self->allow_origin[0] != '\0') {
         soup_message_headers_replace(headers, "Access-Control-Allow-Methods", "GET, HEAD");
         soup_message_headers_replace(headers, "Access-Control-Allow-Headers",
@@ -345,9 +400,10 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
         return;
     Route route = route_of(path);
     if (route == ROUTE_NONE) {
-        respond_error(msg, SOUP_STATUS_NOT_FOUND,
-                      "not found; spotnow-web serves /, /widget.js, /card.svg, /api/now-playing "
-                      "and /api/events");
+        spn_web_respond_error(
+            msg, SOUP_STATUS_NOT_FOUND,
+            "not found; spotnow-web serves /, /widget.js, /card.svg, /api/now-playing "
+            "and /api/events");
         return;
     }
     if (soup_server_message_get_method(msg) == SOUP_METHOD_OPTIONS) {
@@ -376,129 +432,14 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
     }
 }
 
-/* ---- bounds: checked once the headers are in, before any body is read --------------------- */
-
-static void add_header_size(const char *name, const char *value, gpointer user_data)
-{
-    gsize *total = user_data;
-    *total += strlen(name) + strlen(value) + 4;
-}
-
-static void refuse(SoupServerMessage *msg, guint status, const char *message)
-{
-    respond_error(msg, status, message);
-    /* Whatever the client still sends is not read into memory, and the connection ends. */
-    soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
-                                 "close");
-}
-
-/* libsoup would read a body to its end before answering, and a chunked one need never end: the
- * connection is taken over, answered and closed here instead. */
-static void refuse_body(SoupServerMessage *msg)
-{
-    static const char reply[] =
-        "HTTP/1.1 413 Content Too Large\r\n"
-        "Content-Type: application/json\r\n"
-        "Cache-Control: no-store\r\n"
-        "Connection: close\r\n"
-        "Content-Length: 43\r\n\r\n"
-        "{\"error\":\"request bodies are not accepted\"}";
-    G_STATIC_ASSERT(sizeof "{\"error\":\"request bodies are not accepted\"}" - 1 == 43);
-    g_autoptr(GIOStream) stream = soup_server_message_steal_connection(msg);
-    if (stream == NULL)
-        return;
-    g_autoptr(GError) error = NULL;
-    /* A small reply into an empty socket buffer: it does not block. */
-    if (!g_output_stream_write_all(g_io_stream_get_output_stream(stream), reply, sizeof reply - 1,
-                                   NULL, NULL, &error))
-        g_debug("cannot answer a request with a body: %s", error->message);
-    g_io_stream_close(stream, NULL, NULL);
-}
-
-static void pending_remove(SpnWebServer *self, SoupServerMessage *msg);
-
-static void handle_early(SoupServer *server, SoupServerMessage *msg, const char *path,
-                         GHashTable *query, gpointer user_data)
-{
-    pending_remove(user_data, msg);
-    SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
-    GUri *uri = soup_server_message_get_uri(msg);
-    const char *raw_query = g_uri_get_query(uri);
-    gsize url_len = strlen(g_uri_get_path(uri)) + (raw_query != NULL ? strlen(raw_query) : 0);
-    if (url_len > SPN_WEB_MAX_URL_BYTES) {
-        refuse(msg, SOUP_STATUS_REQUEST_URI_TOO_LONG, "the address is too long");
-        return;
-    }
-    gsize header_bytes = 0;
-    soup_message_headers_foreach(request, add_header_size, &header_bytes);
-    if (header_bytes > SPN_WEB_MAX_HEADER_BYTES) {
-        refuse(msg, 431, "the request headers are too large");
-        return;
-    }
-    const char *method = soup_server_message_get_method(msg);
-    if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD && method != SOUP_METHOD_OPTIONS) {
-        refuse(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "spotnow-web is read-only: use GET or HEAD");
-        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", ALLOW);
-        return;
-    }
-    SoupEncoding encoding = soup_message_headers_get_encoding(request);
-    if (encoding == SOUP_ENCODING_CHUNKED ||
-        (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-         soup_message_headers_get_content_length(request) > 0)) {
-        refuse_body(msg);
-        return;
-    }
-}
-
-static void pending_remove(SpnWebServer *self, SoupServerMessage *msg)
-{
-    g_object_set_data(G_OBJECT(msg), PENDING_KEY, NULL);
-}
-
-/* Ends a connection whose request did not arrive in time, or the oldest one past the bound:
- * shutting the socket down makes libsoup fail the read and clean up. */
-static void pending_drop(SpnWebServer *self, SoupServerMessage *msg)
-{
-    pending_remove(self, msg);
-    GSocket *socket = soup_server_message_get_socket(msg);
-    if (socket != NULL)
-        g_socket_shutdown(socket, TRUE, TRUE, NULL);
-}
-
-static void on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
-{
-    SpnWebServer *self = user_data;
-    Pending *pending = g_new0(Pending, 1);
-    pending->link.data = msg;
-    pending->owner = self;
-    pending->started_us = g_get_monotonic_time();
-    g_queue_push_tail_link(&self->pending, &pending->link);
-    g_object_set_data_full(G_OBJECT(msg), PENDING_KEY, pending, pending_free);
-    if (self->pending.length > SPN_WEB_MAX_PENDING)
-        pending_drop(self, self->pending.head->data);
-}
-
-static gboolean on_sweep(gpointer user_data)
-{
-    SpnWebServer *self = user_data;
-    gint64 deadline = g_get_monotonic_time() - SPN_WEB_REQUEST_TIMEOUT_S * G_USEC_PER_SEC;
-    while (self->pending.head != NULL) {
-        SoupServerMessage *msg = self->pending.head->data;
-        Pending *pending = g_object_get_data(G_OBJECT(msg), PENDING_KEY);
-        if (pending->started_us > deadline)
-            break;
-        pending_drop(self, msg);
-    }
-    return G_SOURCE_CONTINUE;
-}
-
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
 SpnWebServer *spn_web_server_new(const SpnWebConfig *config, SpnWebDaemon *daemon)
 {
     SpnWebServer *self = g_new0(SpnWebServer, 1);
-    self->server = soup_server_new("server-header", "spotnow-web", NULL);
+    self->server = soup_server_new("server-header", SERVER_HEADER, NULL);
+    self->front = spn_web_front_new(self->server, NOW_PLAYING_PATH, SPN_WEB_MAX_PENDING,
+                                    SPN_WEB_REQUEST_TIMEOUT_S, answer_fast, self);
     self->daemon = g_object_ref(daemon);
     self->allow_origin = g_strdup(config->allow_origin);
     self->show_last_played = config->show_last_played;
@@ -506,13 +447,9 @@ SpnWebServer *spn_web_server_new(const SpnWebConfig *config, SpnWebDaemon *daemo
     self->resources =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_bytes_unref);
     self->resource_etags = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-    g_queue_init(&self->pending);
-    soup_server_add_early_handler(self->server, NULL, handle_early, self, NULL);
+    /* Before the handler: the bounds' early handler answers refusals first. */
+    self->bounds = spn_web_bounds_new(self->server);
     soup_server_add_handler(self->server, NULL, handle, self, NULL);
-    /* A request leaves the pending queue in the early handler (its headers are in; a body is
-     * never read), or when its message is freed. */
-    g_signal_connect(self->server, "request-started", G_CALLBACK(on_request_started), self);
-    self->sweep_id = g_timeout_add_seconds(1, on_sweep, self);
     g_signal_connect(daemon, "changed", G_CALLBACK(on_daemon_changed), self);
     update_view(self);
     return self;
@@ -529,24 +466,17 @@ gboolean spn_web_server_listen(SpnWebServer *self, GSocketAddress *address, GErr
     g_socket_set_listen_backlog(socket, SPN_WEB_LISTEN_BACKLOG);
     if (!g_socket_bind(socket, address, TRUE, error) || !g_socket_listen(socket, error))
         return FALSE;
-    return soup_server_listen_socket(self->server, socket, 0, error);
+    return spn_web_front_add_listener(self->front, socket, error);
 }
 
 gboolean spn_web_server_listen_socket(SpnWebServer *self, GSocket *socket, GError **error)
 {
-    return soup_server_listen_socket(self->server, socket, 0, error);
+    return spn_web_front_add_listener(self->front, socket, error);
 }
 
 char *spn_web_server_describe(SpnWebServer *self)
 {
-    GSList *uris = soup_server_get_uris(self->server);
-    g_autoptr(GString) text = g_string_new(NULL);
-    for (GSList *l = uris; l != NULL; l = l->next) {
-        g_autofree char *uri = g_uri_to_string(l->data);
-        g_string_append_printf(text, "%s%s", text->len > 0 ? " " : "", uri);
-    }
-    g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
-    return g_string_free(g_steal_pointer(&text), FALSE);
+    return spn_web_front_describe(self->front);
 }
 
 void spn_web_server_free(SpnWebServer *self)
@@ -554,16 +484,16 @@ void spn_web_server_free(SpnWebServer *self)
     if (self == NULL)
         return;
     g_signal_handlers_disconnect_by_data(self->daemon, self);
-    g_clear_handle_id(&self->sweep_id, g_source_remove);
+    g_clear_pointer(&self->front, spn_web_front_free);
     soup_server_disconnect(self->server);
     spn_web_events_free(self->events);
-    while (self->pending.head != NULL)
-        pending_remove(self, self->pending.head->data);
-    g_signal_handlers_disconnect_by_data(self->server, self);
+    g_clear_pointer(&self->bounds, spn_web_bounds_free);
     g_clear_object(&self->server);
     g_clear_object(&self->daemon);
     g_clear_pointer(&self->view, g_variant_unref);
     g_clear_pointer(&self->json, g_bytes_unref);
+    g_clear_pointer(&self->fast_ok, g_bytes_unref);
+    g_clear_pointer(&self->fast_not_modified, g_bytes_unref);
     g_clear_pointer(&self->event, g_bytes_unref);
     g_clear_pointer(&self->art, g_bytes_unref);
     g_clear_pointer(&self->resources, g_hash_table_unref);
@@ -571,6 +501,7 @@ void spn_web_server_free(SpnWebServer *self)
     g_free(self->art_path);
     g_free(self->event_json);
     g_free(self->etag);
+    g_free(self->date);
     g_free(self->allow_origin);
     g_free(self);
 }

@@ -5,18 +5,12 @@
 
 #include <libsoup/soup.h>
 
+#include "web-bounds.h"
 #include "web-config.h"
 #include "web-daemon.h"
 
 G_BEGIN_DECLS
 
-/* Bounds on what a client may send. */
-#define SPN_WEB_MAX_URL_BYTES 2048
-#define SPN_WEB_MAX_HEADER_BYTES 8192
-/* A request (or an idle keep-alive connection) must arrive whole within this. */
-#define SPN_WEB_REQUEST_TIMEOUT_S 10
-/* Connections waiting for a request, at most; the oldest is closed past it. */
-#define SPN_WEB_MAX_PENDING 1024
 /* Connections the kernel may queue before we accept them (capped by net.core.somaxconn). */
 #define SPN_WEB_LISTEN_BACKLOG 4096
 
