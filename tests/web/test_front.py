@@ -600,6 +600,25 @@ class HangUps(FrontTestCase):
         self.assertFalse(rest.startswith(b"HTTP/1.1 2"), rest[:80])
         self.assertEqual(self.answer(plain).body, body)
 
+    def open_fds(self):
+        return len(os.listdir(f"/proc/{self.web_proc.pid}/fd"))
+
+    def test_connections_closed_by_their_clients_are_closed_at_the_server(self):
+        # Nothing is left behind (a connection in CLOSE_WAIT holds a descriptor until the
+        # process runs out of them).
+        body = self.reference()
+        before = self.open_fds()
+        for first in (FAST, "/card.svg", "/widget.js", "/no-such-page"):
+            for _ in range(20):
+                conn = Connection(self.web_port)
+                conn.exchange(http_request(first))
+                if first == FAST:
+                    conn.exchange(http_request("/card.svg"))  # handed over after a fast one
+                conn.close()
+        self.wait_for(lambda: self.open_fds() <= before + 3, 30,
+                      f"spotnow-web's descriptors back from {self.open_fds()} to {before}")
+        self.assertEqual(self.answer(http_request(FAST)).body, body)
+
 
 class AfterNowPlaying(FrontTestCase):
     polling = QUICK
