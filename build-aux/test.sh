@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine, in three passes:
 #   normal    the build as shipped: every suite (unit, integration, faults, …);
-#   sanitize  a second build with ASan + UBSan: the unit and integration suites, the daemons the
-#             integration tests start included (tests/integration/harness.py fails a test whose
-#             daemon exits non-zero or logs a sanitizer report);
+#   sanitize  a second build with ASan + UBSan: the unit, integration and web suites, the daemons
+#             the tests start included (tests/integration/harness.py and tests/web/webtest.py fail
+#             a test whose daemon exits non-zero or logs a sanitizer report);
 #   valgrind  memcheck over the first build: the unit tests wrapped in valgrind, and the
 #             integration suite with each daemon it starts under valgrind (SPOTNOWD_WRAPPER);
 #   fuzz      a clang build with -Dfuzzing=true: each libFuzzer target (snapshot normaliser,
@@ -59,7 +59,7 @@ for pass in $passes; do
       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0 \
       G_SLICE=always-malloc \
-        run_pass sanitize "$sanitize_builddir" --suite unit --suite integration
+        run_pass sanitize "$sanitize_builddir" --suite unit --suite integration --suite web
       ;;
     valgrind)
       # "Possibly lost" blocks are GObject instances and requests still in flight at exit:
