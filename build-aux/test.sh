@@ -4,8 +4,9 @@
 #   sanitize  a second build with ASan + UBSan: the unit, integration and web suites, the daemons
 #             the tests start included (tests/integration/harness.py and tests/web/webtest.py fail
 #             a test whose daemon exits non-zero or logs a sanitizer report);
-#   valgrind  memcheck over the first build: the unit tests wrapped in valgrind, and the
-#             integration suite with each daemon it starts under valgrind (SPOTNOWD_WRAPPER);
+#   valgrind  memcheck over the first build: the unit tests wrapped in valgrind, the
+#             integration suite with each daemon it starts under valgrind (SPOTNOWD_WRAPPER),
+#             and the web suite with spotnow-web under valgrind (SPOTNOW_WEB_WRAPPER);
 #   fuzz      a clang build with -Dfuzzing=true: each libFuzzer target (snapshot normaliser,
 #             reply parsers, template language) runs 20 s from its seed corpus (suite slow).
 # Extra arguments go to the normal pass's `meson test` (e.g. --suite unit). SPOTNOW_PASSES picks
@@ -72,6 +73,8 @@ for pass in $passes; do
       run_pass valgrind-unit "$builddir" --suite unit --wrap="$valgrind" --timeout-multiplier=10
       SPOTNOWD_WRAPPER=$valgrind \
         run_pass valgrind-integration "$builddir" --suite integration --timeout-multiplier=3
+      SPOTNOW_WEB_WRAPPER=$valgrind \
+        run_pass valgrind-web "$builddir" --suite web --timeout-multiplier=3
       ;;
     fuzz)
       started=$SECONDS
