@@ -102,7 +102,9 @@ static void raise_fd_limit(guint max_streams)
     struct rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
         return;
-    rlim_t wanted = (rlim_t)max_streams + SPN_WEB_MAX_PENDING + 64;
+    /* Connections wait for a request both in the front door and in libsoup: each side has
+     * its own bound. */
+    rlim_t wanted = (rlim_t)max_streams + 2 * SPN_WEB_MAX_PENDING + 64;
     if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
         limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : MIN(wanted, limit.rlim_max);
         if (setrlimit(RLIMIT_NOFILE, &limit) != 0)

@@ -161,14 +161,11 @@ static void append_header(const char *name, const char *value, gpointer user_dat
     g_string_append_printf(user_data, "%s: %s\r\n", name, value);
 }
 
-gboolean spn_web_events_open(SpnWebEvents *self, SoupServerMessage *msg, GBytes *current,
-                             guint64 current_id)
+gboolean spn_web_events_open(SpnWebEvents *self, SoupServerMessage *msg, GSocket *socket,
+                             GBytes *current, guint64 current_id)
 {
     g_return_val_if_fail(self != NULL && SOUP_IS_SERVER_MESSAGE(msg), FALSE);
-    if (self->streams.length >= self->max_streams)
-        return FALSE;
-    GSocket *socket = soup_server_message_get_socket(msg);
-    if (socket == NULL)
+    if (self->streams.length >= self->max_streams || socket == NULL)
         return FALSE;
 
     /* The head: the caller's headers (CORS and the like), then the stream's own. The body

@@ -26,12 +26,12 @@ guint spn_web_events_count(SpnWebEvents *self);
 /* "event: snapshot\nid: @id\ndata: @json\n\n". @json must be one line (compact JSON is). */
 GBytes *spn_web_event_format(guint64 id, const char *json);
 
-/* Turn @msg (a GET whose other headers, e.g. CORS, are set) into a stream: status 200, the
- * stream's headers, a retry hint, and @current (the latest event, may be NULL) unless the
- * client's Last-Event-ID says it has it already. FALSE, with nothing done, when max-streams
- * are open. */
-gboolean spn_web_events_open(SpnWebEvents *self, SoupServerMessage *msg, GBytes *current,
-                             guint64 current_id);
+/* Turn @msg (a GET whose other headers, e.g. CORS, are set) into a stream on @socket, the one
+ * under it: status 200, the stream's headers, a retry hint, and @current (the latest event, may
+ * be NULL) unless the client's Last-Event-ID says it has it already. FALSE, with nothing done,
+ * when max-streams are open or @socket is NULL. */
+gboolean spn_web_events_open(SpnWebEvents *self, SoupServerMessage *msg, GSocket *socket,
+                             GBytes *current, guint64 current_id);
 
 /* Send @event (from spn_web_event_format) to every open stream. */
 void spn_web_events_publish(SpnWebEvents *self, GBytes *event);

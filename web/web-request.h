@@ -16,8 +16,8 @@ G_BEGIN_DECLS
 #define SPN_WEB_REQUEST_MAX_ETAG_LIST 256
 
 typedef struct {
-    gsize length;    /* bytes of the head, its blank line included */
-    gboolean head;   /* HEAD, not GET */
+    gsize length;  /* bytes of the head, its blank line included */
+    gboolean head; /* HEAD, not GET */
     gboolean has_if_none_match;
     char if_none_match[SPN_WEB_REQUEST_MAX_ETAG_LIST + 1]; /* trimmed, NUL-terminated */
 } SpnWebFastRequest;

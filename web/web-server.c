@@ -9,9 +9,12 @@
 #include "spn-snapshot.h"
 #include "web-card.h"
 #include "web-events.h"
+#include "web-front.h"
 #include "web-view.h"
 
 #define RESOURCE_PREFIX "/io/github/spotnow/web/"
+#define SERVER_HEADER "spotnow-web"
+#define NOW_PLAYING_PATH "/api/now-playing"
 /* Seconds a client should wait before asking again while spotnowd is unreachable. */
 #define RETRY_AFTER_S "5"
 #define ALLOW "GET, HEAD, OPTIONS"
@@ -21,6 +24,7 @@
 
 struct _SpnWebServer {
     SoupServer *server;
+    SpnWebFront *front;
     SpnWebDaemon *daemon;
     SpnWebEvents *events;
     char *allow_origin; /* "" = no CORS header */
@@ -30,6 +34,13 @@ struct _SpnWebServer {
     GVariant *view;
     GBytes *json;
     char *etag;
+    /* The front door's answers to the same request, after the status line and the Date:
+     * the headers libsoup would send, and for the 200 the body (see answer_fast). */
+    GBytes *fast_ok;
+    GBytes *fast_not_modified;
+    /* The Date header's value, formatted once a second. */
+    gint64 date_s;
+    char *date;
     /* The last event sent, kept across the daemon's absence so a restart that changes
      * nothing sends nothing. */
     GBytes *event;
@@ -65,6 +76,46 @@ static void pending_free(gpointer data)
     g_free(pending);
 }
 
+/* ---- headers ------------------------------------------------------------------------------- */
+
+static void add_validators(SoupMessageHeaders *headers, const char *etag, const char *cache_control)
+{
+    soup_message_headers_replace(headers, "Cache-Control", cache_control);
+    soup_message_headers_replace(headers, "ETag", etag);
+}
+
+static void add_common_headers(SpnWebServer *self, SoupMessageHeaders *headers, gboolean cors)
+{
+    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+    if (cors && self->allow_origin[0] != '\0') {
+        soup_message_headers_replace(headers, "Access-Control-Allow-Origin", self->allow_origin);
+        if (!g_str_equal(self->allow_origin, "*"))
+            soup_message_headers_append(headers, "Vary", "Origin");
+    }
+}
+
+/* What libsoup sends for /api/now-playing after its "Server" and "Date" and before the body: the
+ * head the front door repeats (answer_fast). The same functions as serve_now_playing's make it,
+ * in the order libsoup writes them, so both ways answer alike. */
+static GBytes *fast_answer_head(SpnWebServer *self, gboolean not_modified)
+{
+    g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new(SOUP_MESSAGE_HEADERS_RESPONSE);
+    add_common_headers(self, headers, TRUE);
+    add_validators(headers, self->etag, JSON_CACHE_CONTROL);
+    if (!not_modified)
+        soup_message_headers_set_content_type(headers, "application/json", NULL);
+    g_autoptr(GString) text = g_string_new(NULL);
+    SoupMessageHeadersIter iter;
+    const char *name = NULL, *value = NULL;
+    soup_message_headers_iter_init(&iter, headers);
+    while (soup_message_headers_iter_next(&iter, &name, &value))
+        g_string_append_printf(text, "%s: %s\r\n", name, value);
+    /* libsoup sends a 304's length as 0, and a HEAD's as its GET's. */
+    g_string_append_printf(text, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                           not_modified ? 0 : g_bytes_get_size(self->json));
+    return g_string_free_to_bytes(g_steal_pointer(&text));
+}
+
 /* ---- what is served ------------------------------------------------------------------------ */
 
 static void update_view(SpnWebServer *self)
@@ -73,6 +124,8 @@ static void update_view(SpnWebServer *self)
     g_clear_pointer(&self->view, g_variant_unref);
     g_clear_pointer(&self->json, g_bytes_unref);
     g_clear_pointer(&self->etag, g_free);
+    g_clear_pointer(&self->fast_ok, g_bytes_unref);
+    g_clear_pointer(&self->fast_not_modified, g_bytes_unref);
     if (snapshot == NULL)
         return;
     SpnWebViewOptions options = {
@@ -84,6 +137,8 @@ static void update_view(SpnWebServer *self)
     gsize len = strlen(json);
     self->etag = spn_web_etag(json, len);
     self->json = g_bytes_new_take(json, len);
+    self->fast_ok = fast_answer_head(self, FALSE);
+    self->fast_not_modified = fast_answer_head(self, TRUE);
 
     if (g_strcmp0(json, self->event_json) == 0)
         return;
@@ -112,13 +167,7 @@ static void on_stream_count(guint count, gpointer user_data)
 
 static void set_common_headers(SpnWebServer *self, SoupServerMessage *msg, gboolean cors)
 {
-    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
-    if (cors && self->allow_origin[0] != '\0') {
-        soup_message_headers_replace(headers, "Access-Control-Allow-Origin", self->allow_origin);
-        if (!g_str_equal(self->allow_origin, "*"))
-            soup_message_headers_append(headers, "Vary", "Origin");
-    }
+    add_common_headers(self, soup_server_message_get_response_headers(msg), cors);
 }
 
 static void respond_error(SoupServerMessage *msg, guint status, const char *message)
@@ -156,8 +205,7 @@ static void respond_bytes(SoupServerMessage *msg, const char *content_type, GByt
                           const char *etag, const char *cache_control)
 {
     SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "Cache-Control", cache_control);
-    soup_message_headers_replace(headers, "ETag", etag);
+    add_validators(headers, etag, cache_control);
     const char *if_none_match = soup_message_headers_get_list(
         soup_server_message_get_request_headers(msg), "If-None-Match");
     if (spn_web_etag_matches(if_none_match, etag)) {
@@ -182,6 +230,48 @@ static void serve_now_playing(SpnWebServer *self, SoupServerMessage *msg)
     respond_bytes(msg, "application/json", self->json, self->etag, JSON_CACHE_CONTROL);
 }
 
+/* The Date header's value, as libsoup formats it; formatted once a second. */
+static const char *http_date(SpnWebServer *self)
+{
+    gint64 now_s = g_get_real_time() / G_USEC_PER_SEC;
+    if (self->date == NULL || now_s != self->date_s) {
+        g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc(now_s);
+        g_free(self->date);
+        self->date = soup_date_time_to_string(now, SOUP_DATE_HTTP);
+        self->date_s = now_s;
+    }
+    return self->date;
+}
+
+/* The front door's answer to a plain GET or HEAD of /api/now-playing: byte for byte what
+ * serve_now_playing has libsoup send, the Date aside. NULL while the daemon is unreachable:
+ * libsoup then sends that 503. */
+static GBytes *answer_fast(const SpnWebFastRequest *request, gpointer user_data)
+{
+    SpnWebServer *self = user_data;
+    if (self->json == NULL)
+        return NULL;
+    /* A visitor's GET is a viewer; a HEAD is a health check or a cache's revalidation. */
+    if (!request->head)
+        spn_web_daemon_touch(self->daemon);
+    gboolean not_modified =
+        request->has_if_none_match && spn_web_etag_matches(request->if_none_match, self->etag);
+    GBytes *head = not_modified ? self->fast_not_modified : self->fast_ok;
+    gboolean with_body = !not_modified && !request->head;
+    gsize head_len = 0, body_len = 0;
+    const char *head_data = g_bytes_get_data(head, &head_len);
+    const char *body = with_body ? g_bytes_get_data(self->json, &body_len) : NULL;
+    GString *reply = g_string_sized_new(128 + head_len + body_len);
+    g_string_append(reply, not_modified ? "HTTP/1.1 304 Not Modified\r\n" : "HTTP/1.1 200 OK\r\n");
+    g_string_append(reply, "Server: " SERVER_HEADER "\r\nDate: ");
+    g_string_append(reply, http_date(self));
+    g_string_append(reply, "\r\n");
+    g_string_append_len(reply, head_data, head_len);
+    if (with_body)
+        g_string_append_len(reply, body, body_len);
+    return g_string_free_to_bytes(reply);
+}
+
 static void serve_events(SpnWebServer *self, SoupServerMessage *msg)
 {
     set_common_headers(self, msg, TRUE);
@@ -192,8 +282,8 @@ static void serve_events(SpnWebServer *self, SoupServerMessage *msg)
         soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
         return;
     }
-    if (!spn_web_events_open(self->events, msg, self->json != NULL ? self->event : NULL,
-                             self->event_id)) {
+    if (!spn_web_events_open(self->events, msg, spn_web_front_socket_of(msg),
+                             self->json != NULL ? self->event : NULL, self->event_id)) {
         respond_unavailable(msg, "too many event streams are open; try again later");
         return;
     }
@@ -461,7 +551,7 @@ static void pending_remove(SpnWebServer *self, SoupServerMessage *msg)
 static void pending_drop(SpnWebServer *self, SoupServerMessage *msg)
 {
     pending_remove(self, msg);
-    GSocket *socket = soup_server_message_get_socket(msg);
+    GSocket *socket = spn_web_front_socket_of(msg);
     if (socket != NULL)
         g_socket_shutdown(socket, TRUE, TRUE, NULL);
 }
@@ -498,7 +588,9 @@ static gboolean on_sweep(gpointer user_data)
 SpnWebServer *spn_web_server_new(const SpnWebConfig *config, SpnWebDaemon *daemon)
 {
     SpnWebServer *self = g_new0(SpnWebServer, 1);
-    self->server = soup_server_new("server-header", "spotnow-web", NULL);
+    self->server = soup_server_new("server-header", SERVER_HEADER, NULL);
+    self->front = spn_web_front_new(self->server, NOW_PLAYING_PATH, SPN_WEB_MAX_PENDING,
+                                    SPN_WEB_REQUEST_TIMEOUT_S, answer_fast, self);
     self->daemon = g_object_ref(daemon);
     self->allow_origin = g_strdup(config->allow_origin);
     self->show_last_played = config->show_last_played;
@@ -529,24 +621,17 @@ gboolean spn_web_server_listen(SpnWebServer *self, GSocketAddress *address, GErr
     g_socket_set_listen_backlog(socket, SPN_WEB_LISTEN_BACKLOG);
     if (!g_socket_bind(socket, address, TRUE, error) || !g_socket_listen(socket, error))
         return FALSE;
-    return soup_server_listen_socket(self->server, socket, 0, error);
+    return spn_web_front_add_listener(self->front, socket, error);
 }
 
 gboolean spn_web_server_listen_socket(SpnWebServer *self, GSocket *socket, GError **error)
 {
-    return soup_server_listen_socket(self->server, socket, 0, error);
+    return spn_web_front_add_listener(self->front, socket, error);
 }
 
 char *spn_web_server_describe(SpnWebServer *self)
 {
-    GSList *uris = soup_server_get_uris(self->server);
-    g_autoptr(GString) text = g_string_new(NULL);
-    for (GSList *l = uris; l != NULL; l = l->next) {
-        g_autofree char *uri = g_uri_to_string(l->data);
-        g_string_append_printf(text, "%s%s", text->len > 0 ? " " : "", uri);
-    }
-    g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
-    return g_string_free(g_steal_pointer(&text), FALSE);
+    return spn_web_front_describe(self->front);
 }
 
 void spn_web_server_free(SpnWebServer *self)
@@ -555,6 +640,7 @@ void spn_web_server_free(SpnWebServer *self)
         return;
     g_signal_handlers_disconnect_by_data(self->daemon, self);
     g_clear_handle_id(&self->sweep_id, g_source_remove);
+    g_clear_pointer(&self->front, spn_web_front_free);
     soup_server_disconnect(self->server);
     spn_web_events_free(self->events);
     while (self->pending.head != NULL)
@@ -564,6 +650,8 @@ void spn_web_server_free(SpnWebServer *self)
     g_clear_object(&self->daemon);
     g_clear_pointer(&self->view, g_variant_unref);
     g_clear_pointer(&self->json, g_bytes_unref);
+    g_clear_pointer(&self->fast_ok, g_bytes_unref);
+    g_clear_pointer(&self->fast_not_modified, g_bytes_unref);
     g_clear_pointer(&self->event, g_bytes_unref);
     g_clear_pointer(&self->art, g_bytes_unref);
     g_clear_pointer(&self->resources, g_hash_table_unref);
@@ -571,6 +659,7 @@ void spn_web_server_free(SpnWebServer *self)
     g_free(self->art_path);
     g_free(self->event_json);
     g_free(self->etag);
+    g_free(self->date);
     g_free(self->allow_origin);
     g_free(self);
 }

@@ -1,0 +1,332 @@
+/* web-front.c — the front door: accept, answer the hot request, hand the rest to libsoup. */
+#define G_LOG_DOMAIN "spotnow-web-front"
+
+#include "web-front.h"
+
+#include <errno.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Bytes looked at per peek: a plain head is a few hundred; a longer one is libsoup's to read
+ * and, past its bounds, to refuse. */
+#define PEEK_BYTES 4096
+/* Connections accepted, and pipelined requests answered, per wake-up: the loop stays fair. */
+#define ACCEPTS_PER_WAKE 64
+#define ANSWERS_PER_WAKE 64
+/* The key under which a handed-over connection's socket rides on its remote address. */
+#define SOCKET_KEY "spn-web-front-socket"
+
+typedef struct {
+    GSocket *socket;
+    GSource *source;
+} Listener;
+
+typedef struct {
+    SpnWebFront *owner;
+    GSocket *socket; /* owned */
+    GSource *source; /* readable; owned */
+    gint64 since_us; /* accepted, or last answered */
+    GList link;      /* in owner->waiting, oldest first; data = this */
+} Connection;
+
+struct _SpnWebFront {
+    SoupServer *server;
+    char *path;
+    guint max_waiting;
+    gint64 timeout_us;
+    SpnWebFrontAnswerFunc answer;
+    gpointer user_data;
+    GArray *listeners; /* of Listener */
+    GQueue waiting;    /* connections between requests, least recently active first */
+    guint sweep_id;    /* runs only while connections wait */
+    char buffer[PEEK_BYTES];
+};
+
+/* ---- connections ----------------------------------------------------------------------------- */
+
+/* Stops watching @connection and returns its socket (owned). */
+static GSocket *connection_release(Connection *connection)
+{
+    SpnWebFront *self = connection->owner;
+    g_queue_unlink(&self->waiting, &connection->link);
+    g_source_destroy(connection->source);
+    g_source_unref(connection->source);
+    GSocket *socket = connection->socket;
+    g_free(connection);
+    if (self->waiting.length == 0)
+        g_clear_handle_id(&self->sweep_id, g_source_remove);
+    return socket;
+}
+
+static void connection_close(Connection *connection)
+{
+    g_autoptr(GSocket) socket = connection_release(connection);
+    g_socket_close(socket, NULL);
+}
+
+/* Gives @connection to libsoup at a request boundary: nothing of the next request was read. */
+static void connection_hand_over(Connection *connection)
+{
+    SpnWebFront *self = connection->owner;
+    g_autoptr(GSocket) socket = connection_release(connection);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSocketAddress) local = g_socket_get_local_address(socket, &error);
+    g_autoptr(GSocketAddress) remote =
+        local != NULL ? g_socket_get_remote_address(socket, &error) : NULL;
+    if (remote == NULL) {
+        g_debug("a connection ended before libsoup could take it: %s", error->message);
+        g_socket_close(socket, NULL);
+        return;
+    }
+    /* libsoup keeps @remote for the connection's life and offers no way to the socket under a
+     * stream it was given; the bounds and the event streams need it (spn_web_front_socket_of). */
+    g_object_set_data_full(G_OBJECT(remote), SOCKET_KEY, g_object_ref(socket), g_object_unref);
+    g_autoptr(GSocketConnection) stream = g_socket_connection_factory_create_connection(socket);
+    if (!soup_server_accept_iostream(self->server, G_IO_STREAM(stream), local, remote, &error)) {
+        g_debug("libsoup did not take a connection: %s", error->message);
+        g_socket_close(socket, NULL);
+    }
+}
+
+/* Sends @reply whole, or FALSE: a client that leaves its answers unread while it sends more
+ * requests is not waited for. */
+static gboolean send_reply(int fd, GBytes *reply)
+{
+    gsize len = 0;
+    const char *data = g_bytes_get_data(reply, &len);
+    ssize_t sent;
+    do
+        sent = send(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
+    return sent >= 0 && (gsize)sent == len;
+}
+
+/* Drops the @len bytes of a head already peeked at (so certainly there). */
+static gboolean consume(int fd, char *scratch, gsize len)
+{
+    ssize_t got;
+    do
+        got = recv(fd, scratch, len, MSG_DONTWAIT);
+    while (got < 0 && errno == EINTR);
+    return got >= 0 && (gsize)got == len;
+}
+
+typedef enum { SERVE_WAIT, SERVE_HAND_OVER, SERVE_CLOSE } ServeOutcome;
+
+/* Answers the plain heads at the front of what @connection sent. */
+static ServeOutcome serve(Connection *connection)
+{
+    SpnWebFront *self = connection->owner;
+    int fd = g_socket_get_fd(connection->socket);
+    for (guint i = 0; i < ANSWERS_PER_WAKE; i++) {
+        ssize_t peeked;
+        do
+            peeked = recv(fd, self->buffer, sizeof self->buffer, MSG_PEEK | MSG_DONTWAIT);
+        while (peeked < 0 && errno == EINTR);
+        if (peeked < 0)
+            return errno == EAGAIN || errno == EWOULDBLOCK ? SERVE_WAIT : SERVE_CLOSE;
+        if (peeked == 0)
+            return SERVE_CLOSE; /* the client closed between requests */
+        SpnWebFastRequest request;
+        if (!spn_web_request_parse_fast(self->buffer, (gsize)peeked, self->path,
+                                        sizeof self->buffer, &request))
+            return SERVE_HAND_OVER;
+        g_autoptr(GBytes) reply = self->answer(&request, self->user_data);
+        if (reply == NULL)
+            return SERVE_HAND_OVER;
+        if (!consume(fd, self->buffer, request.length) || !send_reply(fd, reply))
+            return SERVE_CLOSE;
+        connection->since_us = g_get_monotonic_time();
+        g_queue_unlink(&self->waiting, &connection->link);
+        g_queue_push_tail_link(&self->waiting, &connection->link);
+        if (request.length == (gsize)peeked)
+            return SERVE_WAIT; /* nothing pipelined behind it */
+    }
+    return SERVE_WAIT;
+}
+
+static gboolean on_readable(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+    Connection *connection = user_data;
+    switch (serve(connection)) {
+        case SERVE_WAIT:
+            return G_SOURCE_CONTINUE;
+        case SERVE_HAND_OVER:
+            connection_hand_over(connection);
+            return G_SOURCE_REMOVE;
+        case SERVE_CLOSE:
+        default:
+            connection_close(connection);
+            return G_SOURCE_REMOVE;
+    }
+}
+
+/* Closes connections silent for longer than the timeout: the same bound libsoup's side has
+ * for a request that does not arrive (web-server.c). */
+static gboolean on_sweep(gpointer user_data)
+{
+    SpnWebFront *self = user_data;
+    gint64 deadline = g_get_monotonic_time() - self->timeout_us;
+    while (self->waiting.head != NULL) {
+        Connection *oldest = self->waiting.head->data;
+        if (oldest->since_us > deadline)
+            break;
+        connection_close(oldest);
+    }
+    return self->waiting.length > 0 ? G_SOURCE_CONTINUE : (self->sweep_id = 0, G_SOURCE_REMOVE);
+}
+
+static void connection_new(SpnWebFront *self, GSocket *socket)
+{
+    if (self->waiting.length >= self->max_waiting)
+        connection_close(self->waiting.head->data);
+    /* As libsoup does for its own: an answer goes out whole at once, never held back. */
+    g_socket_set_option(socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+    Connection *connection = g_new0(Connection, 1);
+    connection->owner = self;
+    connection->socket = socket;
+    connection->since_us = g_get_monotonic_time();
+    connection->link.data = connection;
+    connection->source = g_socket_create_source(socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+    /* A source that may recurse is not blocked around its dispatch; GLib 2.74 wakes the main
+     * loop twice for each block, which is most of what this front saves. Nothing here
+     * iterates the main loop, so it never does recurse. */
+    g_source_set_can_recurse(connection->source, TRUE);
+    g_source_set_callback(connection->source, G_SOURCE_FUNC(on_readable), connection, NULL);
+    g_source_attach(connection->source, NULL);
+    g_queue_push_tail_link(&self->waiting, &connection->link);
+    if (self->sweep_id == 0)
+        self->sweep_id = g_timeout_add_seconds(1, on_sweep, self);
+}
+
+/* ---- listeners ------------------------------------------------------------------------------- */
+
+/* libsoup keeps a connection it was given (soup_server_accept_iostream) open after an answer
+ * only while it has a listener of its own; without one it closes it after every request. It
+ * gets a listener nobody can reach: a Unix socket whose name is removed once it listens. */
+static gboolean give_libsoup_a_listener(SoupServer *server, GError **error)
+{
+    g_autofree char *dir = g_dir_make_tmp("spotnow-web-XXXXXX", error);
+    if (dir == NULL)
+        return FALSE;
+    g_autofree char *path = g_build_filename(dir, "unreachable", NULL);
+    g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
+    g_autoptr(GSocket) socket =
+        g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+    gboolean listening = socket != NULL && g_socket_bind(socket, address, FALSE, error) &&
+                         g_socket_listen(socket, error) &&
+                         soup_server_listen_socket(server, socket, 0, error);
+    g_unlink(path);
+    g_rmdir(dir);
+    return listening;
+}
+
+static gboolean on_incoming(GSocket *listener, GIOCondition condition, gpointer user_data)
+{
+    SpnWebFront *self = user_data;
+    for (guint i = 0; i < ACCEPTS_PER_WAKE; i++) {
+        g_autoptr(GError) error = NULL;
+        GSocket *socket = g_socket_accept(listener, NULL, &error);
+        if (socket == NULL) {
+            if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+                g_debug("cannot accept a connection: %s", error->message);
+            break;
+        }
+        connection_new(self, socket);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+gboolean spn_web_front_add_listener(SpnWebFront *self, GSocket *listener, GError **error)
+{
+    g_return_val_if_fail(self != NULL && G_IS_SOCKET(listener), FALSE);
+    g_autoptr(GSocketAddress) address = g_socket_get_local_address(listener, error);
+    if (address == NULL)
+        return FALSE;
+    if (self->listeners->len == 0) {
+        g_autoptr(GError) local_error = NULL;
+        if (!give_libsoup_a_listener(self->server, &local_error))
+            g_message("connections that are not for %s close after each answer: %s", self->path,
+                      local_error->message);
+    }
+    g_socket_set_blocking(listener, FALSE);
+    Listener entry = {
+        .socket = g_object_ref(listener),
+        .source = g_socket_create_source(listener, G_IO_IN, NULL),
+    };
+    g_source_set_callback(entry.source, G_SOURCE_FUNC(on_incoming), self, NULL);
+    g_source_attach(entry.source, NULL);
+    g_array_append_val(self->listeners, entry);
+    return TRUE;
+}
+
+char *spn_web_front_describe(SpnWebFront *self)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    for (guint i = 0; i < self->listeners->len; i++) {
+        Listener *entry = &g_array_index(self->listeners, Listener, i);
+        g_autoptr(GSocketAddress) address = g_socket_get_local_address(entry->socket, NULL);
+        if (!G_IS_INET_SOCKET_ADDRESS(address))
+            continue;
+        GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS(address);
+        GInetAddress *ip = g_inet_socket_address_get_address(inet);
+        g_autofree char *host = g_inet_address_to_string(ip);
+        gboolean v6 = g_inet_address_get_family(ip) == G_SOCKET_FAMILY_IPV6;
+        g_string_append_printf(text, "%shttp://%s%s%s:%u/", text->len > 0 ? " " : "", v6 ? "[" : "",
+                               host, v6 ? "]" : "", g_inet_socket_address_get_port(inet));
+    }
+    return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+GSocket *spn_web_front_socket_of(SoupServerMessage *msg)
+{
+    g_return_val_if_fail(SOUP_IS_SERVER_MESSAGE(msg), NULL);
+    GSocket *socket = soup_server_message_get_socket(msg);
+    if (socket != NULL)
+        return socket;
+    GSocketAddress *remote = soup_server_message_get_remote_address(msg);
+    return remote != NULL ? g_object_get_data(G_OBJECT(remote), SOCKET_KEY) : NULL;
+}
+
+/* ---- life cycle ------------------------------------------------------------------------------ */
+
+SpnWebFront *spn_web_front_new(SoupServer *server, const char *path, guint max_waiting,
+                               guint timeout_s, SpnWebFrontAnswerFunc answer, gpointer user_data)
+{
+    g_return_val_if_fail(SOUP_IS_SERVER(server) && path != NULL && answer != NULL, NULL);
+    g_return_val_if_fail(max_waiting > 0, NULL);
+    SpnWebFront *self = g_new0(SpnWebFront, 1);
+    self->server = g_object_ref(server);
+    self->path = g_strdup(path);
+    self->max_waiting = max_waiting;
+    self->timeout_us = (gint64)timeout_s * G_USEC_PER_SEC;
+    self->answer = answer;
+    self->user_data = user_data;
+    self->listeners = g_array_new(FALSE, FALSE, sizeof(Listener));
+    g_queue_init(&self->waiting);
+    return self;
+}
+
+void spn_web_front_free(SpnWebFront *self)
+{
+    if (self == NULL)
+        return;
+    while (self->waiting.head != NULL)
+        connection_close(self->waiting.head->data);
+    for (guint i = 0; i < self->listeners->len; i++) {
+        Listener *entry = &g_array_index(self->listeners, Listener, i);
+        g_source_destroy(entry->source);
+        g_source_unref(entry->source);
+        g_socket_close(entry->socket, NULL);
+        g_object_unref(entry->socket);
+    }
+    g_array_unref(self->listeners);
+    g_clear_handle_id(&self->sweep_id, g_source_remove);
+    g_object_unref(self->server);
+    g_free(self->path);
+    g_free(self);
+}
