@@ -210,9 +210,18 @@ static void connection_new(SpnWebFront *self, GSocket *socket)
  * gets a listener nobody can reach: a Unix socket whose name is removed once it listens. */
 static gboolean give_libsoup_a_listener(SoupServer *server, GError **error)
 {
-    g_autofree char *dir = g_dir_make_tmp("spotnow-web-XXXXXX", error);
-    if (dir == NULL)
-        return FALSE;
+    /* $TMPDIR may be read-only in a sandbox (ProtectSystem=strict); the units' PrivateTmp /tmp
+     * is not. */
+    g_autofree char *dir = g_dir_make_tmp("spotnow-web-XXXXXX", NULL);
+    if (dir == NULL) {
+        dir = g_strdup("/tmp/spotnow-web-XXXXXX");
+        if (g_mkdtemp(dir) == NULL) {
+            int saved = errno;
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
+                        "cannot make a directory in $TMPDIR or /tmp: %s", g_strerror(saved));
+            return FALSE;
+        }
+    }
     g_autofree char *path = g_build_filename(dir, "unreachable", NULL);
     g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
     g_autoptr(GSocket) socket =
