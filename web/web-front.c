@@ -4,8 +4,6 @@
 #include "web-front.h"
 
 #include <errno.h>
-#include <gio/gunixsocketaddress.h>
-#include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -205,35 +203,6 @@ static void connection_new(SpnWebFront *self, GSocket *socket)
 
 /* ---- listeners ------------------------------------------------------------------------------- */
 
-/* libsoup keeps a connection it was given (soup_server_accept_iostream) open after an answer
- * only while it has a listener of its own; without one it closes it after every request. It
- * gets a listener nobody can reach: a Unix socket whose name is removed once it listens. */
-static gboolean give_libsoup_a_listener(SoupServer *server, GError **error)
-{
-    /* $TMPDIR may be read-only in a sandbox (ProtectSystem=strict); the units' PrivateTmp /tmp
-     * is not. */
-    g_autofree char *dir = g_dir_make_tmp("spotnow-web-XXXXXX", NULL);
-    if (dir == NULL) {
-        dir = g_strdup("/tmp/spotnow-web-XXXXXX");
-        if (g_mkdtemp(dir) == NULL) {
-            int saved = errno;
-            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
-                        "cannot make a directory in $TMPDIR or /tmp: %s", g_strerror(saved));
-            return FALSE;
-        }
-    }
-    g_autofree char *path = g_build_filename(dir, "unreachable", NULL);
-    g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
-    g_autoptr(GSocket) socket =
-        g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
-    gboolean listening = socket != NULL && g_socket_bind(socket, address, FALSE, error) &&
-                         g_socket_listen(socket, error) &&
-                         soup_server_listen_socket(server, socket, 0, error);
-    g_unlink(path);
-    g_rmdir(dir);
-    return listening;
-}
-
 static gboolean on_incoming(GSocket *listener, GIOCondition condition, gpointer user_data)
 {
     SpnWebFront *self = user_data;
@@ -256,12 +225,6 @@ gboolean spn_web_front_add_listener(SpnWebFront *self, GSocket *listener, GError
     g_autoptr(GSocketAddress) address = g_socket_get_local_address(listener, error);
     if (address == NULL)
         return FALSE;
-    if (self->listeners->len == 0) {
-        g_autoptr(GError) local_error = NULL;
-        if (!give_libsoup_a_listener(self->server, &local_error))
-            g_message("connections that are not for %s close after each answer: %s", self->path,
-                      local_error->message);
-    }
     g_socket_set_blocking(listener, FALSE);
     Listener entry = {
         .socket = g_object_ref(listener),
