@@ -164,7 +164,7 @@ static gboolean on_readable(GSocket *socket, GIOCondition condition, gpointer us
 }
 
 /* Closes connections silent for longer than the timeout: the same bound libsoup's side has
- * for a request that does not arrive (web-server.c). */
+ * for a request that does not arrive (web-bounds.c). */
 static gboolean on_sweep(gpointer user_data)
 {
     SpnWebFront *self = user_data;
@@ -175,7 +175,10 @@ static gboolean on_sweep(gpointer user_data)
             break;
         connection_close(oldest);
     }
-    return self->waiting.length > 0 ? G_SOURCE_CONTINUE : (self->sweep_id = 0, G_SOURCE_REMOVE);
+    if (self->waiting.length > 0)
+        return G_SOURCE_CONTINUE;
+    self->sweep_id = 0; /* (the last close removed this source already) */
+    return G_SOURCE_REMOVE;
 }
 
 static void connection_new(SpnWebFront *self, GSocket *socket)
