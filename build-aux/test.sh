@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine, in three passes:
 #   normal    the build as shipped: every suite (unit, integration, faults, …);
-#   sanitize  a second build with ASan + UBSan: the unit and integration suites, the daemons the
-#             integration tests start included (tests/integration/harness.py fails a test whose
-#             daemon exits non-zero or logs a sanitizer report);
-#   valgrind  memcheck over the first build: the unit tests wrapped in valgrind, and the
-#             integration suite with each daemon it starts under valgrind (SPOTNOWD_WRAPPER);
+#   sanitize  a second build with ASan + UBSan: the unit, integration and web suites, the daemons
+#             the tests start included (tests/integration/harness.py and tests/web/webtest.py fail
+#             a test whose daemon exits non-zero or logs a sanitizer report);
+#   valgrind  memcheck over the first build: the unit tests wrapped in valgrind, the
+#             integration suite with each daemon it starts under valgrind (SPOTNOWD_WRAPPER),
+#             and the web suite with spotnow-web under valgrind (SPOTNOW_WEB_WRAPPER);
 #   fuzz      a clang build with -Dfuzzing=true: each libFuzzer target (snapshot normaliser,
 #             reply parsers, template language) runs 20 s from its seed corpus (suite slow).
 # Extra arguments go to the normal pass's `meson test` (e.g. --suite unit). SPOTNOW_PASSES picks
@@ -59,7 +60,7 @@ for pass in $passes; do
       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0 \
       G_SLICE=always-malloc \
-        run_pass sanitize "$sanitize_builddir" --suite unit --suite integration
+        run_pass sanitize "$sanitize_builddir" --suite unit --suite integration --suite web
       ;;
     valgrind)
       # "Possibly lost" blocks are GObject instances and requests still in flight at exit:
@@ -72,6 +73,8 @@ for pass in $passes; do
       run_pass valgrind-unit "$builddir" --suite unit --wrap="$valgrind" --timeout-multiplier=10
       SPOTNOWD_WRAPPER=$valgrind \
         run_pass valgrind-integration "$builddir" --suite integration --timeout-multiplier=3
+      SPOTNOW_WEB_WRAPPER=$valgrind \
+        run_pass valgrind-web "$builddir" --suite web --timeout-multiplier=3
       ;;
     fuzz)
       started=$SECONDS

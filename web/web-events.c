@@ -171,8 +171,9 @@ gboolean spn_web_events_open(SpnWebEvents *self, SoupServerMessage *msg, GSocket
     /* The head: the caller's headers (CORS and the like), then the stream's own. The body
      * runs until either side closes, so no length and no chunking. */
     g_autoptr(GString) head = g_string_new("HTTP/1.1 200 OK\r\n");
-    soup_message_headers_foreach(soup_server_message_get_response_headers(msg), append_header,
-                                 head);
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_remove(headers, "Connection"); /* sent below, once */
+    soup_message_headers_foreach(headers, append_header, head);
     g_string_append(head,
                     "Content-Type: text/event-stream\r\n"
                     "Cache-Control: no-cache, no-transform\r\n"

@@ -4,8 +4,6 @@
 #include "web-front.h"
 
 #include <errno.h>
-#include <gio/gunixsocketaddress.h>
-#include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -166,7 +164,7 @@ static gboolean on_readable(GSocket *socket, GIOCondition condition, gpointer us
 }
 
 /* Closes connections silent for longer than the timeout: the same bound libsoup's side has
- * for a request that does not arrive (web-server.c). */
+ * for a request that does not arrive (web-bounds.c). */
 static gboolean on_sweep(gpointer user_data)
 {
     SpnWebFront *self = user_data;
@@ -177,7 +175,10 @@ static gboolean on_sweep(gpointer user_data)
             break;
         connection_close(oldest);
     }
-    return self->waiting.length > 0 ? G_SOURCE_CONTINUE : (self->sweep_id = 0, G_SOURCE_REMOVE);
+    if (self->waiting.length > 0)
+        return G_SOURCE_CONTINUE;
+    self->sweep_id = 0; /* (the last close removed this source already) */
+    return G_SOURCE_REMOVE;
 }
 
 static void connection_new(SpnWebFront *self, GSocket *socket)
@@ -205,26 +206,6 @@ static void connection_new(SpnWebFront *self, GSocket *socket)
 
 /* ---- listeners ------------------------------------------------------------------------------- */
 
-/* libsoup keeps a connection it was given (soup_server_accept_iostream) open after an answer
- * only while it has a listener of its own; without one it closes it after every request. It
- * gets a listener nobody can reach: a Unix socket whose name is removed once it listens. */
-static gboolean give_libsoup_a_listener(SoupServer *server, GError **error)
-{
-    g_autofree char *dir = g_dir_make_tmp("spotnow-web-XXXXXX", error);
-    if (dir == NULL)
-        return FALSE;
-    g_autofree char *path = g_build_filename(dir, "unreachable", NULL);
-    g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
-    g_autoptr(GSocket) socket =
-        g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
-    gboolean listening = socket != NULL && g_socket_bind(socket, address, FALSE, error) &&
-                         g_socket_listen(socket, error) &&
-                         soup_server_listen_socket(server, socket, 0, error);
-    g_unlink(path);
-    g_rmdir(dir);
-    return listening;
-}
-
 static gboolean on_incoming(GSocket *listener, GIOCondition condition, gpointer user_data)
 {
     SpnWebFront *self = user_data;
@@ -247,12 +228,6 @@ gboolean spn_web_front_add_listener(SpnWebFront *self, GSocket *listener, GError
     g_autoptr(GSocketAddress) address = g_socket_get_local_address(listener, error);
     if (address == NULL)
         return FALSE;
-    if (self->listeners->len == 0) {
-        g_autoptr(GError) local_error = NULL;
-        if (!give_libsoup_a_listener(self->server, &local_error))
-            g_message("connections that are not for %s close after each answer: %s", self->path,
-                      local_error->message);
-    }
     g_socket_set_blocking(listener, FALSE);
     Listener entry = {
         .socket = g_object_ref(listener),

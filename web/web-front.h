@@ -10,8 +10,10 @@
  * How: the front peeks (MSG_PEEK) at what a connection sent. When it is exactly one plain head
  * (web-request.h), the front consumes that head, sends the answer and keeps the keep-alive
  * connection. On anything else it hands the connection to libsoup at that request boundary,
- * with nothing consumed, so libsoup sees an ordinary new connection. Once handed over a
- * connection stays with libsoup. */
+ * with nothing consumed, so libsoup sees an ordinary new connection. libsoup answers that one
+ * request with "Connection: close" and closes it: libsoup 3.2 never closes a kept-alive
+ * connection whose client goes away while it waits for the next request (one descriptor lost
+ * per visitor), so idle connections wait here only. */
 #pragma once
 
 #include <libsoup/soup.h>

@@ -17,6 +17,38 @@ static gboolean is_value_char(guchar c)
     return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
+/* A Host value libsoup would take as it is: a plain name or IPv4 address, or a bracketed IPv6
+ * one, and an optional port. Anything rarer (percent-escapes, sub-delimiters, a bad port) is
+ * left to libsoup, which refuses what it cannot parse with a 400. */
+static gboolean host_is_plain(const char *value, gsize len)
+{
+    const char *end = value + len;
+    const char *p = value;
+    if (p < end && *p == '[') {
+        for (p++; p < end && (g_ascii_isxdigit(*p) || *p == ':' || *p == '.'); p++)
+            ;
+        if (p == end || *p != ']' || p - value < 3)
+            return FALSE;
+        p++;
+    } else {
+        for (; p < end && (g_ascii_isalnum(*p) || strchr("-._~", *p) != NULL) && *p != '\0'; p++)
+            ;
+        if (p == value)
+            return FALSE;
+    }
+    if (p == end)
+        return TRUE;
+    if (*p++ != ':' || p == end || end - p > 5)
+        return FALSE;
+    guint port = 0;
+    for (; p < end; p++) {
+        if (!g_ascii_isdigit(*p))
+            return FALSE;
+        port = port * 10 + (guint)(*p - '0');
+    }
+    return port <= 65535;
+}
+
 static gboolean name_is(const char *name, gsize len, const char *wanted)
 {
     return len == strlen(wanted) && g_ascii_strncasecmp(name, wanted, len) == 0;
@@ -76,7 +108,7 @@ static gboolean parse_header(const char *line, gsize len, Seen *seen, SpnWebFast
 
     if (name_is(line, name_len, "Host")) {
         seen->hosts++;
-        return TRUE;
+        return host_is_plain(value, value_len);
     }
     if (name_is(line, name_len, "If-None-Match")) {
         if (++seen->if_none_matches > 1 || value_len > SPN_WEB_REQUEST_MAX_ETAG_LIST)
@@ -100,6 +132,8 @@ gboolean spn_web_request_parse_fast(const char *data, gsize len, const char *pat
     g_return_val_if_fail(data != NULL || len == 0, FALSE);
     g_return_val_if_fail(path != NULL && out != NULL, FALSE);
     memset(out, 0, sizeof *out);
+    if (len == 0)
+        return FALSE; /* and @data may be NULL */
     gsize limit = MIN(len, max_head);
     Seen seen = {0};
     gsize start = 0;

@@ -398,6 +398,10 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
     /* The early handler answered already (a bound or a method). */
     if (soup_server_message_get_status(msg) != 0)
         return;
+    /* Each request libsoup answers is its connection's last: idle connections wait in the
+     * front door only (web-front.h says why). */
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                 "close");
     Route route = route_of(path);
     if (route == ROUTE_NONE) {
         spn_web_respond_error(
