@@ -21,7 +21,7 @@ QUICK = {"fresh-playing-s": "0.3", "fresh-paused-s": "0.3"}
 FAST = "/api/now-playing"
 # The same resource by libsoup: a query string is never the front's, and libsoup ignores it.
 SOUP = "/api/now-playing?x=1"
-# web/web-server.h: SPN_WEB_REQUEST_TIMEOUT_S and SPN_WEB_MAX_PENDING.
+# web/web-bounds.h: SPN_WEB_REQUEST_TIMEOUT_S and SPN_WEB_MAX_PENDING.
 REQUEST_TIMEOUT_S = 10
 MAX_PENDING = 1024
 
