@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "web-linger.h"
+
 /* Bytes looked at per peek: a plain head is a few hundred; a longer one is libsoup's to read
  * and, past its bounds, to refuse. */
 #define PEEK_BYTES 4096
@@ -17,10 +19,14 @@
 #define ANSWERS_PER_WAKE 64
 /* The key under which a handed-over connection's socket rides on its remote address. */
 #define SOCKET_KEY "spn-web-front-socket"
+/* A connection libsoup answered may drain what its client still sends this long. */
+#define LINGER_S 2
 
 typedef struct {
+    SpnWebFront *owner;
     GSocket *socket;
-    GSource *source;
+    GSource *source; /* NULL while paused */
+    guint resume_id;
 } Listener;
 
 typedef struct {
@@ -38,9 +44,10 @@ struct _SpnWebFront {
     gint64 timeout_us;
     SpnWebFrontAnswerFunc answer;
     gpointer user_data;
-    GArray *listeners; /* of Listener */
-    GQueue waiting;    /* connections between requests, least recently active first */
-    guint sweep_id;    /* runs only while connections wait */
+    GPtrArray *listeners; /* of Listener */
+    SpnWebLinger *linger; /* connections libsoup has answered */
+    GQueue waiting;       /* connections between requests, least recently active first */
+    guint sweep_id;       /* runs only while connections wait */
     char buffer[PEEK_BYTES];
 };
 
@@ -206,45 +213,100 @@ static void connection_new(SpnWebFront *self, GSocket *socket)
 
 /* ---- listeners ------------------------------------------------------------------------------- */
 
-static gboolean on_incoming(GSocket *listener, GIOCondition condition, gpointer user_data)
+static gboolean on_incoming(GSocket *socket, GIOCondition condition, gpointer user_data);
+
+static void listener_watch(Listener *listener)
 {
-    SpnWebFront *self = user_data;
+    listener->source = g_socket_create_source(listener->socket, G_IO_IN, NULL);
+    g_source_set_callback(listener->source, G_SOURCE_FUNC(on_incoming), listener, NULL);
+    g_source_attach(listener->source, NULL);
+}
+
+static gboolean on_resume(gpointer user_data)
+{
+    Listener *listener = user_data;
+    listener->resume_id = 0;
+    listener_watch(listener);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_incoming(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+    Listener *listener = user_data;
     for (guint i = 0; i < ACCEPTS_PER_WAKE; i++) {
         g_autoptr(GError) error = NULL;
-        GSocket *socket = g_socket_accept(listener, NULL, &error);
-        if (socket == NULL) {
-            if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-                g_debug("cannot accept a connection: %s", error->message);
-            break;
+        GSocket *accepted = g_socket_accept(socket, NULL, &error);
+        if (accepted != NULL) {
+            connection_new(listener->owner, accepted);
+            continue;
         }
-        connection_new(self, socket);
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+        /* Out of descriptors (or memory): the connection stays queued in the kernel, so
+         * watching on would spin. Wait a second for streams and clients to end. */
+        g_message("cannot accept connections for a second: %s", error->message);
+        g_source_unref(g_steal_pointer(&listener->source));
+        listener->resume_id = g_timeout_add_seconds(1, on_resume, listener);
+        return G_SOURCE_REMOVE;
     }
     return G_SOURCE_CONTINUE;
 }
 
-gboolean spn_web_front_add_listener(SpnWebFront *self, GSocket *listener, GError **error)
+static void listener_free(gpointer data)
 {
-    g_return_val_if_fail(self != NULL && G_IS_SOCKET(listener), FALSE);
-    g_autoptr(GSocketAddress) address = g_socket_get_local_address(listener, error);
+    Listener *listener = data;
+    if (listener->source != NULL) {
+        g_source_destroy(listener->source);
+        g_source_unref(listener->source);
+    }
+    g_clear_handle_id(&listener->resume_id, g_source_remove);
+    g_socket_close(listener->socket, NULL);
+    g_object_unref(listener->socket);
+    g_free(listener);
+}
+
+gboolean spn_web_front_add_listener(SpnWebFront *self, GSocket *socket, GError **error)
+{
+    g_return_val_if_fail(self != NULL && G_IS_SOCKET(socket), FALSE);
+    g_autoptr(GSocketAddress) address = g_socket_get_local_address(socket, error);
     if (address == NULL)
         return FALSE;
-    g_socket_set_blocking(listener, FALSE);
-    Listener entry = {
-        .socket = g_object_ref(listener),
-        .source = g_socket_create_source(listener, G_IO_IN, NULL),
-    };
-    g_source_set_callback(entry.source, G_SOURCE_FUNC(on_incoming), self, NULL);
-    g_source_attach(entry.source, NULL);
-    g_array_append_val(self->listeners, entry);
+    g_socket_set_blocking(socket, FALSE);
+    Listener *listener = g_new0(Listener, 1);
+    listener->owner = self;
+    listener->socket = g_object_ref(socket);
+    listener_watch(listener);
+    g_ptr_array_add(self->listeners, listener);
     return TRUE;
+}
+
+/* ---- libsoup's side ----------------------------------------------------------------------------
+ */
+
+/* libsoup wrote its one answer on a connection (web-front.h): the connection ends in stages,
+ * so an answer is never lost to a reset when the client has already sent more. */
+static void on_answer_written(SoupServerMessage *msg, gpointer user_data)
+{
+    SpnWebFront *self = user_data;
+    GSocket *socket = spn_web_front_socket_of(msg);
+    if (socket == NULL)
+        return;
+    g_autoptr(GSocket) keep = g_object_ref(socket);
+    GIOStream *stream = soup_server_message_steal_connection(msg);
+    spn_web_linger_close(self->linger, socket, stream);
+}
+
+static void on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+    g_signal_connect(msg, "wrote-body", G_CALLBACK(on_answer_written), user_data);
 }
 
 char *spn_web_front_describe(SpnWebFront *self)
 {
     g_autoptr(GString) text = g_string_new(NULL);
     for (guint i = 0; i < self->listeners->len; i++) {
-        Listener *entry = &g_array_index(self->listeners, Listener, i);
-        g_autoptr(GSocketAddress) address = g_socket_get_local_address(entry->socket, NULL);
+        Listener *listener = g_ptr_array_index(self->listeners, i);
+        g_autoptr(GSocketAddress) address = g_socket_get_local_address(listener->socket, NULL);
         if (!G_IS_INET_SOCKET_ADDRESS(address))
             continue;
         GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS(address);
@@ -281,8 +343,10 @@ SpnWebFront *spn_web_front_new(SoupServer *server, const char *path, guint max_w
     self->timeout_us = (gint64)timeout_s * G_USEC_PER_SEC;
     self->answer = answer;
     self->user_data = user_data;
-    self->listeners = g_array_new(FALSE, FALSE, sizeof(Listener));
+    self->listeners = g_ptr_array_new_with_free_func(listener_free);
+    self->linger = spn_web_linger_new(max_waiting, LINGER_S);
     g_queue_init(&self->waiting);
+    g_signal_connect(server, "request-started", G_CALLBACK(on_request_started), self);
     return self;
 }
 
@@ -292,14 +356,9 @@ void spn_web_front_free(SpnWebFront *self)
         return;
     while (self->waiting.head != NULL)
         connection_close(self->waiting.head->data);
-    for (guint i = 0; i < self->listeners->len; i++) {
-        Listener *entry = &g_array_index(self->listeners, Listener, i);
-        g_source_destroy(entry->source);
-        g_source_unref(entry->source);
-        g_socket_close(entry->socket, NULL);
-        g_object_unref(entry->socket);
-    }
-    g_array_unref(self->listeners);
+    g_ptr_array_unref(self->listeners);
+    g_signal_handlers_disconnect_by_data(self->server, self);
+    g_clear_pointer(&self->linger, spn_web_linger_free);
     g_clear_handle_id(&self->sweep_id, g_source_remove);
     g_object_unref(self->server);
     g_free(self->path);

@@ -11,9 +11,10 @@
  * (web-request.h), the front consumes that head, sends the answer and keeps the keep-alive
  * connection. On anything else it hands the connection to libsoup at that request boundary,
  * with nothing consumed, so libsoup sees an ordinary new connection. libsoup answers that one
- * request with "Connection: close" and closes it: libsoup 3.2 never closes a kept-alive
- * connection whose client goes away while it waits for the next request (one descriptor lost
- * per visitor), so idle connections wait here only. */
+ * request with "Connection: close", and the front takes the connection back to end it in stages
+ * (web-linger.h): libsoup 3.2 never closes a kept-alive connection whose client goes away while
+ * it waits for the next request (one descriptor lost per visitor), so idle connections wait
+ * here only. */
 #pragma once
 
 #include <libsoup/soup.h>
