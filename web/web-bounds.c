@@ -6,20 +6,21 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "web-deadlines.h"
 #include "web-front.h"
 
 struct _SpnWebBounds {
     SoupServer *server;
-    /* Messages whose request is still being read, oldest first (slow and idle clients). */
-    GQueue pending;
-    guint sweep_id; /* runs only while requests are pending */
+    /* Messages whose request is still being read (slow and idle clients). */
+    SpnWebDeadlines pending;
 };
 
 typedef struct {
-    GList link; /* in owner->pending; data = the message (not a reference) */
+    SpnWebDeadline deadline; /* first: in owner->pending */
     SpnWebBounds *owner;
-    gint64 started_us;
+    SoupServerMessage *msg; /* not a reference: the message owns this entry */
 } Pending;
+G_STATIC_ASSERT(G_STRUCT_OFFSET(Pending, deadline) == 0);
 
 #define PENDING_KEY "spn-web-pending"
 
@@ -125,7 +126,7 @@ static void handle_early(SoupServer *server, SoupServerMessage *msg, const char 
 static void pending_free(gpointer data)
 {
     Pending *pending = data;
-    g_queue_unlink(&pending->owner->pending, &pending->link);
+    spn_web_deadlines_remove(&pending->owner->pending, &pending->deadline);
     g_free(pending);
 }
 
@@ -139,36 +140,19 @@ static void pending_drop(SoupServerMessage *msg)
         g_socket_shutdown(socket, TRUE, TRUE, NULL);
 }
 
-static gboolean on_sweep(gpointer user_data)
+static void on_expired(SpnWebDeadline *deadline, gpointer user_data)
 {
-    SpnWebBounds *self = user_data;
-    gint64 deadline = g_get_monotonic_time() - SPN_WEB_REQUEST_TIMEOUT_S * G_USEC_PER_SEC;
-    while (self->pending.head != NULL) {
-        SoupServerMessage *msg = self->pending.head->data;
-        Pending *pending = g_object_get_data(G_OBJECT(msg), PENDING_KEY);
-        if (pending->started_us > deadline)
-            break;
-        pending_drop(msg);
-    }
-    if (self->pending.head != NULL)
-        return G_SOURCE_CONTINUE;
-    self->sweep_id = 0;
-    return G_SOURCE_REMOVE;
+    pending_drop(((Pending *)deadline)->msg);
 }
 
 static void on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
     SpnWebBounds *self = user_data;
     Pending *pending = g_new0(Pending, 1);
-    pending->link.data = msg;
     pending->owner = self;
-    pending->started_us = g_get_monotonic_time();
-    g_queue_push_tail_link(&self->pending, &pending->link);
+    pending->msg = msg;
+    spn_web_deadlines_add(&self->pending, &pending->deadline);
     g_object_set_data_full(G_OBJECT(msg), PENDING_KEY, pending, pending_free);
-    if (self->pending.length > SPN_WEB_MAX_PENDING)
-        pending_drop(self->pending.head->data);
-    if (self->sweep_id == 0)
-        self->sweep_id = g_timeout_add_seconds(1, on_sweep, self);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------ */
@@ -178,7 +162,8 @@ SpnWebBounds *spn_web_bounds_new(SoupServer *server)
     g_return_val_if_fail(SOUP_IS_SERVER(server), NULL);
     SpnWebBounds *self = g_new0(SpnWebBounds, 1);
     self->server = g_object_ref(server);
-    g_queue_init(&self->pending);
+    spn_web_deadlines_init(&self->pending, SPN_WEB_MAX_PENDING, SPN_WEB_REQUEST_TIMEOUT_S,
+                           on_expired, self);
     soup_server_add_early_handler(server, NULL, handle_early, self, NULL);
     /* A request leaves the pending queue in the early handler (its headers are in; a body is
      * never read), or when its message is freed. */
@@ -190,9 +175,9 @@ void spn_web_bounds_free(SpnWebBounds *self)
 {
     if (self == NULL)
         return;
-    g_clear_handle_id(&self->sweep_id, g_source_remove);
-    while (self->pending.head != NULL)
-        pending_remove(self->pending.head->data);
+    /* Forgets the messages without dropping their connections: the server goes right after. */
+    while (self->pending.queue.head != NULL)
+        pending_remove(((Pending *)self->pending.queue.head->data)->msg);
     g_signal_handlers_disconnect_by_data(self->server, self);
     /* The early handler points here. (This removes the server's default handler too: the
      * server goes right after.) */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "web-deadlines.h"
 #include "web-linger.h"
 
 /* Bytes looked at per peek: a plain head is a few hundred; a longer one is libsoup's to read
@@ -30,24 +31,21 @@ typedef struct {
 } Listener;
 
 typedef struct {
+    SpnWebDeadline deadline; /* first: in owner->waiting, since accepted or last answered */
     SpnWebFront *owner;
     GSocket *socket; /* owned */
     GSource *source; /* readable; owned */
-    gint64 since_us; /* accepted, or last answered */
-    GList link;      /* in owner->waiting, oldest first; data = this */
 } Connection;
+G_STATIC_ASSERT(G_STRUCT_OFFSET(Connection, deadline) == 0);
 
 struct _SpnWebFront {
     SoupServer *server;
     char *path;
-    guint max_waiting;
-    gint64 timeout_us;
     SpnWebFrontAnswerFunc answer;
     gpointer user_data;
-    GPtrArray *listeners; /* of Listener */
-    SpnWebLinger *linger; /* connections libsoup has answered */
-    GQueue waiting;       /* connections between requests, least recently active first */
-    guint sweep_id;       /* runs only while connections wait */
+    GPtrArray *listeners;    /* of Listener */
+    SpnWebLinger *linger;    /* connections libsoup has answered */
+    SpnWebDeadlines waiting; /* connections between requests */
     char buffer[PEEK_BYTES];
 };
 
@@ -56,14 +54,11 @@ struct _SpnWebFront {
 /* Stops watching @connection and returns its socket (owned). */
 static GSocket *connection_release(Connection *connection)
 {
-    SpnWebFront *self = connection->owner;
-    g_queue_unlink(&self->waiting, &connection->link);
+    spn_web_deadlines_remove(&connection->owner->waiting, &connection->deadline);
     g_source_destroy(connection->source);
     g_source_unref(connection->source);
     GSocket *socket = connection->socket;
     g_free(connection);
-    if (self->waiting.length == 0)
-        g_clear_handle_id(&self->sweep_id, g_source_remove);
     return socket;
 }
 
@@ -145,9 +140,7 @@ static ServeOutcome serve(Connection *connection)
             return SERVE_HAND_OVER;
         if (!consume(fd, self->buffer, request.length) || !send_reply(fd, reply))
             return SERVE_CLOSE;
-        connection->since_us = g_get_monotonic_time();
-        g_queue_unlink(&self->waiting, &connection->link);
-        g_queue_push_tail_link(&self->waiting, &connection->link);
+        spn_web_deadlines_touch(&self->waiting, &connection->deadline);
         if (request.length == (gsize)peeked)
             return SERVE_WAIT; /* nothing pipelined behind it */
     }
@@ -170,35 +163,20 @@ static gboolean on_readable(GSocket *socket, GIOCondition condition, gpointer us
     }
 }
 
-/* Closes connections silent for longer than the timeout: the same bound libsoup's side has
- * for a request that does not arrive (web-bounds.c). */
-static gboolean on_sweep(gpointer user_data)
+/* A connection silent past the timeout (the same bound libsoup's side has for a request that
+ * does not arrive, web-bounds.c), or the oldest one past the bound. */
+static void on_expired(SpnWebDeadline *deadline, gpointer user_data)
 {
-    SpnWebFront *self = user_data;
-    gint64 deadline = g_get_monotonic_time() - self->timeout_us;
-    while (self->waiting.head != NULL) {
-        Connection *oldest = self->waiting.head->data;
-        if (oldest->since_us > deadline)
-            break;
-        connection_close(oldest);
-    }
-    if (self->waiting.length > 0)
-        return G_SOURCE_CONTINUE;
-    self->sweep_id = 0; /* (the last close removed this source already) */
-    return G_SOURCE_REMOVE;
+    connection_close((Connection *)deadline);
 }
 
 static void connection_new(SpnWebFront *self, GSocket *socket)
 {
-    if (self->waiting.length >= self->max_waiting)
-        connection_close(self->waiting.head->data);
     /* As libsoup does for its own: an answer goes out whole at once, never held back. */
     g_socket_set_option(socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
     Connection *connection = g_new0(Connection, 1);
     connection->owner = self;
     connection->socket = socket;
-    connection->since_us = g_get_monotonic_time();
-    connection->link.data = connection;
     connection->source = g_socket_create_source(socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
     /* A source that may recurse is not blocked around its dispatch; GLib 2.74 wakes the main
      * loop twice for each block, which is most of what this front saves. Nothing here
@@ -206,9 +184,7 @@ static void connection_new(SpnWebFront *self, GSocket *socket)
     g_source_set_can_recurse(connection->source, TRUE);
     g_source_set_callback(connection->source, G_SOURCE_FUNC(on_readable), connection, NULL);
     g_source_attach(connection->source, NULL);
-    g_queue_push_tail_link(&self->waiting, &connection->link);
-    if (self->sweep_id == 0)
-        self->sweep_id = g_timeout_add_seconds(1, on_sweep, self);
+    spn_web_deadlines_add(&self->waiting, &connection->deadline);
 }
 
 /* ---- listeners ------------------------------------------------------------------------------- */
@@ -339,13 +315,11 @@ SpnWebFront *spn_web_front_new(SoupServer *server, const char *path, guint max_w
     SpnWebFront *self = g_new0(SpnWebFront, 1);
     self->server = g_object_ref(server);
     self->path = g_strdup(path);
-    self->max_waiting = max_waiting;
-    self->timeout_us = (gint64)timeout_s * G_USEC_PER_SEC;
     self->answer = answer;
     self->user_data = user_data;
     self->listeners = g_ptr_array_new_with_free_func(listener_free);
     self->linger = spn_web_linger_new(max_waiting, LINGER_S);
-    g_queue_init(&self->waiting);
+    spn_web_deadlines_init(&self->waiting, max_waiting, timeout_s, on_expired, self);
     g_signal_connect(server, "request-started", G_CALLBACK(on_request_started), self);
     return self;
 }
@@ -354,12 +328,10 @@ void spn_web_front_free(SpnWebFront *self)
 {
     if (self == NULL)
         return;
-    while (self->waiting.head != NULL)
-        connection_close(self->waiting.head->data);
+    spn_web_deadlines_clear(&self->waiting);
     g_ptr_array_unref(self->listeners);
     g_signal_handlers_disconnect_by_data(self->server, self);
     g_clear_pointer(&self->linger, spn_web_linger_free);
-    g_clear_handle_id(&self->sweep_id, g_source_remove);
     g_object_unref(self->server);
     g_free(self->path);
     g_free(self);

@@ -6,30 +6,28 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include "web-deadlines.h"
+
 /* What one wake-up reads and drops at most: the loop stays fair. */
 #define DRAIN_BYTES (64 * 1024)
 
 typedef struct {
+    SpnWebDeadline deadline; /* first: in owner->closing */
     SpnWebLinger *owner;
     GSocket *socket;   /* owned */
     GIOStream *stream; /* owned, may be NULL */
     GSource *source;   /* readable; owned */
-    gint64 since_us;
-    GList link; /* in owner->closing, oldest first; data = this */
 } Closing;
+G_STATIC_ASSERT(G_STRUCT_OFFSET(Closing, deadline) == 0);
 
 struct _SpnWebLinger {
-    guint max_closing;
-    gint64 linger_us;
-    GQueue closing;
-    guint sweep_id; /* runs only while connections close */
+    SpnWebDeadlines closing;
     char scratch[4096];
 };
 
 static void closing_finish(Closing *closing)
 {
-    SpnWebLinger *self = closing->owner;
-    g_queue_unlink(&self->closing, &closing->link);
+    spn_web_deadlines_remove(&closing->owner->closing, &closing->deadline);
     g_source_destroy(closing->source);
     g_source_unref(closing->source);
     if (closing->stream != NULL) {
@@ -39,8 +37,6 @@ static void closing_finish(Closing *closing)
     g_socket_close(closing->socket, NULL);
     g_object_unref(closing->socket);
     g_free(closing);
-    if (self->closing.length == 0)
-        g_clear_handle_id(&self->sweep_id, g_source_remove);
 }
 
 static gboolean on_readable(GSocket *socket, GIOCondition condition, gpointer user_data)
@@ -63,50 +59,31 @@ static gboolean on_readable(GSocket *socket, GIOCondition condition, gpointer us
     return G_SOURCE_CONTINUE;
 }
 
-static gboolean on_sweep(gpointer user_data)
+static void on_expired(SpnWebDeadline *deadline, gpointer user_data)
 {
-    SpnWebLinger *self = user_data;
-    gint64 deadline = g_get_monotonic_time() - self->linger_us;
-    while (self->closing.head != NULL) {
-        Closing *oldest = self->closing.head->data;
-        if (oldest->since_us > deadline)
-            break;
-        closing_finish(oldest);
-    }
-    if (self->closing.length > 0)
-        return G_SOURCE_CONTINUE;
-    self->sweep_id = 0; /* (the last finish removed this source already) */
-    return G_SOURCE_REMOVE;
+    closing_finish((Closing *)deadline);
 }
 
 void spn_web_linger_close(SpnWebLinger *self, GSocket *socket, GIOStream *stream)
 {
     g_return_if_fail(self != NULL && G_IS_SOCKET(socket));
-    if (self->closing.length >= self->max_closing)
-        closing_finish(self->closing.head->data);
     Closing *closing = g_new0(Closing, 1);
     closing->owner = self;
     closing->socket = g_object_ref(socket);
     closing->stream = stream;
-    closing->since_us = g_get_monotonic_time();
-    closing->link.data = closing;
     /* Everything written is sent, then FIN: the client reads its answer to the end. */
     g_socket_shutdown(socket, FALSE, TRUE, NULL);
     closing->source = g_socket_create_source(socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
     g_source_set_callback(closing->source, G_SOURCE_FUNC(on_readable), closing, NULL);
     g_source_attach(closing->source, NULL);
-    g_queue_push_tail_link(&self->closing, &closing->link);
-    if (self->sweep_id == 0)
-        self->sweep_id = g_timeout_add_seconds(1, on_sweep, self);
+    spn_web_deadlines_add(&self->closing, &closing->deadline);
 }
 
 SpnWebLinger *spn_web_linger_new(guint max_closing, guint linger_s)
 {
     g_return_val_if_fail(max_closing > 0, NULL);
     SpnWebLinger *self = g_new0(SpnWebLinger, 1);
-    self->max_closing = max_closing;
-    self->linger_us = (gint64)linger_s * G_USEC_PER_SEC;
-    g_queue_init(&self->closing);
+    spn_web_deadlines_init(&self->closing, max_closing, linger_s, on_expired, self);
     return self;
 }
 
@@ -114,8 +91,6 @@ void spn_web_linger_free(SpnWebLinger *self)
 {
     if (self == NULL)
         return;
-    while (self->closing.head != NULL)
-        closing_finish(self->closing.head->data);
-    g_clear_handle_id(&self->sweep_id, g_source_remove);
+    spn_web_deadlines_clear(&self->closing);
     g_free(self);
 }
