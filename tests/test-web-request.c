@@ -160,6 +160,10 @@ static const Refused refused[] = {
     {"expect-empty", BYTES(GET_LINE HOST "expect:\r\n\r\n")},
     {"upgrade", BYTES(GET_LINE HOST "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n")},
     {"upgrade-alone", BYTES(GET_LINE HOST "Upgrade: h2c\r\n\r\n")},
+    /* libsoup answers a part (206); the front door only ever answers whole. */
+    {"range", BYTES(GET_LINE HOST "Range: bytes=0-3\r\n\r\n")},
+    {"range-lower-case", BYTES(GET_LINE HOST "range: bytes=0-3\r\n\r\n")},
+    {"if-range", BYTES(GET_LINE HOST "If-Range: \"e\"\r\n\r\n")},
     {"connection-close", BYTES(GET_LINE HOST "Connection: close\r\n\r\n")},
     {"connection-list", BYTES(GET_LINE HOST "Connection: keep-alive, close\r\n\r\n")},
     {"connection-upgrade", BYTES(GET_LINE HOST "Connection: upgrade\r\n\r\n")},

@@ -102,9 +102,9 @@ static void raise_fd_limit(guint max_streams)
     struct rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
         return;
-    /* Connections wait for a request both in the front door and in libsoup: each side has
-     * its own bound. */
-    rlim_t wanted = (rlim_t)max_streams + 2 * SPN_WEB_MAX_PENDING + 64;
+    /* Besides the streams, connections wait in four bounded places: for a request in the front
+     * door, being read and being answered by libsoup, and closing. */
+    rlim_t wanted = (rlim_t)max_streams + 4 * SPN_WEB_MAX_PENDING + 64;
     if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
         limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : MIN(wanted, limit.rlim_max);
         if (setrlimit(RLIMIT_NOFILE, &limit) != 0)

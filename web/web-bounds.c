@@ -8,16 +8,20 @@
 
 #include "web-deadlines.h"
 #include "web-front.h"
+#include "web-linger.h"
 
 struct _SpnWebBounds {
     SoupServer *server;
-    /* Messages whose request is still being read (slow and idle clients). */
-    SpnWebDeadlines pending;
+    SpnWebLinger *linger; /* not owned */
+    /* Messages whose request is still being read (slow clients), and messages being answered
+     * (clients that do not read): each connection libsoup holds is in one of them. */
+    SpnWebDeadlines reading;
+    SpnWebDeadlines answering;
 };
 
 typedef struct {
-    SpnWebDeadline deadline; /* first: in owner->pending */
-    SpnWebBounds *owner;
+    SpnWebDeadline deadline; /* first: in *queue */
+    SpnWebDeadlines *queue;
     SoupServerMessage *msg; /* not a reference: the message owns this entry */
 } Pending;
 G_STATIC_ASSERT(G_STRUCT_OFFSET(Pending, deadline) == 0);
@@ -59,7 +63,7 @@ static void refuse(SoupServerMessage *msg, guint status, const char *message)
 
 /* libsoup would read a body to its end before answering, and a chunked one need never end: the
  * connection is taken over, answered and closed here instead. */
-static void refuse_body(SoupServerMessage *msg)
+static void refuse_body(SpnWebBounds *bounds, SoupServerMessage *msg)
 {
     static const char reply[] =
         "HTTP/1.1 413 Content Too Large\r\n"
@@ -69,7 +73,11 @@ static void refuse_body(SoupServerMessage *msg)
         "Content-Length: 43\r\n\r\n"
         "{\"error\":\"request bodies are not accepted\"}";
     G_STATIC_ASSERT(sizeof "{\"error\":\"request bodies are not accepted\"}" - 1 == 43);
-    g_autoptr(GIOStream) stream = soup_server_message_steal_connection(msg);
+    GSocket *socket = spn_web_front_socket_of(msg);
+    if (socket == NULL)
+        return;
+    g_autoptr(GSocket) keep = g_object_ref(socket);
+    GIOStream *stream = soup_server_message_steal_connection(msg);
     if (stream == NULL)
         return;
     g_autoptr(GError) error = NULL;
@@ -77,7 +85,8 @@ static void refuse_body(SoupServerMessage *msg)
     if (!g_output_stream_write_all(g_io_stream_get_output_stream(stream), reply, sizeof reply - 1,
                                    NULL, NULL, &error))
         g_debug("cannot answer a request with a body: %s", error->message);
-    g_io_stream_close(stream, NULL, NULL);
+    /* The body the client still sends is drained, so the 413 is not lost to a reset. */
+    spn_web_linger_close(bounds->linger, socket, stream);
 }
 
 static void pending_remove(SoupServerMessage *msg)
@@ -85,11 +94,36 @@ static void pending_remove(SoupServerMessage *msg)
     g_object_set_data(G_OBJECT(msg), PENDING_KEY, NULL);
 }
 
+static void pending_move(SoupServerMessage *msg, SpnWebDeadlines *queue)
+{
+    Pending *pending = g_object_get_data(G_OBJECT(msg), PENDING_KEY);
+    if (pending == NULL)
+        return;
+    spn_web_deadlines_remove(pending->queue, &pending->deadline);
+    pending->queue = queue;
+    spn_web_deadlines_add(queue, &pending->deadline);
+}
+
+static gboolean announces_body(SoupMessageHeaders *request)
+{
+    SoupEncoding encoding = soup_message_headers_get_encoding(request);
+    return encoding == SOUP_ENCODING_CHUNKED ||
+           (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+            soup_message_headers_get_content_length(request) > 0);
+}
+
 static void handle_early(SoupServer *server, SoupServerMessage *msg, const char *path,
                          GHashTable *query, gpointer user_data)
 {
-    pending_remove(msg);
+    SpnWebBounds *self = user_data;
+    /* The request is in; its answer must be taken within its own deadline. */
+    pending_move(msg, &self->answering);
     SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
+    /* First: libsoup would read a body before any answer, and a body need never end. */
+    if (announces_body(request)) {
+        refuse_body(self, msg);
+        return;
+    }
     GUri *uri = soup_server_message_get_uri(msg);
     const char *raw_query = g_uri_get_query(uri);
     gsize url_len = strlen(g_uri_get_path(uri)) + (raw_query != NULL ? strlen(raw_query) : 0);
@@ -110,23 +144,16 @@ static void handle_early(SoupServer *server, SoupServerMessage *msg, const char 
                                      SPN_WEB_ALLOW);
         return;
     }
-    SoupEncoding encoding = soup_message_headers_get_encoding(request);
-    if (encoding == SOUP_ENCODING_CHUNKED ||
-        (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-         soup_message_headers_get_content_length(request) > 0)) {
-        refuse_body(msg);
-        return;
-    }
 }
 
-/* ---- the deadline -----------------------------------------------------------------------------
+/* ---- the deadlines ----------------------------------------------------------------------------
  */
 
 /* The message's data owns its entry, so a message freed in any way leaves the queue. */
 static void pending_free(gpointer data)
 {
     Pending *pending = data;
-    spn_web_deadlines_remove(&pending->owner->pending, &pending->deadline);
+    spn_web_deadlines_remove(pending->queue, &pending->deadline);
     g_free(pending);
 }
 
@@ -149,24 +176,28 @@ static void on_request_started(SoupServer *server, SoupServerMessage *msg, gpoin
 {
     SpnWebBounds *self = user_data;
     Pending *pending = g_new0(Pending, 1);
-    pending->owner = self;
+    pending->queue = &self->reading;
     pending->msg = msg;
-    spn_web_deadlines_add(&self->pending, &pending->deadline);
+    spn_web_deadlines_add(&self->reading, &pending->deadline);
     g_object_set_data_full(G_OBJECT(msg), PENDING_KEY, pending, pending_free);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------ */
 
-SpnWebBounds *spn_web_bounds_new(SoupServer *server)
+SpnWebBounds *spn_web_bounds_new(SoupServer *server, SpnWebLinger *linger)
 {
-    g_return_val_if_fail(SOUP_IS_SERVER(server), NULL);
+    g_return_val_if_fail(SOUP_IS_SERVER(server) && linger != NULL, NULL);
     SpnWebBounds *self = g_new0(SpnWebBounds, 1);
     self->server = g_object_ref(server);
-    spn_web_deadlines_init(&self->pending, SPN_WEB_MAX_PENDING, SPN_WEB_REQUEST_TIMEOUT_S,
+    self->linger = linger;
+    spn_web_deadlines_init(&self->reading, SPN_WEB_MAX_PENDING, SPN_WEB_REQUEST_TIMEOUT_S,
+                           on_expired, self);
+    spn_web_deadlines_init(&self->answering, SPN_WEB_MAX_PENDING, SPN_WEB_ANSWER_TIMEOUT_S,
                            on_expired, self);
     soup_server_add_early_handler(server, NULL, handle_early, self, NULL);
-    /* A request leaves the pending queue in the early handler (its headers are in; a body is
-     * never read), or when its message is freed. */
+    /* A request moves from reading to answering in the early handler (its headers are in; a
+     * body is never read), and leaves when its message is freed: answered (the front door
+     * takes the connection back), taken over, or dropped. */
     g_signal_connect(server, "request-started", G_CALLBACK(on_request_started), self);
     return self;
 }
@@ -176,8 +207,10 @@ void spn_web_bounds_free(SpnWebBounds *self)
     if (self == NULL)
         return;
     /* Forgets the messages without dropping their connections: the server goes right after. */
-    while (self->pending.queue.head != NULL)
-        pending_remove(((Pending *)self->pending.queue.head->data)->msg);
+    while (self->reading.queue.head != NULL)
+        pending_remove(((Pending *)self->reading.queue.head->data)->msg);
+    while (self->answering.queue.head != NULL)
+        pending_remove(((Pending *)self->answering.queue.head->data)->msg);
     g_signal_handlers_disconnect_by_data(self->server, self);
     /* The early handler points here. (This removes the server's default handler too: the
      * server goes right after.) */

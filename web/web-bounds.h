@@ -1,9 +1,11 @@
 /* web-bounds.h — what a request libsoup reads for spotnow-web passes first: the URL and header
- * sizes, the methods, no bodies, and a deadline for the request to arrive whole
- * (doc/design.md section 9: bounded and closed). */
+ * sizes, the methods, no bodies, a deadline for the request to arrive whole and one for its
+ * answer to be taken (doc/design.md section 9: bounded and closed). */
 #pragma once
 
 #include <libsoup/soup.h>
+
+#include "web-linger.h"
 
 G_BEGIN_DECLS
 
@@ -12,7 +14,10 @@ G_BEGIN_DECLS
 #define SPN_WEB_MAX_HEADER_BYTES 8192
 /* A request (or an idle keep-alive connection) must arrive whole within this. */
 #define SPN_WEB_REQUEST_TIMEOUT_S 10
-/* Connections waiting for a request, at most; the oldest is closed past it. */
+/* An answer libsoup writes must be taken within this (a 512 KiB card at 10 KiB/s). */
+#define SPN_WEB_ANSWER_TIMEOUT_S 60
+/* Connections in each waiting state (for a request, being read, being answered, closing), at
+ * most; the oldest is closed past it. */
 #define SPN_WEB_MAX_PENDING 1024
 /* The methods spotnow-web answers: its Allow header. */
 #define SPN_WEB_ALLOW "GET, HEAD, OPTIONS"
@@ -20,8 +25,9 @@ G_BEGIN_DECLS
 typedef struct _SpnWebBounds SpnWebBounds;
 
 /* Watches every request @server starts (its early handler answers a refusal before any
- * handler runs: check soup_server_message_get_status() there). */
-SpnWebBounds *spn_web_bounds_new(SoupServer *server);
+ * handler runs: check soup_server_message_get_status() there). A refused body's connection
+ * ends through @linger (borrowed). */
+SpnWebBounds *spn_web_bounds_new(SoupServer *server, SpnWebLinger *linger);
 void spn_web_bounds_free(SpnWebBounds *self);
 
 /* {"error": @message} with @status, never cached: every error spotnow-web sends. */

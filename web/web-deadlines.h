@@ -1,9 +1,10 @@
 /* web-deadlines.h — connections that may wait only so long, and only so many.
  *
  * The front door's idle connections, the connections ending in stages and the requests libsoup
- * is still reading each sit in one of these: least recently active first, the oldest ended past
- * the bound, every one ended after @timeout_s of silence. The sweep runs once a second while
- * the queue holds anything, so an idle spotnow-web sleeps. */
+ * is still reading or answering each sit in one of these: least recently added or touched
+ * first, the oldest ended past the bound, every one ended @timeout_s after it was added or last
+ * touched. The sweep runs once a second while the queue holds anything, so an idle spotnow-web
+ * sleeps. */
 #pragma once
 
 #include <glib.h>

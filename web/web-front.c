@@ -7,6 +7,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "web-deadlines.h"
@@ -20,8 +22,6 @@
 #define ANSWERS_PER_WAKE 64
 /* The key under which a handed-over connection's socket rides on its remote address. */
 #define SOCKET_KEY "spn-web-front-socket"
-/* A connection libsoup answered may drain what its client still sends this long. */
-#define LINGER_S 2
 
 typedef struct {
     SpnWebFront *owner;
@@ -44,7 +44,7 @@ struct _SpnWebFront {
     SpnWebFrontAnswerFunc answer;
     gpointer user_data;
     GPtrArray *listeners;    /* of Listener */
-    SpnWebLinger *linger;    /* connections libsoup has answered */
+    SpnWebLinger *linger;    /* not owned: where connections libsoup has answered end */
     SpnWebDeadlines waiting; /* connections between requests */
     char buffer[PEEK_BYTES];
 };
@@ -105,6 +105,20 @@ static gboolean send_reply(int fd, GBytes *reply)
     return sent >= 0 && (gsize)sent == len;
 }
 
+/* TRUE when @len more bytes fit in @fd's send buffer now. A client that pipelines requests
+ * without reading their answers fills it; the next request then goes to libsoup, which waits
+ * for the client to read, so no answer is ever cut short. */
+static gboolean room_for(int fd, gsize len)
+{
+    int queued = 0, size = 0;
+    socklen_t size_len = sizeof size;
+    if (ioctl(fd, SIOCOUTQ, &queued) != 0 ||
+        getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &size_len) != 0)
+        return TRUE;
+    /* The kernel reports twice the payload it holds (the rest is its bookkeeping). */
+    return (gsize)queued + len <= (gsize)size / 2;
+}
+
 /* Drops the @len bytes of a head already peeked at (so certainly there). */
 static gboolean consume(int fd, char *scratch, gsize len)
 {
@@ -136,7 +150,7 @@ static ServeOutcome serve(Connection *connection)
                                         sizeof self->buffer, &request))
             return SERVE_HAND_OVER;
         g_autoptr(GBytes) reply = self->answer(&request, self->user_data);
-        if (reply == NULL)
+        if (reply == NULL || !room_for(fd, g_bytes_get_size(reply)))
             return SERVE_HAND_OVER;
         if (!consume(fd, self->buffer, request.length) || !send_reply(fd, reply))
             return SERVE_CLOSE;
@@ -218,7 +232,13 @@ static gboolean on_incoming(GSocket *socket, GIOCondition condition, gpointer us
         }
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             break;
-        /* Out of descriptors (or memory): the connection stays queued in the kernel, so
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) &&
+            !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
+            /* One connection's trouble (aborted, its network gone): the next may be fine. */
+            g_debug("cannot accept a connection: %s", error->message);
+            continue;
+        }
+        /* Out of descriptors or buffers: the connection stays queued in the kernel, so
          * watching on would spin. Wait a second for streams and clients to end. */
         g_message("cannot accept connections for a second: %s", error->message);
         g_source_unref(g_steal_pointer(&listener->source));
@@ -307,10 +327,12 @@ GSocket *spn_web_front_socket_of(SoupServerMessage *msg)
 
 /* ---- life cycle ------------------------------------------------------------------------------ */
 
-SpnWebFront *spn_web_front_new(SoupServer *server, const char *path, guint max_waiting,
-                               guint timeout_s, SpnWebFrontAnswerFunc answer, gpointer user_data)
+SpnWebFront *spn_web_front_new(SoupServer *server, SpnWebLinger *linger, const char *path,
+                               guint max_waiting, guint timeout_s, SpnWebFrontAnswerFunc answer,
+                               gpointer user_data)
 {
-    g_return_val_if_fail(SOUP_IS_SERVER(server) && path != NULL && answer != NULL, NULL);
+    g_return_val_if_fail(SOUP_IS_SERVER(server) && linger != NULL, NULL);
+    g_return_val_if_fail(path != NULL && answer != NULL, NULL);
     g_return_val_if_fail(max_waiting > 0, NULL);
     SpnWebFront *self = g_new0(SpnWebFront, 1);
     self->server = g_object_ref(server);
@@ -318,7 +340,7 @@ SpnWebFront *spn_web_front_new(SoupServer *server, const char *path, guint max_w
     self->answer = answer;
     self->user_data = user_data;
     self->listeners = g_ptr_array_new_with_free_func(listener_free);
-    self->linger = spn_web_linger_new(max_waiting, LINGER_S);
+    self->linger = linger;
     spn_web_deadlines_init(&self->waiting, max_waiting, timeout_s, on_expired, self);
     g_signal_connect(server, "request-started", G_CALLBACK(on_request_started), self);
     return self;
@@ -331,7 +353,6 @@ void spn_web_front_free(SpnWebFront *self)
     spn_web_deadlines_clear(&self->waiting);
     g_ptr_array_unref(self->listeners);
     g_signal_handlers_disconnect_by_data(self->server, self);
-    g_clear_pointer(&self->linger, spn_web_linger_free);
     g_object_unref(self->server);
     g_free(self->path);
     g_free(self);

@@ -4,8 +4,8 @@
  * Why: libsoup spends about 100 µs of CPU on each request (a message object, a dozen signals,
  * and in GLib 2.74 two wake-ups of the main loop for each source it dispatches), so a
  * personal site's `/api/now-playing` under load served a third of what nginx serves from a
- * file. The answer to that request is bytes kept ready; the front sends them with one recv,
- * one send and no allocation but the answer.
+ * file. The answer to that request is bytes kept ready; the front sends them with a peek, a
+ * recv and a send, and no allocation but the answer.
  *
  * How: the front peeks (MSG_PEEK) at what a connection sent. When it is exactly one plain head
  * (web-request.h), the front consumes that head, sends the answer and keeps the keep-alive
@@ -19,6 +19,7 @@
 
 #include <libsoup/soup.h>
 
+#include "web-linger.h"
 #include "web-request.h"
 
 G_BEGIN_DECLS
@@ -29,9 +30,11 @@ typedef struct _SpnWebFront SpnWebFront;
 typedef GBytes *(*SpnWebFrontAnswerFunc)(const SpnWebFastRequest *request, gpointer user_data);
 
 /* @path: the one path answered here. Waiting connections are bounded by @max_waiting (the
- * oldest is closed past it) and by @timeout_s of silence. */
-SpnWebFront *spn_web_front_new(SoupServer *server, const char *path, guint max_waiting,
-                               guint timeout_s, SpnWebFrontAnswerFunc answer, gpointer user_data);
+ * oldest is closed past it) and by @timeout_s of silence. Connections libsoup answered end
+ * through @linger (borrowed). */
+SpnWebFront *spn_web_front_new(SoupServer *server, SpnWebLinger *linger, const char *path,
+                               guint max_waiting, guint timeout_s, SpnWebFrontAnswerFunc answer,
+                               gpointer user_data);
 void spn_web_front_free(SpnWebFront *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpnWebFront, spn_web_front_free)
 

@@ -11,6 +11,9 @@
 
 G_BEGIN_DECLS
 
+/* How long a connection may drain what its client still sends. */
+#define SPN_WEB_LINGER_S 2
+
 typedef struct _SpnWebLinger SpnWebLinger;
 
 /* At most @max_closing connections in their last seconds (the oldest is closed past it), each

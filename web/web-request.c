@@ -122,8 +122,10 @@ static gboolean parse_header(const char *line, gsize len, Seen *seen, SpnWebFast
         return value_is(value, value_len, "0");
     if (name_is(line, name_len, "Connection"))
         return value_is(value, value_len, "keep-alive");
+    /* Range: libsoup answers a part (206); the front door answers whole only. */
     return !name_is(line, name_len, "Transfer-Encoding") && !name_is(line, name_len, "Expect") &&
-           !name_is(line, name_len, "Upgrade");
+           !name_is(line, name_len, "Upgrade") && !name_is(line, name_len, "Range") &&
+           !name_is(line, name_len, "If-Range");
 }
 
 gboolean spn_web_request_parse_fast(const char *data, gsize len, const char *path, gsize max_head,

@@ -25,8 +25,8 @@ typedef struct {
 /* TRUE when the @len bytes at @data begin with one whole request head, at most @max_head
  * bytes long, that is exactly "GET @path HTTP/1.1" or "HEAD @path HTTP/1.1" (no query),
  * with one Host, well-formed CRLF header lines, no body and nothing that asks for more than
- * the plain answer: no Transfer-Encoding, no Content-Length but 0, no Expect or Upgrade, no
- * Connection but keep-alive, at most one If-None-Match. Fills @out then.
+ * the plain answer: no Transfer-Encoding, no Content-Length but 0, no Expect, Upgrade, Range or
+ * If-Range, no Connection but keep-alive, at most one If-None-Match. Fills @out then.
  *
  * FALSE for everything else, an incomplete head included: libsoup reads that one, and answers
  * or refuses it by its own rules. */

@@ -24,6 +24,7 @@
 struct _SpnWebServer {
     SoupServer *server;
     SpnWebFront *front;
+    SpnWebLinger *linger; /* connections ending, for the front door and the bounds */
     SpnWebDaemon *daemon;
     SpnWebEvents *events;
     char *allow_origin; /* "" = no CORS header */
@@ -209,8 +210,9 @@ static const char *http_date(SpnWebServer *self)
 }
 
 /* The front door's answer to a plain GET or HEAD of /api/now-playing: byte for byte what
- * serve_now_playing has libsoup send, the Date aside. NULL while the daemon is unreachable:
- * libsoup then sends that 503. */
+ * serve_now_playing has libsoup send, but the Date and libsoup's "Connection: close" (the front
+ * door keeps its connections). NULL while the daemon is unreachable: libsoup then sends that
+ * 503. */
 static GBytes *answer_fast(const SpnWebFastRequest *request, gpointer user_data)
 {
     SpnWebServer *self = user_data;
@@ -442,8 +444,10 @@ SpnWebServer *spn_web_server_new(const SpnWebConfig *config, SpnWebDaemon *daemo
 {
     SpnWebServer *self = g_new0(SpnWebServer, 1);
     self->server = soup_server_new("server-header", SERVER_HEADER, NULL);
-    self->front = spn_web_front_new(self->server, NOW_PLAYING_PATH, SPN_WEB_MAX_PENDING,
-                                    SPN_WEB_REQUEST_TIMEOUT_S, answer_fast, self);
+    self->linger = spn_web_linger_new(SPN_WEB_MAX_PENDING, SPN_WEB_LINGER_S);
+    self->front =
+        spn_web_front_new(self->server, self->linger, NOW_PLAYING_PATH, SPN_WEB_MAX_PENDING,
+                          SPN_WEB_REQUEST_TIMEOUT_S, answer_fast, self);
     self->daemon = g_object_ref(daemon);
     self->allow_origin = g_strdup(config->allow_origin);
     self->show_last_played = config->show_last_played;
@@ -452,7 +456,7 @@ SpnWebServer *spn_web_server_new(const SpnWebConfig *config, SpnWebDaemon *daemo
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_bytes_unref);
     self->resource_etags = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     /* Before the handler: the bounds' early handler answers refusals first. */
-    self->bounds = spn_web_bounds_new(self->server);
+    self->bounds = spn_web_bounds_new(self->server, self->linger);
     soup_server_add_handler(self->server, NULL, handle, self, NULL);
     g_signal_connect(daemon, "changed", G_CALLBACK(on_daemon_changed), self);
     update_view(self);
@@ -488,10 +492,13 @@ void spn_web_server_free(SpnWebServer *self)
     if (self == NULL)
         return;
     g_signal_handlers_disconnect_by_data(self->daemon, self);
-    g_clear_pointer(&self->front, spn_web_front_free);
+    /* libsoup's connections first: no answer is written after this, so no message reaches
+     * the front door or the bounds once they are gone. */
     soup_server_disconnect(self->server);
+    g_clear_pointer(&self->front, spn_web_front_free);
     spn_web_events_free(self->events);
     g_clear_pointer(&self->bounds, spn_web_bounds_free);
+    g_clear_pointer(&self->linger, spn_web_linger_free);
     g_clear_object(&self->server);
     g_clear_object(&self->daemon);
     g_clear_pointer(&self->view, g_variant_unref);

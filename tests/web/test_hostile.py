@@ -56,6 +56,24 @@ class Hostile(WebTestCase):
             self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply[:40])
         self.assert_still_serving()
 
+    def test_a_body_is_refused_before_anything_else_about_its_request(self):
+        # libsoup reads a body before it answers, and this one never comes: the 413 must go out
+        # at once whatever else is wrong (method, address), and the connection end.
+        for head in (b"POST /api/now-playing HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n",
+                     b"GET /api/now-playing?" + b"a" * 5000 +
+                     b" HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n",
+                     b"PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n"):
+            with socket.create_connection(("127.0.0.1", self.web_port), timeout=20) as s:
+                s.sendall(head)
+                reply = b""
+                while True:
+                    data = s.recv(4096)
+                    if not data:
+                        break
+                    reply += data
+                self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply[:60])
+        self.assert_still_serving()
+
     def test_oversized_url_and_headers(self):
         status, _, _ = self.request("GET", "/api/now-playing?" + "a" * 5000)
         self.assertEqual(status, 414)
