@@ -318,9 +318,6 @@ char *spn_web_front_describe(SpnWebFront *self)
 GSocket *spn_web_front_socket_of(SoupServerMessage *msg)
 {
     g_return_val_if_fail(SOUP_IS_SERVER_MESSAGE(msg), NULL);
-    GSocket *socket = soup_server_message_get_socket(msg);
-    if (socket != NULL)
-        return socket;
     GSocketAddress *remote = soup_server_message_get_remote_address(msg);
     return remote != NULL ? g_object_get_data(G_OBJECT(remote), SOCKET_KEY) : NULL;
 }

@@ -44,8 +44,8 @@ gboolean spn_web_front_add_listener(SpnWebFront *self, GSocket *listener, GError
 /* "http://127.0.0.1:8897/" for each listener, space-separated, for the log. */
 char *spn_web_front_describe(SpnWebFront *self);
 
-/* The socket under @msg: libsoup's own for connections it accepted, else the one the front
- * handed over (libsoup does not know the socket under a stream it was given). */
+/* The socket under @msg, which the front door handed over (libsoup listens on nothing, and
+ * does not know the socket under a stream it was given). */
 GSocket *spn_web_front_socket_of(SoupServerMessage *msg);
 
 G_END_DECLS
