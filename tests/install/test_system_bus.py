@@ -77,9 +77,10 @@ class SystemBusPolicy(InstallTestCase):
                         os.chown(os.path.join(root, name), uid, gid)
         return dirs
 
-    def start_daemon(self, user="root", extra_args=(), config_text=None, wait=True):
-        dirs = self.directories(user, config_text)
-        env = {
+    def unit_env(self, dirs):
+        """The environment systemd gives the installed unit: a plain PATH and HOME, the system
+        bus, and its State/Cache/ConfigurationDirectory= as @dirs."""
+        return {
             "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
             "LANG": "C.UTF-8",
             "HOME": "/",
@@ -90,6 +91,10 @@ class SystemBusPolicy(InstallTestCase):
             "GIO_USE_PROXY_RESOLVER": "dummy",
             "GSETTINGS_BACKEND": "memory",
         }
+
+    def start_daemon(self, user="root", extra_args=(), config_text=None, wait=True):
+        dirs = self.directories(user, config_text)
+        env = self.unit_env(dirs)
         argv = unit_exec_start(self.tree, "systemd_system_unit_dir") + list(extra_args)
         proc = subprocess.Popen(in_tree(self.tree, as_user(user, argv), self.users_root),
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -239,17 +244,7 @@ class SystemBusPolicy(InstallTestCase):
         url = self.start_fake_spotify()
         dirs, unit, mounts = self.unit_directories(
             f"[spotify]\nclient-id=test-client\napi-base-url={url}\naccounts-base-url={url}\n")
-        env = {
-            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-            "LANG": "C.UTF-8",
-            "HOME": "/",
-            "DBUS_SYSTEM_BUS_ADDRESS": self.bus.address,
-            "STATE_DIRECTORY": dirs["state"],
-            "CACHE_DIRECTORY": dirs["cache"],
-            "CONFIGURATION_DIRECTORY": dirs["config"],
-            "GIO_USE_PROXY_RESOLVER": "dummy",
-            "GSETTINGS_BACKEND": "memory",
-        }
+        env = self.unit_env(dirs)
         umask = int(unit.get("UMask", ["0022"])[-1], 8)
         argv = unit_exec_start(self.tree, "systemd_system_unit_dir")
         proc = subprocess.Popen(
