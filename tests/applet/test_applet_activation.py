@@ -14,15 +14,14 @@ class AppletFailedStart(SpotnowTestCase):
 
     def setUp(self):
         super().setUp()
-        self.home_config = os.path.join(self.workdir, "home-config")
-        self.user_config = os.path.join(self.home_config, "spotnow", "config.ini")
-        os.makedirs(os.path.dirname(self.user_config))
+        self.activating = ActivatingBus(self.workdir, self.state_dir)
+        self.home_config = self.activating.home_config
+        self.user_config = self.activating.user_config
         with open(self.config_path) as f:
             self.good_config = f.read()
         self.assertIn("safety-interval-s = 300", self.good_config)
         with open(self.user_config, "w") as f:
             f.write(self.good_config.replace("safety-interval-s = 300", "safety-interval-s = soon"))
-        self.activating = ActivatingBus(self.workdir, self.state_dir, self.home_config)
         self.address = self.activating.address
         self.applet = Applet(dict(
             os.environ, DBUS_SESSION_BUS_ADDRESS=self.address, GSK_RENDERER="cairo",

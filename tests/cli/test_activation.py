@@ -18,11 +18,10 @@ class FailedStart(CliTestCase):
 
     def setUp(self):
         super().setUp()
-        self.home_config = os.path.join(self.workdir, "home-config")
-        self.user_config = os.path.join(self.home_config, "spotnow", "config.ini")
-        os.makedirs(os.path.dirname(self.user_config))
+        self.activating = ActivatingBus(self.workdir, self.state_dir)
+        self.home_config = self.activating.home_config
+        self.user_config = self.activating.user_config
         self.break_config()
-        self.activating = ActivatingBus(self.workdir, self.state_dir, self.home_config)
         self.address = self.activating.address
 
     def tearDown(self):

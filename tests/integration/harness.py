@@ -299,11 +299,15 @@ class LocalSpotify:
 
 
 class ActivatingBus:
-    """A private session bus that D-Bus-activates the build's spotnowd, with @home_config as
-    its XDG_CONFIG_HOME (the bus passes its environment to what it starts), for tests of a
-    daemon that activation cannot start."""
+    """A private session bus that D-Bus-activates the build's spotnowd, with .home_config (in
+    @workdir) as its XDG_CONFIG_HOME (the bus passes its environment to what it starts), for
+    tests of a daemon that activation cannot start: they write .user_config, the config.ini
+    the daemon reads there, before the first activation."""
 
-    def __init__(self, workdir, state_dir, home_config):
+    def __init__(self, workdir, state_dir):
+        self.home_config = home_config = os.path.join(workdir, "home-config")
+        self.user_config = os.path.join(home_config, "spotnow", "config.ini")
+        os.makedirs(os.path.dirname(self.user_config))
         services = os.path.join(workdir, "data", "dbus-1", "services")
         os.makedirs(services)
         with open(os.path.join(services, f"{BUS_NAME}.service"), "w") as f:
