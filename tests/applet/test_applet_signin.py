@@ -6,34 +6,23 @@ address; this test then plays the browser's part over real HTTP."""
 import os
 import queue
 import subprocess
-import threading
 
 from applet_shot import applet_env
-from harness import (SpotnowTestCase, TOKEN_PATH, authorize, browse, main,
+from harness import (LineProcess, SpotnowTestCase, TOKEN_PATH, authorize, browse, main,
                      register_fake_browser)
 
 
-class Applet:
+class Applet(LineProcess):
     """spotnow-applet --test-control under Xvfb: commands in, "ok …"/"event …"/labels out."""
 
     def __init__(self, env):
-        self.proc = subprocess.Popen(
-            ["xvfb-run", "-a", "-s", "-screen 0 800x600x24", os.environ["SPOTNOW_APPLET"],
-             "--test-control"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=env)
-        self.lines = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
+        super().__init__(["xvfb-run", "-a", "-s", "-screen 0 800x600x24",
+                          os.environ["SPOTNOW_APPLET"], "--test-control"],
+                         env, stderr=subprocess.PIPE)
 
     def command(self, command, timeout=15):
         """Sends @command; returns the lines printed up to its "ok"."""
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
+        self.send(command)
         out = []
         while True:
             line = self.lines.get(timeout=timeout)

@@ -5,12 +5,10 @@ as tests/client/spn-client-probe, which prints the client's signals as lines."""
 
 import os
 import queue
-import subprocess
-import threading
 
 from gi.repository import Gio, GLib
 
-from harness import BUS_NAME, OBJECT_PATH, SpotnowTestCase, main
+from harness import BUS_NAME, OBJECT_PATH, LineProcess, SpotnowTestCase, main
 
 PROBE = os.environ["SPN_CLIENT_PROBE"]
 
@@ -37,22 +35,9 @@ def old_snapshot(name):
             "fetchedAt": GLib.Variant("x", GLib.get_real_time() // 1000)}
 
 
-class Probe:
+class Probe(LineProcess):
     def __init__(self, bus_address, *args):
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus_address)
-        self.proc = subprocess.Popen([PROBE, *args], env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
-        self.lines = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def send(self, command):
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
+        super().__init__([PROBE, *args], dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus_address))
 
     def quit(self):
         if self.proc.poll() is None:

@@ -224,28 +224,41 @@ LOCAL_SPOTIFY = os.environ.get("SPN_LOCAL_SPOTIFY") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "local-spotify", "local_spotify.py")
 
 
-class LocalSpotify:
+class LineProcess:
+    """A child spoken to line by line: send() writes one line to its stdin; its stdout's lines
+    (newline removed) arrive in .lines, read on a thread of their own, then None at its end."""
+
+    def __init__(self, argv, env, **popen_kwargs):
+        self.proc = subprocess.Popen(argv, env=env, text=True, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, **popen_kwargs)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+
+class LocalSpotify(LineProcess):
     """tests/local-spotify/local_spotify.py on the bus at @bus_address: the Spotify desktop
     client's MPRIS player. Each method sends one command and returns once the player answered
     (its signals are on the bus by then); see that file for the commands."""
 
     def __init__(self, bus_address, timeout=10):
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus_address)
-        self.proc = subprocess.Popen(["/usr/bin/python3", LOCAL_SPOTIFY], env=env, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self._lines = queue.Queue()
+        super().__init__(["/usr/bin/python3", LOCAL_SPOTIFY],
+                         dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus_address))
         self._unanswered = []
-        threading.Thread(target=self._read, daemon=True).start()
         self._expect("READY", timeout)
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self._lines.put(line.strip())
-        self._lines.put("EOF")
 
     def _expect(self, prefix, timeout=10):
         try:
-            line = self._lines.get(timeout=timeout)
+            line = self.lines.get(timeout=timeout)
+            line = "EOF" if line is None else line.strip()
         except queue.Empty:
             line = f"nothing in {timeout} s"
         if not line.startswith(prefix):
@@ -255,8 +268,7 @@ class LocalSpotify:
     def command(self, *words, wait=True):
         """Sends one command; with wait=False returns at once, and settle() checks the answers
         (a benchmark driving several clients at one moment must not wait on each in turn)."""
-        self.proc.stdin.write(" ".join(shlex.quote(str(w)) for w in words) + "\n")
-        self.proc.stdin.flush()
+        self.send(" ".join(shlex.quote(str(w)) for w in words))
         if not wait:
             self._unanswered.append(words[0])
             return None
