@@ -93,7 +93,11 @@ class DiskCase(FaultCase):
 
 class ReadOnly(DiskCase):
     def test_read_only_state_dir(self):
-        self.mount("-o", "remount,ro", self.state_dir)
+        # The kernel refuses the remount (EBUSY) while the daemon has a file there open for
+        # writing, as it does for a moment every 0.3 s: asked again until it takes.
+        self.wait_for(lambda: subprocess.run(["mount", "-o", "remount,ro", self.state_dir],
+                                             stderr=subprocess.DEVNULL).returncode == 0,
+                      timeout=10, what="the state directory remounted read-only")
         # Read once nothing can be written any more: tracks change every 0.3 s, and a write
         # between reading and the remount would look like one that got through.
         before = self.files()
